@@ -1,0 +1,1068 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tlobctl: control tlob-manager over D-Bus (org.tlob.Manager), in the
+ * manner of systemctl. See tlobctl(1).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "hist.h"
+#include "json.h"
+#include "log.h"
+#include "macro.h"
+#include "pager.h"
+#include "table.h"
+#include "tlob-parse.h"
+
+#define TLOB_BUS_NAME	"org.tlob.Manager"
+#define TLOB_BUS_PATH	"/org/tlob/Manager"
+#define TLOB_BUS_IFACE	"org.tlob.Manager"
+
+static JsonFormat arg_json = JSON_OFF;
+static bool arg_pager = true;
+static const char *arg_host;
+static bool arg_runtime;
+static const char *arg_description;
+
+#define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
+#define _cleanup_table_	    _cleanup_(table_freep)
+
+/* The text naming the cause of a failed call: the D-Bus error's message. */
+static const char *bus_error_message(const sd_bus_error *e, int r)
+{
+	if (e && e->message && e->message[0])
+		return e->message;
+	if (e && e->name)
+		return e->name;
+	return strerror(r < 0 ? -r : r);
+}
+
+static int log_bus_error(const char *what, const sd_bus_error *e, int r)
+{
+	return log_error_errno(r, "Failed to %s: %s", what, bus_error_message(e, r));
+}
+
+static int bus_parse_error(int r)
+{
+	return log_error_errno(r, "Failed to parse the reply of tlob-manager: %m");
+}
+
+static int table_error(int r)
+{
+	return log_error_errno(r, "Failed to build the output table: %m");
+}
+
+static int bus_connect(bool changes, sd_bus **ret)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	if (arg_host)
+		r = sd_bus_open_system_remote(&bus, arg_host);
+	else
+		r = sd_bus_open_system(&bus);
+	if (r < 0)
+		return log_error_errno(r, "Failed to connect to the system bus%s%s: %m",
+				       arg_host ? " of " : "", strempty(arg_host));
+
+	/* Let polkit ask for a password when someone can type one. */
+	if (changes && !arg_host && isatty(STDIN_FILENO)) {
+		r = sd_bus_set_allow_interactive_authorization(bus, true);
+		if (r < 0)
+			return log_error_errno(r, "Failed to allow interactive authorization: %m");
+	}
+	*ret = TAKE_PTR(bus);
+	return 0;
+}
+
+static int bus_call(sd_bus *bus, const char *member, sd_bus_error *error,
+		    sd_bus_message **reply, const char *types, ...)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	va_list ap;
+	int r;
+
+	r = sd_bus_message_new_method_call(bus, &m, TLOB_BUS_NAME, TLOB_BUS_PATH,
+					   TLOB_BUS_IFACE, member);
+	if (r < 0)
+		return r;
+	va_start(ap, types);
+	r = sd_bus_message_appendv(m, types, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return sd_bus_call(bus, m, 0, error, reply);
+}
+
+/*
+ * Properties: GetBudget's a{sv} and the manager's properties. Values of
+ * the types the API uses are kept; others are skipped.
+ */
+typedef struct Prop {
+	char *name;
+	char type;		/* 's', 't' (also for 'u'), 'b', 'h' (a(tt)) */
+	char *str;
+	uint64_t u64;
+	TlobHistPair *pairs;
+	size_t n_pairs;
+} Prop;
+
+typedef struct PropList {
+	Prop *props;
+	size_t n;
+} PropList;
+
+static void prop_list_done(PropList *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->props[i].name);
+		free(l->props[i].str);
+		free(l->props[i].pairs);
+	}
+	l->props = mfree(l->props);
+	l->n = 0;
+}
+
+static const Prop *prop_find(const PropList *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (streq(l->props[i].name, name))
+			return &l->props[i];
+	return NULL;
+}
+
+static uint64_t prop_u64(const PropList *l, const char *name)
+{
+	const Prop *p = prop_find(l, name);
+
+	return p && p->type == 't' ? p->u64 : 0;
+}
+
+static int read_hist_pairs(sd_bus_message *m, Prop *p)
+{
+	uint64_t upper, count;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "(tt)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(m, "(tt)", &upper, &count)) > 0) {
+		TlobHistPair *n;
+
+		if (p->n_pairs >= TLOB_HIST_BUCKETS)
+			return -EBADMSG;
+		n = reallocarray(p->pairs, p->n_pairs + 1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		p->pairs = n;
+		p->pairs[p->n_pairs++] = (TlobHistPair) { upper, count };
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+/* Reads the variant of the current dict entry into @p. */
+static int read_variant(sd_bus_message *m, Prop *p)
+{
+	const char *contents, *s;
+	uint32_t u32;
+	int b, r;
+
+	r = sd_bus_message_peek_type(m, NULL, &contents);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(m, 'v', contents);
+	if (r < 0)
+		return r;
+
+	if (streq(contents, "s") || streq(contents, "o")) {
+		r = sd_bus_message_read_basic(m, contents[0], &s);
+		if (r >= 0) {
+			p->type = 's';
+			p->str = strdup(s);
+			if (!p->str)
+				r = -ENOMEM;
+		}
+	} else if (streq(contents, "t")) {
+		r = sd_bus_message_read_basic(m, 't', &p->u64);
+		p->type = 't';
+	} else if (streq(contents, "u")) {
+		r = sd_bus_message_read_basic(m, 'u', &u32);
+		p->type = 't';
+		p->u64 = u32;
+	} else if (streq(contents, "b")) {
+		r = sd_bus_message_read_basic(m, 'b', &b);
+		p->type = 'b';
+		p->u64 = !!b;
+	} else if (streq(contents, "a(tt)")) {
+		r = read_hist_pairs(m, p);
+		p->type = 'h';
+	} else {
+		r = sd_bus_message_skip(m, contents);
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
+static int read_props(sd_bus_message *m, PropList *ret)
+{
+	_cleanup_(prop_list_done) PropList l = {};
+	const char *name;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		Prop *n;
+
+		r = sd_bus_message_read_basic(m, 's', &name);
+		if (r < 0)
+			return r;
+		n = reallocarray(l.props, l.n + 1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		l.props = n;
+		n = &l.props[l.n++];
+		*n = (Prop) { .name = strdup(name) };
+		if (!n->name)
+			return -ENOMEM;
+		r = read_variant(m, n);
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(m);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(m);
+	if (r < 0)
+		return r;
+	*ret = l;
+	l = (PropList) {};
+	return 0;
+}
+
+/* "BudgetNSec" -> "budget_nsec", "StopOnReturn" -> "stop_on_return". */
+static char *snake_case(const char *s)
+{
+	char *ret = malloc(strlen(s) * 2 + 1), *p = ret;
+
+	if (!ret)
+		return NULL;
+	for (size_t i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z') {
+			if (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
+				      (s[i - 1] >= '0' && s[i - 1] <= '9')))
+				*p++ = '_';
+			c = c - 'A' + 'a';
+		}
+		*p++ = c;
+	}
+	*p = 0;
+	return ret;
+}
+
+static const char *prop_label(const char *name)
+{
+	static const struct {
+		const char *name, *label;
+	} labels[] = {
+		{ "BudgetNSec", "Budget" },
+		{ "MaxNSec", "Max" },
+		{ "StartOffset", "Start offset" },
+		{ "StopOffset", "Stop offset" },
+		{ "StopOnReturn", "Stop on return" },
+		{ "BudgetCount", "Budgets" },
+		{ "ViolationCount", "Violations" },
+		{ "DroppedEvents", "Dropped events" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(labels); i++)
+		if (streq(labels[i].name, name))
+			return labels[i].label;
+	return name;
+}
+
+/* How a property is shown to humans; JSON always has the raw value. */
+static TableType prop_table_type(const Prop *p)
+{
+	switch (p->type) {
+	case 's':
+		return TABLE_STRING;
+	case 'b':
+		return TABLE_BOOL;
+	case 'h':
+		return TABLE_PAIRS;
+	default:
+		if (streq(p->name, "BudgetNSec"))
+			return TABLE_TIMESPAN;
+		if (endswith(p->name, "NSec"))
+			return TABLE_DURATION;
+		if (endswith(p->name, "Offset"))
+			return TABLE_HEX;
+		return TABLE_U64;
+	}
+}
+
+/* Columns for @l, named in snake_case for JSON; histograms JSON only. */
+static int table_add_prop_columns(Table *t, const PropList *l)
+{
+	int r;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const Prop *p = &l->props[i];
+		_cleanup_free_ char *key = snake_case(p->name);
+
+		if (!key)
+			return -ENOMEM;
+		r = table_add_column(t, p->type == 'h' ? NULL : prop_label(p->name),
+				     key, prop_table_type(p), 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int table_add_prop_cells(Table *t, const PropList *l)
+{
+	int r;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const Prop *p = &l->props[i];
+
+		switch (p->type) {
+		case 's':
+			r = table_add_string(t, p->str);
+			break;
+		case 'b':
+			r = table_add_bool(t, p->u64);
+			break;
+		case 'h': {
+			_cleanup_free_ TablePair *pairs = NULL;
+
+			if (p->n_pairs > 0) {
+				pairs = calloc(p->n_pairs, sizeof(*pairs));
+				if (!pairs)
+					return -ENOMEM;
+			}
+			for (size_t j = 0; j < p->n_pairs; j++)
+				pairs[j] = (TablePair) { p->pairs[j].upper_ns,
+							 p->pairs[j].count };
+			r = table_add_pairs(t, pairs, p->n_pairs);
+			break;
+		}
+		default:
+			r = table_add_u64(t, p->u64);
+			break;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void json_print_table(const Table *t, bool object)
+{
+	JsonWriter w;
+
+	json_writer_init(&w, stdout, arg_json);
+	if (object)
+		table_json_object(t, 0, &w);
+	else
+		table_json_array(t, &w);
+	json_finish(&w);
+}
+
+static int verb_add(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *unit = argv[1], *probe = argv[2], *id;
+	uint64_t budget;
+	int r;
+
+	r = tlob_parse_timespan_ns(argv[3], &budget);
+	if (r == -ERANGE)
+		return log_error_errno(r, "Budget '%s' is too large.", argv[3]);
+	if (r < 0)
+		return log_error_errno(r, "Budget '%s' is not a time span (like 500us, 20ms, 1s 20ms).",
+				       argv[3]);
+
+	r = bus_connect(true, &bus);
+	if (r < 0)
+		return r;
+
+	r = sd_bus_message_new_method_call(bus, &m, TLOB_BUS_NAME, TLOB_BUS_PATH,
+					   TLOB_BUS_IFACE, "AddBudget");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sst", unit, probe, budget);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "{sv}");
+	if (r >= 0 && arg_runtime)
+		r = sd_bus_message_append(m, "{sv}", "runtime", "b", 1);
+	if (r >= 0 && arg_description)
+		r = sd_bus_message_append(m, "{sv}", "description", "s", arg_description);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the AddBudget call: %m");
+
+	r = sd_bus_call(bus, m, 0, &error, &reply);
+	if (r < 0)
+		return log_bus_error("add budget", &error, r);
+	r = sd_bus_message_read(reply, "s", &id);
+	if (r < 0)
+		return bus_parse_error(r);
+
+	if (arg_json != JSON_OFF) {
+		JsonWriter w;
+
+		json_writer_init(&w, stdout, arg_json);
+		json_begin_object(&w);
+		json_key(&w, "id");
+		json_string(&w, id);
+		json_end_object(&w);
+		json_finish(&w);
+	} else {
+		printf("%s\n", id);
+	}
+	return 0;
+}
+
+static int verb_remove(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = bus_connect(true, &bus);
+	if (r < 0)
+		return r;
+	r = bus_call(bus, "RemoveBudget", &error, NULL, "s", argv[1]);
+	if (r < 0)
+		return log_bus_error("remove budget", &error, r);
+	return 0;
+}
+
+static int verb_reload(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = bus_connect(true, &bus);
+	if (r < 0)
+		return r;
+	r = bus_call(bus, "Reload", &error, NULL, "");
+	if (r < 0)
+		return log_bus_error("reload tlob-manager", &error, r);
+	return 0;
+}
+
+/* Columns of "list" and the first columns of the "status" summary. */
+static int table_add_list_columns(Table *t)
+{
+	int r = 0;
+
+	if (r >= 0)
+		r = table_add_column(t, "ID", "id", TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, "UNIT", "unit", TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, "PROBE", "probe", TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, "BUDGET", "budget_ns", TABLE_TIMESPAN,
+				     TABLE_ALIGN_RIGHT);
+	if (r >= 0)
+		r = table_add_column(t, "SOURCE", "source", TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, "ACTIVE", "active", TABLE_BOOL, 0);
+	return r;
+}
+
+typedef int (*budget_row_fn)(Table *t, sd_bus *bus, const char *id);
+
+/* Calls ListBudgets and adds one row per budget, extended by @more. */
+static int list_budgets(sd_bus *bus, Table *t, budget_row_fn more)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *id, *unit, *probe, *source;
+	uint64_t budget;
+	int active, r;
+
+	r = bus_call(bus, "ListBudgets", &error, &reply, "");
+	if (r < 0)
+		return log_bus_error("list budgets", &error, r);
+
+	r = sd_bus_message_enter_container(reply, 'a', "(ssstsb)");
+	if (r < 0)
+		return bus_parse_error(r);
+	while ((r = sd_bus_message_read(reply, "(ssstsb)", &id, &unit, &probe,
+					&budget, &source, &active)) > 0) {
+		if ((r = table_add_string(t, id)) < 0 ||
+		    (r = table_add_string(t, unit)) < 0 ||
+		    (r = table_add_string(t, probe)) < 0 ||
+		    (r = table_add_u64(t, budget)) < 0 ||
+		    (r = table_add_string(t, source)) < 0 ||
+		    (r = table_add_bool(t, active)) < 0)
+			return table_error(r);
+		if (more) {
+			r = more(t, bus, id);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (r < 0)
+		return bus_parse_error(r);
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return bus_parse_error(r);
+
+	table_sort(t, 1, 0);	/* by unit, then id */
+	return 0;
+}
+
+static int verb_list(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_table_ Table *t = table_new();
+	size_t n;
+	int r;
+
+	if (!t)
+		return log_oom();
+	r = table_add_list_columns(t);
+	if (r < 0)
+		return table_error(r);
+
+	r = bus_connect(false, &bus);
+	if (r < 0)
+		return r;
+	r = list_budgets(bus, t, NULL);
+	if (r < 0)
+		return r;
+
+	if (arg_json != JSON_OFF) {
+		json_print_table(t, false);
+		return 0;
+	}
+	r = table_print(t, stdout, isatty(STDOUT_FILENO));
+	if (r < 0)
+		return table_error(r);
+	n = table_rows(t);
+	printf("%s%zu budget%s listed.\n", n > 0 ? "\n" : "", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int get_budget(sd_bus *bus, const char *id, sd_bus_error *error,
+		      PropList *ret)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r;
+
+	r = bus_call(bus, "GetBudget", error, &reply, "s", id);
+	if (r < 0)
+		return log_bus_error("get budget", error, r);
+	r = read_props(reply, ret);
+	if (r < 0)
+		return bus_parse_error(r);
+	return 0;
+}
+
+/* "<= 4.19ms" for the @pct percentile of @l's histogram, "-" if empty. */
+static void format_percentile(const PropList *l, double pct, char *buf, size_t size)
+{
+	const Prop *h = prop_find(l, "Histogram");
+	char d[64];
+	uint64_t v;
+
+	if (!h || h->type != 'h' ||
+	    tlob_hist_percentile(h->pairs, h->n_pairs, pct, prop_u64(l, "MaxNSec"), &v) < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	snprintf(buf, size, "<=%s", table_format_duration(d, sizeof(d), v));
+}
+
+static int status_one(sd_bus *bus, const char *id)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(prop_list_done) PropList l = {};
+	_cleanup_table_ Table *t = table_new();
+	char p50[80], p99[80];
+	const Prop *h;
+	int r;
+
+	if (!t)
+		return log_oom();
+	r = get_budget(bus, id, &error, &l);
+	if (r < 0)
+		return r;
+
+	format_percentile(&l, 50, p50, sizeof(p50));
+	format_percentile(&l, 99, p99, sizeof(p99));
+
+	r = table_add_prop_columns(t, &l);
+	if (r >= 0)
+		r = table_add_column(t, "p50", NULL, TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, "p99", NULL, TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_prop_cells(t, &l);
+	if (r >= 0)
+		r = table_add_string(t, p50);
+	if (r >= 0)
+		r = table_add_string(t, p99);
+	if (r < 0)
+		return table_error(r);
+
+	if (arg_json != JSON_OFF) {
+		json_print_table(t, true);
+		return 0;
+	}
+
+	printf("Budget %s\n", id);
+	r = table_print_record(t, 0, stdout);
+	if (r < 0)
+		return table_error(r);
+
+	h = prop_find(&l, "Histogram");
+	if (h && h->type == 'h' && h->n_pairs > 0) {
+		Log2Hist hist;
+
+		r = log2_hist_from_pairs(h->pairs, h->n_pairs, &hist);
+		if (r < 0)
+			return bus_parse_error(r);
+		putchar('\n');
+		log2_hist_print(&hist, stdout);
+	}
+	return 0;
+}
+
+/* Adds the counters of budget @id to the status summary row. */
+static int status_summary_row(Table *t, sd_bus *bus, const char *id)
+{
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(prop_list_done) PropList l = {};
+	char p99[80];
+	int r;
+
+	r = get_budget(bus, id, &error, &l);
+	if (r < 0)
+		return r;
+	format_percentile(&l, 99, p99, sizeof(p99));
+
+	if ((r = table_add_u64(t, prop_u64(&l, "Windows"))) < 0 ||
+	    (r = table_add_u64(t, prop_u64(&l, "Violations"))) < 0 ||
+	    (r = table_add_u64(t, prop_u64(&l, "MaxNSec"))) < 0 ||
+	    (r = table_add_string(t, p99)) < 0)
+		return table_error(r);
+	return 0;
+}
+
+static int get_manager_props(sd_bus *bus, PropList *ret)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd_bus_call_method(bus, TLOB_BUS_NAME, TLOB_BUS_PATH,
+			       "org.freedesktop.DBus.Properties", "GetAll",
+			       &error, &reply, "s", TLOB_BUS_IFACE);
+	if (r < 0)
+		return log_bus_error("get the properties of tlob-manager", &error, r);
+	r = read_props(reply, ret);
+	if (r < 0)
+		return bus_parse_error(r);
+	return 0;
+}
+
+static int status_all(sd_bus *bus)
+{
+	_cleanup_table_ Table *manager = table_new(), *budgets = table_new();
+	_cleanup_(prop_list_done) PropList l = {};
+	int r;
+
+	if (!manager || !budgets)
+		return log_oom();
+
+	r = get_manager_props(bus, &l);
+	if (r < 0)
+		return r;
+	r = table_add_prop_columns(manager, &l);
+	if (r >= 0)
+		r = table_add_prop_cells(manager, &l);
+	if (r >= 0)
+		r = table_add_list_columns(budgets);
+	if (r >= 0)
+		r = table_add_column(budgets, "WINDOWS", "windows", TABLE_U64,
+				     TABLE_ALIGN_RIGHT);
+	if (r >= 0)
+		r = table_add_column(budgets, "VIOLATIONS", "violations", TABLE_U64,
+				     TABLE_ALIGN_RIGHT);
+	if (r >= 0)
+		r = table_add_column(budgets, "MAX", "max_nsec", TABLE_DURATION,
+				     TABLE_ALIGN_RIGHT);
+	if (r >= 0)
+		r = table_add_column(budgets, "P99", NULL, TABLE_STRING,
+				     TABLE_ALIGN_RIGHT);
+	if (r < 0)
+		return table_error(r);
+
+	r = list_budgets(bus, budgets, status_summary_row);
+	if (r < 0)
+		return r;
+
+	if (arg_json != JSON_OFF) {
+		JsonWriter w;
+
+		/* the manager's properties, plus "budgets": [...] */
+		json_writer_init(&w, stdout, arg_json);
+		json_begin_object(&w);
+		for (size_t i = 0; i < l.n; i++) {
+			_cleanup_free_ char *key = snake_case(l.props[i].name);
+
+			if (!key)
+				return log_oom();
+			json_key(&w, key);
+			switch (l.props[i].type) {
+			case 's':
+				json_string(&w, l.props[i].str);
+				break;
+			case 'b':
+				json_bool(&w, l.props[i].u64);
+				break;
+			case 't':
+				json_u64(&w, l.props[i].u64);
+				break;
+			default:
+				json_null(&w);
+				break;
+			}
+		}
+		json_key(&w, "budgets");
+		table_json_array(budgets, &w);
+		json_end_object(&w);
+		json_finish(&w);
+		return 0;
+	}
+
+	r = table_print_record(manager, 0, stdout);
+	if (r >= 0 && table_rows(budgets) > 0) {
+		putchar('\n');
+		r = table_print(budgets, stdout, isatty(STDOUT_FILENO));
+	}
+	if (r < 0)
+		return table_error(r);
+	return 0;
+}
+
+static int verb_status(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	r = bus_connect(false, &bus);
+	if (r < 0)
+		return r;
+	return argc > 1 ? status_one(bus, argv[1]) : status_all(bus);
+}
+
+static void print_violation_json(const char *id, const char *unit, uint32_t pid,
+				 uint32_t tid, const char *comm, const uint64_t ns[5],
+				 const char *state, uint64_t ts)
+{
+	static const char *const ns_keys[5] = {
+		"budget_ns", "elapsed_ns", "running_ns", "waiting_ns", "sleeping_ns",
+	};
+	JsonWriter w;
+
+	json_writer_init(&w, stdout, arg_json);
+	json_begin_object(&w);
+	json_key(&w, "id");
+	json_string(&w, id);
+	json_key(&w, "unit");
+	json_string(&w, unit);
+	json_key(&w, "pid");
+	json_u64(&w, pid);
+	json_key(&w, "tid");
+	json_u64(&w, tid);
+	json_key(&w, "comm");
+	json_string(&w, comm);
+	for (size_t i = 0; i < ELEMENTSOF(ns_keys); i++) {
+		json_key(&w, ns_keys[i]);
+		json_u64(&w, ns[i]);
+	}
+	json_key(&w, "state");
+	json_string(&w, state);
+	json_key(&w, "timestamp_usec");
+	json_u64(&w, ts);
+	json_end_object(&w);
+	json_finish(&w);
+}
+
+static void print_violation_human(const char *id, const char *unit, uint32_t pid,
+				  uint32_t tid, const char *comm, const uint64_t ns[5],
+				  const char *state, uint64_t ts)
+{
+	char when[64] = "", budget[TLOB_TIMESPAN_MAX], d[4][64];
+	time_t sec = ts / USEC_PER_SEC;
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm))
+		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+	printf("%s.%06u %s: budget %s exceeded %s by %s[%" PRIu32 "/%" PRIu32
+	       "], %s after %s (running %s, waiting %s, sleeping %s)\n",
+	       when, (unsigned)(ts % USEC_PER_SEC), isempty(unit) ? "-" : unit,
+	       isempty(id) ? "-" : id, tlob_format_timespan(budget, sizeof(budget), ns[0]),
+	       comm, pid, tid, state,
+	       table_format_duration(d[0], sizeof(d[0]), ns[1]),
+	       table_format_duration(d[1], sizeof(d[1]), ns[2]),
+	       table_format_duration(d[2], sizeof(d[2]), ns[3]),
+	       table_format_duration(d[3], sizeof(d[3]), ns[4]));
+}
+
+static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	const char *id, *unit, *comm, *state;
+	uint32_t pid, tid;
+	uint64_t ns[5], ts;
+	int r;
+
+	r = sd_bus_message_read(m, "ssuustttttst", &id, &unit, &pid, &tid, &comm,
+				&ns[0], &ns[1], &ns[2], &ns[3], &ns[4], &state, &ts);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to parse a Violation signal, ignoring: %m");
+		return 0;
+	}
+
+	if (arg_json != JSON_OFF)
+		print_violation_json(id, unit, pid, tid, comm, ns, state, ts);
+	else
+		print_violation_human(id, unit, pid, tid, comm, ns, state, ts);
+	if (fflush(stdout) == EOF) {
+		/* nobody reads us any more: stop */
+		log_debug_errno(negative_errno(), "Failed to write to stdout: %m");
+		return sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(m)),
+				     EXIT_FAILURE);
+	}
+	return 0;
+}
+
+static int verb_watch(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_event_unrefp) sd_event *event = NULL;
+	_cleanup_free_ char *version = NULL;
+	sigset_t mask;
+	int r;
+
+	r = bus_connect(false, &bus);
+	if (r < 0)
+		return r;
+
+	r = sd_bus_match_signal(bus, &slot, TLOB_BUS_NAME, TLOB_BUS_PATH,
+				TLOB_BUS_IFACE, "Violation", on_violation, NULL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to subscribe to Violation signals: %m");
+
+	/* Start tlob-manager if needed, and fail now if it cannot run. */
+	r = sd_bus_get_property_string(bus, TLOB_BUS_NAME, TLOB_BUS_PATH,
+				       TLOB_BUS_IFACE, "Version", &error, &version);
+	if (r < 0)
+		return log_bus_error("reach tlob-manager", &error, r);
+
+	r = sd_event_default(&event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate the event loop: %m");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* no handler: the signal ends the loop with exit code 0 */
+	r = sd_event_add_signal(event, NULL, SIGINT, NULL, NULL);
+	if (r >= 0)
+		r = sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch SIGINT and SIGTERM: %m");
+
+	r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+	/* a lost bus connection ends the loop with EXIT_FAILURE */
+	r = sd_bus_set_exit_on_disconnect(bus, true);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set exit on disconnect: %m");
+
+	r = sd_event_loop(event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to run the event loop: %m");
+	if (r != 0)
+		return log_error_errno(-ECONNRESET, "Stopped watching: %s.",
+				       sd_bus_is_open(bus) > 0 ? "cannot write the output"
+							       : "the bus connection was lost");
+	return 0;
+}
+
+static int help(void)
+{
+	printf("%s [OPTIONS...] COMMAND ...\n\n"
+	       "Manage latency budgets of system services (tlob-manager).\n\n"
+	       "Commands:\n"
+	       "  add UNIT PROBE BUDGET   Give UNIT's PROBE ([PATH:]START[..STOP]) a budget\n"
+	       "                          (a time span: 500us, 20ms, \"1s 20ms\"); prints its ID\n"
+	       "  remove ID               Remove a budget added with 'add'\n"
+	       "  list                    List all budgets (default command)\n"
+	       "  status [ID]             Show counters, max, p50/p99 and the latency\n"
+	       "                          histogram of a budget, or a summary of all\n"
+	       "  watch                   Print budget violations as they happen\n"
+	       "  reload                  Re-read the TlobBudget= drop-ins of all units\n\n"
+	       "Options:\n"
+	       "  -h --help               Show this help\n"
+	       "     --version            Show the version\n"
+	       "     --json=MODE          Print JSON: short or pretty (off: human output)\n"
+	       "     --no-pager           Do not pipe the output into a pager\n"
+	       "  -H --host=[USER@]HOST   Operate on a remote host (over ssh)\n"
+	       "     --runtime            add: only until the next reboot\n"
+	       "     --description=TEXT   add: a description of the budget\n\n"
+	       "See the tlobctl(1) man page for details.\n",
+	       program_invocation_short_name);
+	return 0;
+}
+
+/* > 0: run a verb; 0: done (help, version); < 0: error, logged. */
+static int parse_argv(int argc, char *argv[])
+{
+	enum {
+		ARG_VERSION = 0x100,
+		ARG_JSON,
+		ARG_NO_PAGER,
+		ARG_RUNTIME,
+		ARG_DESCRIPTION,
+	};
+	static const struct option options[] = {
+		{ "help",	 no_argument,	    NULL, 'h' },
+		{ "version",	 no_argument,	    NULL, ARG_VERSION },
+		{ "json",	 required_argument, NULL, ARG_JSON },
+		{ "no-pager",	 no_argument,	    NULL, ARG_NO_PAGER },
+		{ "host",	 required_argument, NULL, 'H' },
+		{ "runtime",	 no_argument,	    NULL, ARG_RUNTIME },
+		{ "description", required_argument, NULL, ARG_DESCRIPTION },
+		{}
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			return help();
+		case ARG_VERSION:
+			printf("tlobctl %s\n", TLOB_VERSION);
+			return 0;
+		case ARG_JSON:
+			if (streq(optarg, "help")) {
+				printf("short\npretty\noff\n");
+				return 0;
+			}
+			if (json_format_from_string(optarg, &arg_json) < 0)
+				return log_error_errno(-EINVAL, "Unknown --json= mode '%s': use short, pretty or off.",
+						       optarg);
+			break;
+		case ARG_NO_PAGER:
+			arg_pager = false;
+			break;
+		case 'H':
+			if (isempty(optarg))
+				return log_error_errno(-EINVAL, "--host= needs [USER@]HOST.");
+			arg_host = optarg;
+			break;
+		case ARG_RUNTIME:
+			arg_runtime = true;
+			break;
+		case ARG_DESCRIPTION:
+			arg_description = optarg;
+			break;
+		case '?':
+			/* getopt_long() printed what was wrong */
+			return -EINVAL;
+		default:
+			return log_error_errno(-EINVAL, "Unhandled option %c.", c);
+		}
+	}
+	return 1;
+}
+
+typedef struct Verb {
+	const char *name;
+	unsigned min_args, max_args;	/* counting the verb itself */
+	const char *usage;
+	bool pager;
+	int (*dispatch)(int argc, char *argv[]);
+} Verb;
+
+static const Verb verbs[] = {
+	{ "add",    4, 4, "UNIT PROBE BUDGET", false, verb_add },
+	{ "remove", 2, 2, "ID",                false, verb_remove },
+	{ "list",   1, 1, "",                  true,  verb_list },
+	{ "status", 1, 2, "[ID]",              true,  verb_status },
+	{ "watch",  1, 1, "",                  false, verb_watch },
+	{ "reload", 1, 1, "",                  false, verb_reload },
+};
+
+static int dispatch_verb(int argc, char *argv[])
+{
+	static char *default_argv[] = { (char *)"list", NULL };
+	const Verb *v = NULL;
+
+	if (argc == 0) {
+		argc = 1;
+		argv = default_argv;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(verbs[i].name, argv[0]))
+			v = &verbs[i];
+	if (!v)
+		return log_error_errno(-EINVAL, "Unknown command '%s'; see %s --help.",
+				       argv[0], program_invocation_short_name);
+	if ((unsigned)argc < v->min_args || (unsigned)argc > v->max_args)
+		return log_error_errno(-EINVAL, "Usage: %s %s%s%s",
+				       program_invocation_short_name, v->name,
+				       isempty(v->usage) ? "" : " ", v->usage);
+	if ((arg_runtime || arg_description) && !streq(v->name, "add"))
+		return log_error_errno(-EINVAL, "--runtime and --description= only apply to 'add'.");
+
+	if (v->pager && arg_pager)
+		pager_open();
+	return v->dispatch(argc, argv);
+}
+
+int main(int argc, char *argv[])
+{
+	int r;
+
+	log_setup();
+
+	r = parse_argv(argc, argv);
+	if (r > 0)
+		r = dispatch_verb(argc - optind, argv + optind);
+
+	if (fflush(stdout) == EOF && errno != EPIPE && r >= 0)
+		r = log_error_errno(negative_errno(), "Failed to write the output: %m");
+	pager_close();
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
