@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Thin wrappers over the /dev/rv ioctls of <linux/tlob.h>: each returns 0
+ * (or a count) or a negative errno, and never logs.
+ */
+#ifndef TLOB_RV_DEV_H
+#define TLOB_RV_DEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/tlob.h>
+
+#define RV_DEV_PATH "/dev/rv"
+
+/* Open @path (RV_DEV_PATH if NULL) O_RDWR|O_CLOEXEC, plus @extra_flags. */
+int rv_open(const char *path, int extra_flags);
+int rv_subscribe(int fd, uint32_t flags);
+/* Fills @args->id on success. */
+int rv_bind(int fd, struct tlob_bind_args *args);
+int rv_unbind(int fd, uint32_t id);
+/* @st->id is the input. */
+int rv_binding_stats(int fd, uint32_t id, struct tlob_binding_stats *st);
+int rv_trace_start(int fd, uint64_t threshold_ns, uint64_t tag);
+/* 0 within budget, -EOVERFLOW over it (@res filled in both cases). */
+int rv_trace_stop(int fd, struct tlob_result *res);
+
+/*
+ * Read whole records into @ev (room for @n). Returns the number read,
+ * -EAGAIN if none is pending on a non-blocking fd, -EPROTO if the kernel
+ * returned a partial record or one smaller than the structure we know.
+ */
+int rv_read_events(int fd, struct tlob_event *ev, size_t n);
+
+#endif /* TLOB_RV_DEV_H */
