@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "pager.h"
+#include "polkit-agent.h"
 #include "table.h"
 #include "tlob-parse.h"
 
@@ -75,6 +76,7 @@ static int bus_connect(bool changes, sd_bus **ret)
 		r = sd_bus_set_allow_interactive_authorization(bus, true);
 		if (r < 0)
 			return log_error_errno(r, "Failed to allow interactive authorization: %m");
+		polkit_agent_open();
 	}
 	*ret = TAKE_PTR(bus);
 	return 0;
@@ -1063,6 +1065,7 @@ int main(int argc, char *argv[])
 
 	if (fflush(stdout) == EOF && errno != EPIPE && r >= 0)
 		r = log_error_errno(negative_errno(), "Failed to write the output: %m");
+	polkit_agent_close();
 	pager_close();
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
