@@ -256,7 +256,9 @@ static int parse_point(const char *s, size_t n, TlobProbePoint *ret)
 
 	plus = memchr(s, '+', n);
 	symlen = plus ? (size_t)(plus - s) : n;
-	if (symlen == 0 || isdigit((unsigned char)s[0]) || s[0] == '.')
+	/* No leading or trailing '.', so "a..b" splits one way only. */
+	if (symlen == 0 || isdigit((unsigned char)s[0]) || s[0] == '.' ||
+	    s[symlen - 1] == '.')
 		return -EINVAL;
 	for (size_t i = 0; i < symlen; i++) {
 		if (!is_symbol_char(s[i]))

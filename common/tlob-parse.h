@@ -46,7 +46,8 @@ bool tlob_budget_is_valid(uint64_t ns);
  * PATH is absolute and may itself contain ':' (the last ':' separates it);
  * START and STOP are each "SYMBOL", "SYMBOL+OFF" (OFF hex with 0x or
  * decimal) or a raw ELF file offset "0xHEX". SYMBOL is made of
- * [A-Za-z0-9_.$], starts with neither a digit nor '.', has no "..". No
+ * [A-Za-z0-9_.$], starts with neither a digit nor '.', does not end in
+ * '.' and has no "..". No
  * whitespace anywhere.
  */
 typedef struct TlobProbePoint {

@@ -184,7 +184,7 @@ static void test_probe_bad(void **state)
 {
 	static const char *const bad[] = {
 		"", " ", "main ", " main", "ma in", "1main", "main..",
-		"..stop", "a..b..c", "a...b", ".start", "rel/path:main", "bin:main",
+		"..stop", "a..b..c", "a...b", ".start", "end.", "a.+0x1..b", "rel/path:main", "bin:main",
 		"/:main", "/bin/:main", "/bin/app:", "/bin/app", "/bin/app:..x",
 		"main+", "main+x", "main+0x", "main+-1", "main+0x10+1",
 		"0x", "0xg", "0x10000000000000000", "main+18446744073709551616",
