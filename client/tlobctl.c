@@ -45,6 +45,8 @@ static const char *bus_error_message(const sd_bus_error *e, int r)
 
 static int log_bus_error(const char *what, const sd_bus_error *e, int r)
 {
+	if (e && e->name)
+		log_debug("D-Bus error %s: %s", e->name, strempty(e->message));
 	return log_error_errno(r, "Failed to %s: %s", what, bus_error_message(e, r));
 }
 
