@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every kernel-version difference tlob depends on, in one place.
+ * Supported: Debian 12's 6.1 and 6.12 from bookworm-backports.
+ */
+#ifndef _TLOB_COMPAT_H
+#define _TLOB_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/uprobes.h>
+#include <linux/trace.h>
+
+/*
+ * One uprobe consumer and what unregistering it needs.  6.12 returns a
+ * handle from uprobe_register() and splits unregistering into a per-probe
+ * _nosync part and one global synchronisation; 6.1 unregisters by inode
+ * and offset and waits for running handlers itself.
+ */
+struct tlob_uprobe {
+	struct uprobe_consumer uc;
+	struct inode *inode;
+	loff_t offset;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct uprobe *uprobe;
+#endif
+};
+
+static inline int tlob_uprobe_register(struct tlob_uprobe *p,
+				       struct inode *inode, loff_t offset)
+{
+	p->inode = inode;
+	p->offset = offset;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	p->uprobe = uprobe_register(inode, offset, 0, &p->uc);
+	return PTR_ERR_OR_ZERO(p->uprobe);
+#else
+	return uprobe_register(inode, offset, &p->uc);
+#endif
+}
+
+/* Follow with tlob_uprobe_unregister_sync() before freeing @p. */
+static inline void tlob_uprobe_unregister(struct tlob_uprobe *p)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	uprobe_unregister_nosync(p->uprobe, &p->uc);
+#else
+	uprobe_unregister(p->inode, p->offset, &p->uc);
+#endif
+}
+
+/* After it, no handler of an unregistered consumer runs any more. */
+static inline void tlob_uprobe_unregister_sync(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	uprobe_unregister_sync();
+#endif
+}
+
+static inline struct trace_array *tlob_trace_array_get(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return trace_array_get_by_name(name, NULL);
+#else
+	return trace_array_get_by_name(name);
+#endif
+}
+
+/* __assign_str() lost its source argument in 6.10. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define tlob_assign_str(dst, src)	__assign_str(dst)
+#else
+#define tlob_assign_str(dst, src)	__assign_str(dst, src)
+#endif
+
+#endif /* _TLOB_COMPAT_H */

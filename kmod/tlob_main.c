@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlob - task latency over budget.
+ *
+ * Measures the wall-clock time a task spends between a START and a STOP
+ * point (uprobes on an unmodified binary, or ioctls of the task itself on
+ * /dev/rv) and reports, at the moment the budget expires, when it exceeds
+ * its budget, with the time split into running, waiting and sleeping.
+ *
+ * This file: module parameters, load and unload, the trace instance.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/trace.h>
+
+#include "tlob_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "tlob_trace.h"
+
+unsigned int tlob_max_windows = 4096;
+module_param_named(max_windows, tlob_max_windows, uint, 0444);
+MODULE_PARM_DESC(max_windows, "Windows preallocated at load (1-1048576)");
+
+unsigned int tlob_max_user_windows = 64;
+module_param_named(max_user_windows, tlob_max_user_windows, uint, 0644);
+MODULE_PARM_DESC(max_user_windows,
+		 "Open self-instrumented windows per non-root user");
+
+unsigned int tlob_max_bindings = 1024;
+module_param_named(max_bindings, tlob_max_bindings, uint, 0644);
+MODULE_PARM_DESC(max_bindings, "Most bindings at a time");
+
+unsigned int tlob_ring_size = 4096;
+module_param_named(ring_size, tlob_ring_size, uint, 0444);
+MODULE_PARM_DESC(ring_size, "Event records per /dev/rv file (1-1048576)");
+
+struct tlob_counters tlob_counters;
+
+#define TLOB_PARAM_MAX		(1U << 20)
+
+static struct trace_array *tlob_tr;
+
+static const char * const tlob_instance_events[] = {
+	"error_env_tlob",
+	"detail_env_tlob",
+};
+
+/* instances/tlob shows violations without the global trace buffer. */
+static int tlob_instance_create(void)
+{
+	unsigned int i;
+	int ret;
+
+	tlob_tr = tlob_trace_array_get("tlob");
+	if (!tlob_tr)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(tlob_instance_events); i++) {
+		ret = trace_array_set_clr_event(tlob_tr, "tlob",
+						tlob_instance_events[i], true);
+		if (ret)
+			goto err_destroy;
+	}
+	return 0;
+
+err_destroy:
+	trace_array_put(tlob_tr);
+	trace_array_destroy(tlob_tr);
+	return ret;
+}
+
+static void tlob_instance_destroy(void)
+{
+	trace_array_put(tlob_tr);
+	trace_array_destroy(tlob_tr);
+}
+
+static int tlob_check_params(void)
+{
+	if (!tlob_max_windows || tlob_max_windows > TLOB_PARAM_MAX ||
+	    !tlob_ring_size || tlob_ring_size > TLOB_PARAM_MAX) {
+		pr_err("max_windows and ring_size must be 1-%u\n",
+		       TLOB_PARAM_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init tlob_init(void)
+{
+	int ret;
+
+	ret = tlob_check_params();
+	if (ret)
+		return ret;
+	ret = tlob_pool_init();
+	if (ret)
+		return ret;
+	ret = tlob_instance_create();
+	if (ret)
+		goto err_pool;
+	ret = tlob_hooks_register();
+	if (ret)
+		goto err_instance;
+	ret = tlob_dev_init();
+	if (ret)
+		goto err_hooks;
+	ret = tlob_sysfs_init();
+	if (ret)
+		goto err_dev;
+	return 0;
+
+err_dev:
+	tlob_dev_exit();
+err_hooks:
+	tlob_hooks_unregister();
+err_instance:
+	tlob_instance_destroy();
+err_pool:
+	tlob_pool_exit();
+	return ret;
+}
+
+/*
+ * No /dev/rv file is open (each holds a module reference).  Remove the
+ * control files, then every binding (no uprobe handler runs after that),
+ * then the remaining windows, then the scheduler hooks.
+ */
+static void __exit tlob_exit(void)
+{
+	tlob_sysfs_exit();
+	tlob_dev_exit();
+	tlob_binding_remove_all();
+	tlob_set_enabled(false);
+	tlob_close_all();
+	tlob_hooks_unregister();
+	tlob_instance_destroy();
+	tlob_bindings_exit();
+	tlob_pool_exit();
+}
+
+module_init(tlob_init);
+module_exit(tlob_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("tlob: task latency over budget monitor");
+MODULE_AUTHOR("The tlob authors");

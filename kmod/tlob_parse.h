@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parser of the lines written to /sys/kernel/tlob/monitor.
+ *
+ * Pure C: compiled into the module and, through a small shim providing the
+ * kernel types, into userspace unit tests and a fuzz harness.
+ */
+#ifndef _TLOB_PARSE_H
+#define _TLOB_PARSE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#endif
+
+/* Longest accepted line, without its newline. */
+#define TLOB_LINE_MAX		4096
+
+enum tlob_cmd_op {
+	TLOB_CMD_NONE = 0,	/* empty line or comment */
+	TLOB_CMD_ENTRY,		/* p PATH:START STOP threshold=NS [cgroup=C] */
+	TLOB_CMD_RETURN,	/* r PATH:START threshold=NS [cgroup=C] */
+	TLOB_CMD_REMOVE,	/* -PATH:START [cgroup=C] */
+};
+
+/*
+ * A parsed command.  @path and @cgroup_path point into the buffer given to
+ * tlob_parse_cmd(), which is modified in place.
+ */
+struct tlob_cmd {
+	enum tlob_cmd_op op;
+	const char *path;
+	u64 start;
+	u64 stop;		/* TLOB_CMD_ENTRY only */
+	u64 threshold;		/* not for TLOB_CMD_REMOVE */
+	bool has_cgroup;
+	u64 cgroup_id;		/* if has_cgroup and !cgroup_path */
+	const char *cgroup_path;/* if has_cgroup: absolute path, or NULL */
+};
+
+int tlob_parse_u64(const char *s, u64 *val);
+int tlob_parse_cmd(char *line, struct tlob_cmd *cmd);
+
+#endif /* _TLOB_PARSE_H */
