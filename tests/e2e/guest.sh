@@ -1,0 +1,605 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The end-to-end suite, inside a VM with systemd as PID 1 (started by
+# run-suite through tests/vm/run-vm --mode systemd, as a oneshot unit).
+# The installed tree of tlob, tlob.ko under /lib/modules/KVER/updates and
+# the units of tests/e2e/root are in place; tlob-manager is not running.
+#
+# usage: guest.sh [--only REGEX]
+# Prints TAP; exits 1 if a test failed.
+set -u
+
+only=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only) only=$2; shift 2 ;;
+	*) echo "guest.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+readonly MID=b80203fec96a437b96bd4ceb44fba08e
+readonly LIBEXEC=/usr/local/libexec/tlob-e2e
+readonly DEMO=$LIBEXEC/tlob-demo
+readonly BUS=(org.tlob.Manager /org/tlob/Manager org.tlob.Manager)
+export SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
+
+tmp=$(mktemp -d)
+state=$tmp/state
+mkdir -p "$state"
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+
+n=0
+failed=0
+echo "TAP version 13"
+
+# --- TAP ---------------------------------------------------------------------
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	local name=$1
+	shift
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $name"
+	for l in "$@"; do
+		echo "# $l"
+	done
+}
+
+# t NAME FUNCTION: runs FUNCTION in a subshell with errexit: a command
+# that fails ends the test, and "cmd || fail WHY" says why. State shared
+# between tests goes through files in $state.
+t() {
+	local name=$1 fn=$2 rc lines
+	if [ -n "$only" ] && ! [[ "$name" =~ $only ]]; then
+		return 0
+	fi
+	(set -e; "$fn") >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		ok "$name"
+	else
+		mapfile -t lines <"$tmp/out"
+		not_ok "$name" "${lines[@]}" "(exit status $rc)"
+	fi
+}
+
+# --- helpers -------------------------------------------------------------------
+
+# wait_until SECS COMMAND...: poll COMMAND every 0.2 s.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.2
+	done
+}
+
+fail() {
+	echo "$*"
+	return 1
+}
+
+budgets() {
+	tlobctl list --json=short
+}
+
+# budget_id UNIT PROBE: id of that budget, empty if none.
+budget_id() {
+	budgets | jq -r --arg u "$1" --arg p "$2" \
+		'.[] | select(.unit == $u and (.probe | endswith($p))) | .id' | head -n1
+}
+
+budget_field() {
+	budgets | jq -r --arg i "$1" --arg f "$2" '.[] | select(.id == $i) | .[$f]'
+}
+
+manager_prop() {
+	busctl get-property "${BUS[@]}" "$1" | awk '{ print $2 }'
+}
+
+main_pid() {
+	systemctl show -p MainPID --value "$1"
+}
+
+# watch_start FILE: tlobctl watch --json=short into FILE, in the background.
+watch_start() {
+	tlobctl watch --json=short >"$1" 2>"$1.err" &
+	watch_pid=$!
+	# subscribed once it has asked the manager for its version
+	sleep 1
+}
+
+watch_stop() {
+	kill -INT "$watch_pid" 2>/dev/null || true
+	wait "$watch_pid" 2>/dev/null || true
+}
+
+# has_violation FILE JQ-CONDITION
+has_violation() {
+	jq -e -s "map(select($2)) | length > 0" "$1" >/dev/null 2>&1
+}
+
+# journal_entries UNIT [MATCH...]: tlob entries of UNIT as JSON lines.
+journal_entries() {
+	local unit=$1
+	shift
+	journalctl -q -u "$unit" "MESSAGE_ID=$MID" "$@" -o json 2>/dev/null
+}
+
+# --- setup -----------------------------------------------------------------------
+
+setup() {
+	mkdir -p /run/tlob-e2e
+	depmod -a || return 1
+	# modules-load.d/tlob.conf is what loads the module
+	systemctl restart systemd-modules-load.service || return 1
+	journalctl --update-catalog || return 1
+	systemctl daemon-reload || return 1
+	systemctl start tlob-demo.service || return 1
+}
+
+if ! setup_out=$(setup 2>&1); then
+	mapfile -t lines <<<"$setup_out"
+	not_ok "setup" "${lines[@]}"
+	echo "1..$n"
+	exit 1
+fi
+
+# --- tests -----------------------------------------------------------------------
+
+test_module_loaded() {
+	grep -q '^tlob ' /proc/modules || fail "tlob is not loaded"
+	[ -c /dev/rv ] || fail "/dev/rv is missing"
+}
+t "modules-load.d/tlob.conf loads tlob.ko, /dev/rv exists" test_module_loaded
+
+test_activation() {
+	local state
+	state=$(systemctl is-active tlob-manager.service || true)
+	[ "$state" != active ] || fail "tlob-manager was running before any call"
+	tlobctl list >/dev/null || fail "tlobctl list failed"
+	state=$(systemctl is-active tlob-manager.service || true)
+	[ "$state" = active ] || fail "tlob-manager.service is $state after a call"
+}
+t "tlob-manager is started by D-Bus activation" test_activation
+
+test_sandbox() {
+	local pid caps
+	pid=$(main_pid tlob-manager.service)
+	[ "$pid" -gt 0 ] || fail "no main pid"
+	# CAP_PERFMON (38) and CAP_DAC_READ_SEARCH (2), nothing else
+	caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")
+	[ "$caps" = 0000004000000004 ] || fail "CapEff $caps, expected 0000004000000004"
+	caps=$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")
+	[ "$caps" = 0000004000000004 ] || fail "CapBnd $caps, expected 0000004000000004"
+	grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" || fail "NoNewPrivs is not set"
+	[ "$(stat -c %U "/proc/$pid")" = root ] || fail "not running as root"
+}
+t "tlob-manager runs with CAP_PERFMON and CAP_DAC_READ_SEARCH only" test_sandbox
+
+test_introspection() {
+	busctl introspect --xml-interface "${BUS[0]}" "${BUS[1]}" >"$tmp/live.xml" ||
+		fail "introspection failed"
+	/usr/bin/python3 - "$tmp/live.xml" /usr/share/dbus-1/interfaces/org.tlob.Manager.xml <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+def members(path):
+    root = ET.parse(path).getroot()
+    out = set()
+    for iface in root.iter("interface"):
+        if iface.get("name") != "org.tlob.Manager":
+            continue
+        for m in iface:
+            if m.tag == "method":
+                ins = "".join(a.get("type") for a in m.findall("arg") if a.get("direction", "in") == "in")
+                outs = "".join(a.get("type") for a in m.findall("arg") if a.get("direction") == "out")
+                out.add(f"method {m.get('name')}({ins}) -> ({outs})")
+            elif m.tag == "signal":
+                out.add(f"signal {m.get('name')}({''.join(a.get('type') for a in m.findall('arg'))})")
+            elif m.tag == "property":
+                out.add(f"property {m.get('name')} {m.get('type')} {m.get('access')}")
+    return out
+
+live, doc = members(sys.argv[1]), members(sys.argv[2])
+if not doc:
+    sys.exit("installed XML describes nothing")
+for m in sorted(live - doc):
+    print("served but not in the XML:", m)
+for m in sorted(doc - live):
+    print("in the XML but not served:", m)
+sys.exit(live != doc)
+EOF
+}
+t "the served interface matches the installed introspection XML" test_introspection
+
+test_dropin_listed() {
+	local id
+	id=$(budget_id tlob-demo.service demo_request)
+	[ -n "$id" ] || fail "no budget for tlob-demo.service: $(budgets)"
+	[ "$(budget_field "$id" budget_ns)" = 5000000 ] || fail "budget_ns: $(budgets)"
+	[ "$(budget_field "$id" source)" = dropin ] || fail "source: $(budgets)"
+	wait_until 10 test "$(budget_field "$id" active)" = true ||
+		fail "not active: $(budgets)"
+	budgets | jq -e 'all(.[]; keys == ["active", "budget_ns", "id", "probe", "source", "unit"])' \
+		>/dev/null || fail "list --json keys: $(budgets)"
+}
+t "the TlobBudget= drop-in of tlob-demo.service is listed and active" test_dropin_listed
+
+demo_id=$(budget_id tlob-demo.service demo_request)
+
+test_journal() {
+	local pid e
+	pid=$(main_pid tlob-demo.service)
+	wait_until 20 sh -c "journalctl -q -u tlob-demo.service MESSAGE_ID=$MID -o cat | grep -q ." ||
+		fail "no entry in journalctl -u tlob-demo.service MESSAGE_ID=$MID"
+	e=$(journal_entries tlob-demo.service -n 1)
+	jq -e --arg id "$demo_id" --arg pid "$pid" '
+		.PRIORITY == "4" and
+		.TLOB_BUDGET_ID == $id and
+		.TLOB_UNIT == "tlob-demo.service" and
+		(.TLOB_PROBE | contains("demo_request")) and
+		.TLOB_BUDGET_NSEC == "5000000" and
+		(.TLOB_ELAPSED_NSEC | tonumber) >= 5000000 and
+		(.TLOB_STATE | IN("running", "waiting", "sleeping")) and
+		.TLOB_COMM == "tlob-demo" and
+		.OBJECT_PID == $pid and
+		(.TLOB_TID | tonumber) > 0 and
+		((.TLOB_RUNNING_NSEC | tonumber) + (.TLOB_WAITING_NSEC | tonumber) +
+		 (.TLOB_SLEEPING_NSEC | tonumber)) > 0 and
+		(.MESSAGE | startswith("tlob-demo.service: ")) and
+		(.MESSAGE | contains("budget"))' <<<"$e" >/dev/null ||
+		fail "entry: $e"
+}
+t "a blown drop-in budget is logged in journalctl -u with MESSAGE_ID and fields" test_journal
+
+test_catalog() {
+	journalctl --list-catalog "$MID" 2>/dev/null | grep -q "$MID" ||
+		fail "no catalog entry for $MID"
+	journalctl -q -x -u tlob-demo.service "MESSAGE_ID=$MID" -n 1 | grep -q 'tlob-manager(8)' ||
+		fail "journalctl -x does not show the catalog text"
+}
+t "the journal catalog explains the MESSAGE_ID" test_catalog
+
+test_watch() {
+	watch_start "$tmp/watch"
+	wait_until 15 has_violation "$tmp/watch" '.unit == "tlob-demo.service"' || true
+	watch_stop
+	jq -e -s --arg id "$demo_id" '
+			map(select(.unit == "tlob-demo.service" and .id == $id and
+				   .comm == "tlob-demo" and .budget_ns == 5000000 and
+				   .elapsed_ns >= 5000000 and .pid > 0 and .tid > 0 and
+				   (.state | IN("running", "waiting", "sleeping")) and
+				   .timestamp_usec > 1000000000000000)) | length > 0' \
+			"$tmp/watch" >/dev/null ||
+		fail "watch printed: $(head -c 2000 "$tmp/watch") $(cat "$tmp/watch.err")"
+	# human form
+	timeout -s INT 6 tlobctl watch >"$tmp/watch.txt" 2>&1 || true
+	grep -q "tlob-demo.service: budget $demo_id exceeded 5ms by tlob-demo\[" "$tmp/watch.txt" ||
+		fail "human watch output: $(head -c 1000 "$tmp/watch.txt")"
+}
+t "tlobctl watch prints the Violation signals" test_watch
+
+test_busctl_monitor() {
+	timeout 8 busctl monitor --json=short \
+		--match "type='signal',interface='org.tlob.Manager',member='Violation'" \
+		>"$tmp/monitor" 2>&1 || true
+	grep -q '"member":"Violation"' "$tmp/monitor" ||
+		fail "busctl monitor: $(head -c 1000 "$tmp/monitor")"
+	grep -q '"tlob-demo.service"' "$tmp/monitor" ||
+		fail "no Violation of tlob-demo.service: $(head -c 1000 "$tmp/monitor")"
+}
+t "busctl monitor sees the Violation signal" test_busctl_monitor
+
+test_status_one() {
+	tlobctl status "$demo_id" >"$tmp/status" || fail "status failed"
+	for re in "^Budget $demo_id\$" "^ *Unit: tlob-demo.service\$" "^ *Budget: 5ms\$" \
+		  "^ *Windows: [1-9]" "^ *Violations: [1-9]" "^ *p50: <=" "^ *p99: <=" \
+		  "^ *nsecs +: count +distribution\$" "-> [0-9]+ +: [1-9][0-9]* +\|\*+ *\|\$"; do
+		grep -Eq -- "$re" "$tmp/status" || fail "no /$re/ in: $(cat "$tmp/status")"
+	done
+	tlobctl status --json=pretty "$demo_id" >"$tmp/status.json" || fail "status --json failed"
+	jq -e '(keys | contains(["unit", "probe", "binary", "start_offset", "stop_offset",
+				 "stop_on_return", "budget_nsec", "source", "active",
+				 "windows", "violations", "max_nsec", "histogram"])) and
+	       .unit == "tlob-demo.service" and .budget_nsec == 5000000 and
+	       .stop_on_return == true and .binary == "'"$DEMO"'" and
+	       .windows >= .violations and .violations > 0 and .max_nsec >= 5000000 and
+	       (.histogram | length > 0 and all(.[]; length == 2)) and
+	       ([.histogram[][1]] | add) == .windows' "$tmp/status.json" >/dev/null ||
+		fail "status --json: $(cat "$tmp/status.json")"
+}
+t "tlobctl status ID shows counters, p50/p99 and the histogram" test_status_one
+
+test_status_all() {
+	tlobctl status >"$tmp/status" || fail "status failed"
+	grep -Eq '^ *Backend: kmod$' "$tmp/status" || fail "no backend: $(cat "$tmp/status")"
+	grep -Eq "^$demo_id +tlob-demo.service " "$tmp/status" || fail "no budget row: $(cat "$tmp/status")"
+	tlobctl status --json=short | jq -e --arg id "$demo_id" '
+		.backend == "kmod" and .budget_count >= 1 and .violation_count > 0 and
+		(.budgets | map(select(.id == $id and .violations > 0)) | length == 1)' >/dev/null ||
+		fail "status --json: $(tlobctl status --json=short)"
+}
+t "tlobctl status summarises the manager and all budgets" test_status_all
+
+test_add() {
+	local api_id f
+	api_id=$(tlobctl add --description="e2e handler" tlob-demo.service demo_handle 50ms) ||
+		fail "add failed"
+	[ -n "$api_id" ] || fail "add printed no id"
+	f=/etc/systemd/system.control/tlob-demo.service.d/50-TlobBudget-$api_id.conf
+	[ -f "$f" ] || fail "no $f: $(ls -R /etc/systemd/system.control)"
+	grep -q '^\[X-Tlob\]' "$f" || fail "$f: $(cat "$f")"
+	grep -q '^TlobBudget=.*demo_handle.* 50ms' "$f" || fail "$f: $(cat "$f")"
+	systemctl cat tlob-demo.service | grep -q "50-TlobBudget-$api_id.conf" ||
+		fail "systemctl cat does not show it"
+	[ "$(budget_field "$api_id" source)" = api ] || fail "list: $(budgets)"
+	echo "$api_id" >"$state/api_id"
+}
+t "tlobctl add persists a drop-in that systemctl cat shows" test_add
+
+api_id() {
+	cat "$state/api_id" 2>/dev/null || true
+}
+
+test_add_survives_restart() {
+	local api_id
+	api_id=$(api_id)
+	[ -n "$api_id" ] || fail "no budget from the previous test"
+	systemctl restart tlob-manager.service || fail "restart failed"
+	[ "$(budget_field "$api_id" source)" = api ] || fail "gone after restart: $(budgets)"
+	wait_until 10 test "$(budget_field "$api_id" active)" = true || fail "not active: $(budgets)"
+}
+t "an added budget survives a restart of tlob-manager" test_add_survives_restart
+
+test_runtime() {
+	local rid f api_id
+	api_id=$(api_id)
+	rid=$(tlobctl add --runtime tlob-burst.service demo_handle 1s) || fail "add --runtime failed"
+	f=$(ls /run/systemd/system.control/*/50-TlobBudget-"$rid".conf 2>/dev/null || true)
+	[ -n "$f" ] || fail "no runtime drop-in for $rid under /run/systemd/system.control"
+	ls /etc/systemd/system.control/*/50-TlobBudget-"$rid".conf >/dev/null 2>&1 &&
+		fail "the runtime budget was written to /etc"
+	[ "$(budget_field "$rid" source)" = runtime ] || fail "list: $(budgets)"
+	# A reboot empties /run: do that while the manager is down.
+	systemctl stop tlob-manager.service
+	rm -f /run/systemd/system.control/*/50-TlobBudget-*.conf
+	systemctl start tlob-manager.service || fail "start failed"
+	[ -z "$(budget_field "$rid" id)" ] || fail "runtime budget still listed: $(budgets)"
+	[ "$(budget_field "$api_id" source)" = api ] || fail "persistent budget lost: $(budgets)"
+}
+t "a --runtime budget lives in /run and is gone when /run is" test_runtime
+
+test_remove() {
+	local api_id f
+	api_id=$(api_id)
+	[ -n "$api_id" ] || fail "no budget from test_add"
+	f=/etc/systemd/system.control/tlob-demo.service.d/50-TlobBudget-$api_id.conf
+	tlobctl remove "$api_id" || fail "remove failed"
+	[ ! -e "$f" ] || fail "$f still exists"
+	[ -z "$(budget_field "$api_id" id)" ] || fail "still listed: $(budgets)"
+	systemctl cat tlob-demo.service | grep -q "TlobBudget-$api_id" && fail "systemctl cat still shows it"
+	return 0
+}
+t "tlobctl remove deletes the drop-in" test_remove
+
+test_outside_unit() {
+	local pid
+	watch_start "$tmp/outside"
+	"$DEMO" request 20000 10 0 &
+	pid=$!
+	wait "$pid"
+	sleep 1
+	watch_stop
+	has_violation "$tmp/outside" '.unit == "tlob-demo.service"' ||
+		fail "no violation of the service while watching: $(head -c 500 "$tmp/outside")"
+	! has_violation "$tmp/outside" ".pid == $pid" ||
+		fail "violation of pid $pid outside the unit: $(grep "\"pid\":$pid," "$tmp/outside" | head -n 3)"
+}
+t "the same binary outside the unit triggers nothing" test_outside_unit
+
+test_unit_restart() {
+	local old new
+	old=$(main_pid tlob-demo.service)
+	systemctl restart tlob-demo.service || fail "restart failed"
+	new=$(main_pid tlob-demo.service)
+	[ "$new" != "$old" ] || fail "main pid $old -> $new"
+	[ "$new" -gt 0 ] || fail "main pid $old -> $new"
+	watch_start "$tmp/restart"
+	wait_until 20 has_violation "$tmp/restart" ".pid == $new" || true
+	watch_stop
+	has_violation "$tmp/restart" ".pid == $new" ||
+		fail "no violation of the new main pid $new: $(head -c 500 "$tmp/restart")"
+}
+t "a restarted unit is still monitored" test_unit_restart
+
+test_unit_stop() {
+	systemctl stop tlob-demo.service || fail "stop failed"
+	wait_until 10 test "$(budget_field "$demo_id" active)" = false ||
+		fail "still active: $(budgets)"
+	busctl call "${BUS[@]}" GetBudget s "$demo_id" --json=short |
+		jq -e '.data[0].Active.data == false' >/dev/null || fail "GetBudget Active is not false"
+	systemctl start tlob-demo.service || fail "start failed"
+	wait_until 10 test "$(budget_field "$demo_id" active)" = true ||
+		fail "not active again: $(budgets)"
+}
+t "a stopped unit's budget stays listed with Active=false" test_unit_stop
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
+test_nobody_list() {
+	as_nobody tlobctl list --json=short | jq -e --arg id "$demo_id" \
+		'map(select(.id == $id)) | length == 1' >/dev/null || fail "list as nobody failed"
+	as_nobody tlobctl status "$demo_id" >/dev/null || fail "status as nobody failed"
+}
+t "an unprivileged user can list budgets and read their status" test_nobody_list
+
+test_nobody_add() {
+	local out
+	out=$(SYSTEMD_LOG_LEVEL=debug as_nobody tlobctl add tlob-demo.service demo_handle 40ms 2>&1) &&
+		fail "add as nobody succeeded: $out"
+	grep -Eq 'D-Bus error org\.freedesktop\.DBus\.Error\.(AccessDenied|InteractiveAuthorizationRequired)' \
+		<<<"$out" || fail "add as nobody: $out"
+	out=$(SYSTEMD_LOG_LEVEL=debug as_nobody tlobctl remove "$demo_id" 2>&1) &&
+		fail "remove as nobody succeeded"
+	grep -Eq 'org\.freedesktop\.DBus\.Error\.(AccessDenied|InteractiveAuthorizationRequired)' \
+		<<<"$out" || fail "remove as nobody: $out"
+	out=$(SYSTEMD_LOG_LEVEL=debug as_nobody tlobctl reload 2>&1) && fail "reload as nobody succeeded"
+	grep -Eq 'org\.freedesktop\.DBus\.Error\.(AccessDenied|InteractiveAuthorizationRequired)' \
+		<<<"$out" || fail "reload as nobody: $out"
+	# the nobody user has no session: polkit must refuse, not ask
+	out=$(as_nobody busctl call "${BUS[@]}" AddBudget 'ssta{sv}' tlob-demo.service demo_handle 40000000 0 2>&1) &&
+		fail "AddBudget over busctl as nobody succeeded"
+	return 0
+}
+t "an unprivileged user gets AccessDenied for add, remove and reload" test_nobody_add
+
+# expect_error NAME ARGS...: tlobctl ARGS fails with D-Bus error NAME.
+expect_error() {
+	local name=$1 out
+	shift
+	out=$(SYSTEMD_LOG_LEVEL=debug tlobctl "$@" 2>&1) && fail "tlobctl $* succeeded"
+	grep -q "D-Bus error org.tlob.Error.$name:" <<<"$out" || fail "tlobctl $*: $out"
+	[ "$(grep -cv 'D-Bus error' <<<"$out")" = 1 ] || fail "more than one error line: $out"
+}
+
+bad_input() {
+	local name=$1
+	shift
+	eval "test_bad_$name() { expect_error $name $(printf '%q ' "$@"); }"
+	t "bad input gets org.tlob.Error.$name: $*" "test_bad_$name"
+}
+
+manager_pid=$(main_pid tlob-manager.service)
+bad_input InvalidProbe add tlob-demo.service "demo request" 5ms
+bad_input InvalidProbe add tlob-demo.service "demo_request..a..b" 5ms
+bad_input InvalidProbe add tlob-demo.service "relative/path:main" 5ms
+bad_input NoSuchSymbol add tlob-demo.service no_such_function_e2e 5ms
+bad_input NoSuchSymbol add tlob-demo.service "demo_request..no_such_function_e2e" 5ms
+bad_input NoSuchFile add tlob-demo.service /nonexistent/tlob-e2e:main 5ms
+bad_input InvalidBudget add tlob-demo.service demo_handle 0
+bad_input InvalidBudget add tlob-demo.service demo_handle 2h
+bad_input NoSuchUnit add tlob-e2e-no-such-unit.service demo_request 5ms
+bad_input NoSuchBudget remove no-such-budget-e2e
+bad_input NoSuchBudget status no-such-budget-e2e
+bad_input Exists add tlob-demo.service demo_request 5ms
+
+test_still_serving() {
+	[ "$(main_pid tlob-manager.service)" = "$manager_pid" ] ||
+		fail "tlob-manager was restarted (pid $manager_pid -> $(main_pid tlob-manager.service))"
+	[ -n "$(budget_id tlob-demo.service demo_request)" ] || fail "list: $(budgets)"
+}
+t "tlob-manager keeps serving after bad input" test_still_serving
+
+test_kill9() {
+	local old new
+	old=$(main_pid tlob-manager.service)
+	kill -9 "$old" || fail "kill failed"
+	wait_until 20 sh -c "[ \"\$(systemctl show -p MainPID --value tlob-manager.service)\" != $old ] &&
+			     systemctl is-active -q tlob-manager.service" ||
+		fail "tlob-manager was not restarted: $(systemctl status tlob-manager.service 2>&1 | head -n 5)"
+	new=$(main_pid tlob-manager.service)
+	watch_start "$tmp/kill9"
+	wait_until 20 has_violation "$tmp/kill9" '.unit == "tlob-demo.service"' || true
+	watch_stop
+	has_violation "$tmp/kill9" '.unit == "tlob-demo.service"' ||
+		fail "no violation after the restart (pid $old -> $new): $(head -c 500 "$tmp/kill9")"
+}
+t "kill -9 of tlob-manager: systemd restarts it and violations are still caught" test_kill9
+
+test_reload() {
+	local d=/etc/systemd/system/tlob-demo.service.d
+	printf '[X-Tlob]\nTlobBudget=demo_handle 80ms\n' >"$d/e2e-reload.conf"
+	tlobctl reload || fail "reload failed"
+	[ -n "$(budget_id tlob-demo.service demo_handle)" ] || fail "not listed after reload: $(budgets)"
+	rm "$d/e2e-reload.conf"
+	systemctl daemon-reload
+	wait_until 20 test -z "$(budget_id tlob-demo.service demo_handle)" ||
+		fail "still listed after systemctl daemon-reload: $(budgets)"
+	# an empty TlobBudget= resets the list built so far
+	# (after tlob.conf in name order)
+	printf '[X-Tlob]\nTlobBudget=\nTlobBudget=demo_handle 90ms\n' >"$d/zz-e2e-reset.conf"
+	tlobctl reload || fail "reload failed"
+	[ -z "$(budget_id tlob-demo.service demo_request)" ] ||
+		fail "TlobBudget= did not reset: $(budgets)"
+	[ -n "$(budget_id tlob-demo.service demo_handle)" ] || fail "not listed: $(budgets)"
+	rm "$d/zz-e2e-reset.conf"
+	tlobctl reload || fail "reload failed"
+	[ -n "$(budget_id tlob-demo.service demo_request)" ] || fail "not back: $(budgets)"
+}
+t "tlobctl reload and systemctl daemon-reload re-read the drop-ins" test_reload
+demo_id=$(budget_id tlob-demo.service demo_request)
+
+test_burst_count() {
+	local before after v burst_id
+	systemctl stop tlob-demo.service
+	burst_id=$(budget_id tlob-burst.service demo_request)
+	[ -n "$burst_id" ] || fail "no budget for tlob-burst.service: $(budgets)"
+	sleep 1
+	before=$(manager_prop ViolationCount)
+	systemctl start tlob-burst.service || fail "start failed"
+	wait_until 20 test "$(budget_field "$burst_id" active)" = true || fail "not active: $(budgets)"
+	touch /run/tlob-e2e/go
+	wait_until 120 sh -c '! systemctl is-active -q tlob-burst.service' || fail "burst did not end"
+	wait_until 30 test "$(manager_prop ViolationCount)" -ge $((before + 1000)) || true
+	sleep 1
+	after=$(manager_prop ViolationCount)
+	[ "$after" = $((before + 1000)) ] || fail "ViolationCount $before -> $after, expected +1000"
+	v=$(busctl call "${BUS[@]}" GetBudget s "$burst_id" --json=short | jq '.data[0].Violations.data')
+	[ "$v" = 1000 ] || fail "Violations of the burst budget: $v"
+	systemctl start tlob-demo.service
+}
+t "a burst of 1000 violations gives an exact ViolationCount" test_burst_count
+
+test_burst_journal() {
+	local full summary burst_id
+	burst_id=$(budget_id tlob-burst.service demo_request)
+	[ -n "$burst_id" ] || fail "no burst budget"
+	# the summary comes when the 10 s window ends
+	wait_until 30 sh -c "journalctl -q MESSAGE_ID=$MID TLOB_BUDGET_ID=$burst_id -o cat |
+			     grep -qi suppress" || true
+	journalctl -q "MESSAGE_ID=$MID" "TLOB_BUDGET_ID=$burst_id" -o json >"$tmp/burst.json"
+	full=$(jq -s 'map(select(.TLOB_ELAPSED_NSEC != null and
+				 (.MESSAGE | test("suppress"; "i") | not))) | length' "$tmp/burst.json")
+	summary=$(jq -s 'map(select(.MESSAGE | test("suppress"; "i"))) | length' "$tmp/burst.json")
+	[ "$full" -ge 10 ] || fail "$full violation entries, expected 10 per 10 s"
+	[ "$full" -le 30 ] || fail "$full violation entries, expected 10 per 10 s"
+	[ "$summary" -ge 1 ] || fail "no summary entry: $(jq -r .MESSAGE "$tmp/burst.json" | tail -n 3)"
+	jq -r .MESSAGE "$tmp/burst.json" | grep -i suppress | grep -Eq '[0-9]{3}' ||
+		fail "summary does not give the number: $(jq -r .MESSAGE "$tmp/burst.json" | grep -i suppress)"
+}
+t "a burst is logged rate-limited, with a summary entry" test_burst_journal
+
+test_self() {
+	systemd-run --unit=tlob-e2e-self.service --wait -q \
+		"$DEMO" self 1000 20000 3 >/dev/null 2>&1 || fail "systemd-run failed"
+	wait_until 20 sh -c "journalctl -q -u tlob-e2e-self.service MESSAGE_ID=$MID -o cat | grep -q ." ||
+		fail "no entry in journalctl -u tlob-e2e-self.service"
+	journal_entries tlob-e2e-self.service | jq -e -s '
+		length >= 1 and all(.[]; .TLOB_UNIT == "tlob-e2e-self.service" and
+				    .TLOB_BUDGET_NSEC == "1000000" and
+				    (.TLOB_BUDGET_ID // "") == "")' >/dev/null ||
+		fail "entries: $(journal_entries tlob-e2e-self.service | head -c 1500)"
+}
+t "a self-instrumented program in a unit is logged with its unit" test_self
+
+test_dmesg() {
+	if dmesg | grep -E 'BUG:|WARNING:|Oops|scheduling while atomic|sleeping function called' \
+		>"$tmp/dmesg"; then
+		fail "$(head -n 20 "$tmp/dmesg")"
+	fi
+	return 0
+}
+t "no kernel warnings" test_dmesg
+
+echo "1..$n"
+[ "$failed" = 0 ]
