@@ -30,6 +30,17 @@
 #define NSEC_PER_SEC	1000000000ULL
 #define USEC_PER_SEC	1000000ULL
 
+/* Is @x one of the following values? */
+#define IN_SET(x, ...)							\
+	({								\
+		const typeof(x) _in_set_v_[] = { __VA_ARGS__ };		\
+		bool _in_set_found_ = false;				\
+		for (size_t _i_ = 0; _i_ < ELEMENTSOF(_in_set_v_); _i_++) \
+			if (_in_set_v_[_i_] == (x))			\
+				_in_set_found_ = true;			\
+		_in_set_found_;						\
+	})
+
 /* Return the value of a pointer variable and set the variable to NULL. */
 #define TAKE_PTR(p)				\
 	({					\

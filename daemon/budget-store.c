@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The budget store: budgets come from [X-Tlob] TlobBudget= in unit
+ * drop-ins, the only source of truth. AddBudget() writes a drop-in as
+ * "systemctl set-property" does:
+ * /etc/systemd/system.control/UNIT.d/50-TlobBudget-ID.conf (runtime ones
+ * under /run/systemd/system.control), so "systemctl cat UNIT" shows it.
+ *
+ * Ids: a budget of such a file has the file's ID and source "api" or
+ * "runtime"; any other TlobBudget= line gets an id hashed from its unit,
+ * probe and rank among equal (unit, probe) lines, stable across reloads,
+ * and source "dropin".
+ */
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "dropin.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#define API_DIR		"/etc/systemd/system.control"
+#define RUNTIME_DIR	"/run/systemd/system.control"
+#define FILE_PREFIX	"50-TlobBudget-"
+#define DESCRIPTION_TAG	"# Description: "
+
+Budget *budget_free(Budget *b)
+{
+	if (!b)
+		return NULL;
+	sd_event_source_disable_unref(b->ratelimit_source);
+	free(b->id);
+	free(b->unit_name);
+	free(b->probe_text);
+	tlob_probe_done(&b->probe);
+	free(b->file);
+	free(b->description);
+	free(b->binary);
+	return mfree(b);
+}
+
+static void budget_freep(Budget **b)
+{
+	budget_free(*b);
+}
+
+static const char *root_of(const Manager *m)
+{
+	return m->root ?: "";
+}
+
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static bool id_taken(Budget **l, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i]->id, id))
+			return true;
+	return false;
+}
+
+/* A stable id for a hand-written TlobBudget= line. */
+static int dropin_id(const char *unit, const char *probe, Budget **l, size_t n,
+		     char **ret)
+{
+	for (unsigned rank = 0;; rank++) {
+		uint64_t h = 0xcbf29ce484222325ULL;
+		char salt[16];
+		char *id;
+
+		h = fnv1a(unit, h);
+		h = fnv1a("\n", h);
+		h = fnv1a(probe, h);
+		snprintf(salt, sizeof(salt), "\n%u", rank);
+		h = fnv1a(salt, h);
+		if (asprintf(&id, "%08x", (unsigned)(h ^ (h >> 32))) < 0)
+			return -ENOMEM;
+		if (!id_taken(l, n, id)) {
+			*ret = id;
+			return 0;
+		}
+		free(id);
+	}
+}
+
+/* Is @file one of ours? Sets the source and the id from its name. */
+static int classify_file(const Manager *m, const char *file,
+			 BudgetSource *ret_source, char **ret_id)
+{
+	_cleanup_free_ char *api = NULL, *rt = NULL;
+	const char *base = strrchr(file, '/'), *idp, *end;
+	char *id;
+
+	base = base ? base + 1 : file;
+	idp = startswith(base, FILE_PREFIX);
+	end = endswith(base, ".conf");
+	if (!idp || !end || end <= idp)
+		return 0;
+	if (asprintf(&api, "%s" API_DIR "/", root_of(m)) < 0 ||
+	    asprintf(&rt, "%s" RUNTIME_DIR "/", root_of(m)) < 0)
+		return -ENOMEM;
+	if (startswith(file, api))
+		*ret_source = BUDGET_SOURCE_API;
+	else if (startswith(file, rt))
+		*ret_source = BUDGET_SOURCE_RUNTIME;
+	else
+		return 0;
+	id = strndup(idp, (size_t)(end - idp));
+	if (!id)
+		return -ENOMEM;
+	if (!tlob_budget_id_is_valid(id)) {
+		free(id);
+		return 0;
+	}
+	*ret_id = id;
+	return 1;
+}
+
+/* The "# Description: " comment of a file written by budget_store_write(). */
+static char *read_description(const char *file)
+{
+	_cleanup_fclose_ FILE *f = fopen(file, "re");
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = getline(&line, &size, f)) > 0) {
+		const char *d = startswith(line, DESCRIPTION_TAG);
+
+		if (line[0] == '[')
+			break;
+		if (!d)
+			continue;
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		return strdup(d);
+	}
+	return NULL;
+}
+
+static void warn_line(const char *file, unsigned line, int error,
+		      const char *what, void *userdata)
+{
+	log_warning("%s:%u: %s, ignoring.", file, line, what);
+}
+
+static int budget_from_entry(Manager *m, const char *unit,
+			     const TlobBudgetEntry *e, Budget **l, size_t n,
+			     Budget **ret)
+{
+	_cleanup_(budget_freep) Budget *b = NULL;
+	BudgetSource source = BUDGET_SOURCE_DROPIN;
+	char *id = NULL;
+	int r;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->manager = m;
+	b->budget_ns = e->budget_ns;
+	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
+				      m->ratelimit_burst);
+	b->unit_name = strdup(unit);
+	b->probe_text = strdup(e->probe);
+	b->file = strdup(e->file);
+	if (!b->unit_name || !b->probe_text || !b->file)
+		return -ENOMEM;
+	r = tlob_probe_parse(e->probe, &b->probe);
+	if (r < 0)
+		return r;	/* the parser gave us this text: cannot happen */
+
+	r = classify_file(m, e->file, &source, &id);
+	if (r < 0)
+		return r;
+	if (r > 0 && !id_taken(l, n, id)) {
+		b->id = id;
+		b->source = source;
+		b->description = read_description(e->file);
+	} else {
+		free(id);
+		r = dropin_id(unit, e->probe, l, n, &b->id);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(b);
+	return 0;
+}
+
+int budget_store_load(Manager *m, Budget ***ret, size_t *ret_n)
+{
+	_cleanup_strv_free_ char **units = NULL;
+	Budget **l = NULL;
+	size_t n = 0;
+	int r;
+
+	r = tlob_dropin_units(root_of(m), tlob_unit_search_path, &units);
+	if (r < 0)
+		return r;
+
+	for (char **u = units; *u; u++) {
+		_cleanup_(tlob_budget_list_done) TlobBudgetList list = {};
+
+		r = tlob_dropin_load(root_of(m), tlob_unit_search_path, *u,
+				     &list, warn_line, m);
+		if (r == -ENOMEM)
+			goto fail;
+		if (r < 0) {
+			log_warning_errno(r, "Failed to read drop-ins of %s, ignoring: %m",
+					  *u);
+			continue;
+		}
+		for (size_t i = 0; i < list.n; i++) {
+			Budget **nl, *b;
+
+			r = budget_from_entry(m, *u, &list.entries[i], l, n, &b);
+			if (r < 0)
+				goto fail;
+			nl = reallocarray(l, n + 1, sizeof(*l));
+			if (!nl) {
+				budget_free(b);
+				r = -ENOMEM;
+				goto fail;
+			}
+			l = nl;
+			l[n++] = b;
+		}
+	}
+	*ret = l;
+	*ret_n = n;
+	return 0;
+
+fail:
+	for (size_t i = 0; i < n; i++)
+		budget_free(l[i]);
+	free(l);
+	return r;
+}
+
+int budget_store_new_id(Manager *m, char **ret)
+{
+	for (unsigned tries = 0; tries < 64; tries++) {
+		uint32_t v;
+		char *id;
+
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			return -errno;
+		if (asprintf(&id, "%08x", v) < 0)
+			return -ENOMEM;
+		if (!manager_find_budget(m, id)) {
+			*ret = id;
+			return 0;
+		}
+		free(id);
+	}
+	return -EBUSY;
+}
+
+static int mkdir_parents(char *path, mode_t mode)
+{
+	for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(path, mode) < 0 && errno != EEXIST) {
+			int r = -errno;
+
+			*s = '/';
+			return r;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+int budget_store_write(Manager *m, const char *unit, const char *id,
+		       const char *probe, uint64_t budget_ns, bool runtime,
+		       const char *description, char **ret_file)
+{
+	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	char span[TLOB_TIMESPAN_MAX];
+	int fd, r;
+
+	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", root_of(m),
+		     runtime ? RUNTIME_DIR : API_DIR, unit, id) < 0 ||
+	    asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	r = mkdir_parents(path, 0755);
+	if (r < 0)
+		return r;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		safe_close(fd);
+		goto fail;
+	}
+	fprintf(f, "# Budget %s of %s, made by tlob-manager (AddBudget, \"tlobctl add\").\n"
+		"# \"tlobctl remove %s\" removes it.\n", id, unit, id);
+	if (!isempty(description))
+		fprintf(f, DESCRIPTION_TAG "%s\n", description);
+	fprintf(f, "[X-Tlob]\nTlobBudget=%s %s\n", probe,
+		tlob_format_timespan(span, sizeof(span), budget_ns));
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+		r = negative_errno();
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*ret_file = TAKE_PTR(path);
+	return 0;
+
+fail:
+	(void)unlink(tmp);
+	return r;
+}
+
+int budget_store_remove(Manager *m, const Budget *b)
+{
+	_cleanup_free_ char *dir = NULL;
+	char *slash;
+
+	if (b->source == BUDGET_SOURCE_DROPIN)
+		return -EPERM;
+	if (unlink(b->file) < 0 && errno != ENOENT)
+		return -errno;
+	/* Leave no empty UNIT.d behind. */
+	dir = strdup(b->file);
+	if (!dir)
+		return 0;
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		(void)rmdir(dir);
+	}
+	return 0;
+}

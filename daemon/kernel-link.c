@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The kernel link over /dev/rv. */
+#include <fcntl.h>
+
+#include "kernel-link.h"
+#include "log.h"
+#include "macro.h"
+#include "rv-dev.h"
+
+struct KernelLink {
+	Manager *manager;
+	int fd;
+	sd_event_source *io;
+};
+
+#define EVENT_BATCH 64
+
+static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
+			    void *userdata)
+{
+	KernelLink *k = userdata;
+	struct tlob_event ev[EVENT_BATCH];
+	int n;
+
+	/*
+	 * Drain a bounded number of batches per wakeup so the bus keeps
+	 * being served under a flood; the source stays ready otherwise.
+	 */
+	for (unsigned round = 0; round < 64; round++) {
+		n = rv_read_events(fd, ev, EVENT_BATCH);
+		if (n == -EAGAIN || n == -EINTR || n == 0)
+			return 0;
+		if (n < 0) {
+			log_error_errno(n, "Failed to read events from %s: %m",
+					k->manager->rv_path);
+			/* Stop watching a broken fd rather than spinning. */
+			return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+		}
+		for (int i = 0; i < n; i++)
+			manager_handle_event(k->manager, &ev[i]);
+	}
+	return 0;
+}
+
+int kernel_link_new(Manager *m, KernelLink **ret)
+{
+	_cleanup_free_ KernelLink *k = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	fd = rv_open(m->rv_path, O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	r = rv_subscribe(fd, TLOB_SUB_ALL);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(m->event, &k->io, fd, EPOLLIN, on_kernel_events, k);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(k->io, "kernel-events");
+	k->manager = m;
+	k->fd = TAKE_FD(fd);
+	*ret = TAKE_PTR(k);
+	return 0;
+}
+
+KernelLink *kernel_link_free(KernelLink *k)
+{
+	if (!k)
+		return NULL;
+	sd_event_source_disable_unref(k->io);
+	/* Closing the fd removes every binding it made. */
+	safe_close(k->fd);
+	return mfree(k);
+}
+
+int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
+		     uint32_t *ret_id)
+{
+	int r;
+
+	args->fd = elf_fd;
+	r = rv_bind(k->fd, args);
+	if (r < 0)
+		return r;
+	*ret_id = args->id;
+	return 0;
+}
+
+int kernel_link_unbind(KernelLink *k, uint32_t id)
+{
+	return rv_unbind(k->fd, id);
+}
+
+int kernel_link_stats(KernelLink *k, uint32_t id,
+		      struct tlob_binding_stats *ret)
+{
+	return rv_binding_stats(k->fd, id, ret);
+}

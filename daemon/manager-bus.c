@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * org.tlob.Manager on the system bus: the vtable and its handlers only.
+ * Each method validates its arguments, then (for the ones that change
+ * state) asks polkit, then acts.
+ */
+#include <ctype.h>
+#include <time.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "tlob-hist.h"
+
+#define OBJECT_PATH	"/org/tlob/Manager"
+#define INTERFACE	"org.tlob.Manager"
+#define BUS_NAME	"org.tlob.Manager"
+#define POLKIT_ACTION	"org.tlob.manage-budgets"
+#define DESCRIPTION_MAX	1024
+
+const char *tlob_state_to_string(uint16_t state);
+
+static int property_get_version(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", TLOB_VERSION);
+}
+
+static int property_get_backend(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", "kmod");
+}
+
+static int property_get_budget_count(sd_bus *bus, const char *path,
+				     const char *interface,
+				     const char *property,
+				     sd_bus_message *reply, void *userdata,
+				     sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "u", (uint32_t)m->n_budgets);
+}
+
+static int property_get_u64(sd_bus *bus, const char *path,
+			    const char *interface, const char *property,
+			    sd_bus_message *reply, void *userdata,
+			    sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "t", *(uint64_t *)userdata);
+}
+
+static bool description_is_valid(const char *s)
+{
+	if (strlen(s) > DESCRIPTION_MAX)
+		return false;
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* a{sv} options of AddBudget: runtime (b), description (s). */
+static int read_add_options(sd_bus_message *msg, int *runtime,
+			    const char **description, sd_bus_error *error)
+{
+	int r;
+
+	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+		const char *key;
+
+		r = sd_bus_message_read(msg, "s", &key);
+		if (r < 0)
+			return r;
+		if (streq(key, "runtime"))
+			r = sd_bus_message_read(msg, "v", "b", runtime);
+		else if (streq(key, "description"))
+			r = sd_bus_message_read(msg, "v", "s", description);
+		else
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "Unknown option \"%s\".", key);
+		if (r < 0)
+			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+						 "Option \"%s\" has the wrong type.",
+						 key);
+		r = sd_bus_message_exit_container(msg);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(msg);
+}
+
+static int method_add_budget(sd_bus_message *msg, void *userdata,
+			     sd_bus_error *error)
+{
+	_cleanup_free_ char *id = NULL;
+	Manager *m = userdata;
+	const char *unit, *probe, *description = NULL;
+	TlobProbe p = {};
+	uint64_t budget_ns;
+	int runtime = 0, r;
+
+	r = sd_bus_message_read(msg, "sst", &unit, &probe, &budget_ns);
+	if (r < 0)
+		return r;
+	r = read_add_options(msg, &runtime, &description, error);
+	if (r < 0)
+		return r;
+
+	if (!tlob_unit_name_is_concrete(unit))
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_UNIT,
+					 "\"%s\" is not a valid unit name.", unit);
+	r = tlob_probe_parse(probe, &p);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "Invalid probe \"%s\": expected [PATH:]START[..STOP].",
+					 probe);
+	tlob_probe_done(&p);
+	if (!tlob_budget_is_valid(budget_ns))
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_BUDGET,
+					 "Budget %llu ns is out of range (1 ns to 1 h).",
+					 (unsigned long long)budget_ns);
+	if (description && !description_is_valid(description))
+		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+					"The description must be one line of at most 1024 bytes.");
+
+	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
+	if (r <= 0)
+		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
+
+	r = manager_add_budget(m, unit, probe, budget_ns, runtime, description,
+			       &id, error);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "s", id);
+}
+
+static int method_remove_budget(sd_bus_message *msg, void *userdata,
+				sd_bus_error *error)
+{
+	Manager *m = userdata;
+	const char *id;
+	Budget *b;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &id);
+	if (r < 0)
+		return r;
+	b = manager_find_budget(m, id);
+	if (!b)
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+					 "No budget with id \"%s\".", id);
+	if (b->source == BUDGET_SOURCE_DROPIN)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+					 "Budget %s is set in %s; edit that file and reload.",
+					 id, b->file);
+
+	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+
+	/* Polkit may have taken a while: look the budget up again. */
+	b = manager_find_budget(m, id);
+	if (!b)
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+					 "No budget with id \"%s\".", id);
+	r = manager_remove_budget(m, b, error);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_list_budgets(sd_bus_message *msg, void *userdata,
+			       sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ssstsb)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_budgets; i++) {
+		Budget *b = m->budgets[i];
+
+		r = sd_bus_message_append(reply, "(ssstsb)", b->id, b->unit_name,
+					  b->probe_text, b->budget_ns,
+					  budget_source_to_string(b->source),
+					  (int)budget_is_active(b));
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int append_histogram(sd_bus_message *reply, const BudgetStats *st)
+{
+	TlobHistPair pairs[TLOB_HIST_BUCKETS];
+	size_t n = tlob_hist_to_pairs(st->hist, pairs);
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'e', "sv");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "s", "Histogram");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'v', "a(tt)");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(tt)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = sd_bus_message_append(reply, "(tt)", pairs[i].upper_ns,
+					  pairs[i].count);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_message_close_container(reply);
+}
+
+static int method_get_budget(sd_bus_message *msg, void *userdata,
+			     sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	const char *id, *binary;
+	BudgetStats st;
+	Budget *b;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &id);
+	if (r < 0)
+		return r;
+	b = manager_find_budget(m, id);
+	if (!b)
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+					 "No budget with id \"%s\".", id);
+	budget_get_stats(b, &st);
+	binary = b->binary ?: b->probe.path ?: (b->unit ? b->unit->exec_path : NULL);
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply,
+		"{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+		"Id", "s", b->id,
+		"Unit", "s", b->unit_name,
+		"Probe", "s", b->probe_text,
+		"Binary", "s", strempty(binary),
+		"StartOffset", "t", b->start_offset,
+		"StopOffset", "t", b->stop_offset,
+		"StopOnReturn", "b", (int)!b->probe.has_stop,
+		"BudgetNSec", "t", b->budget_ns,
+		"Source", "s", budget_source_to_string(b->source),
+		"Active", "b", (int)budget_is_active(b),
+		"Windows", "t", st.windows,
+		"Violations", "t", b->n_violations,
+		"MaxNSec", "t", st.max_ns,
+		"Description", "s", strempty(b->description),
+		"File", "s", strempty(b->file));
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "{sv}", "SumNSec", "t", st.sum_ns);
+	if (r < 0)
+		return r;
+	r = append_histogram(reply, &st);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata,
+			 sd_bus_error *error)
+{
+	Manager *m = userdata;
+	int r;
+
+	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+	r = manager_reload(m);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to reload budgets: %m");
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Version", "s", property_get_version, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("Backend", "s", property_get_backend, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("BudgetCount", "u", property_get_budget_count, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("ViolationCount", "t", property_get_u64,
+			offsetof(Manager, n_violations), 0),
+	SD_BUS_PROPERTY("DroppedEvents", "t", property_get_u64,
+			offsetof(Manager, n_dropped), 0),
+	SD_BUS_METHOD_WITH_ARGS("AddBudget",
+		SD_BUS_ARGS("s", unit, "s", probe, "t", budget_ns,
+			    "a{sv}", options),
+		SD_BUS_RESULT("s", id),
+		method_add_budget, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("RemoveBudget",
+		SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
+		method_remove_budget, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ListBudgets",
+		SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssstsb)", budgets),
+		method_list_budgets, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetBudget",
+		SD_BUS_ARGS("s", id), SD_BUS_RESULT("a{sv}", properties),
+		method_get_budget, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Reload",
+		SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+		method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL_WITH_ARGS("Violation",
+		SD_BUS_ARGS("s", id, "s", unit, "u", pid, "u", tid,
+			    "s", comm, "t", budget_ns, "t", elapsed_ns,
+			    "t", running_ns, "t", waiting_ns,
+			    "t", sleeping_ns, "s", state,
+			    "t", timestamp_usec),
+		0),
+	SD_BUS_VTABLE_END,
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC ns of an event -> CLOCK_REALTIME µs. */
+static uint64_t event_realtime_usec(uint64_t mono_ns)
+{
+	uint64_t mono = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME);
+	uint64_t age = mono > mono_ns ? mono - mono_ns : 0;
+
+	return (real > age ? real - age : 0) / NSEC_PER_USEC;
+}
+
+int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
+			   const struct tlob_event *ev)
+{
+	char comm[sizeof(ev->comm) + 1];
+
+	memcpy(comm, ev->comm, sizeof(ev->comm));
+	comm[sizeof(ev->comm)] = 0;
+	/* The kernel's comm is not necessarily valid UTF-8. */
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c >= 0x80 || iscntrl((unsigned char)*c))
+			*c = '?';
+
+	return sd_bus_emit_signal(m->bus, OBJECT_PATH, INTERFACE, "Violation",
+				  "ssuustttttst", b ? b->id : "", unit,
+				  ev->tgid, ev->tid, comm, ev->threshold_ns,
+				  ev->elapsed_ns, ev->running_ns,
+				  ev->waiting_ns, ev->sleeping_ns,
+				  tlob_state_to_string(ev->state),
+				  event_realtime_usec(ev->timestamp_ns));
+}
+
+void manager_emit_budget_count_changed(Manager *m)
+{
+	int r;
+
+	if (!m->bus)
+		return;
+	r = sd_bus_emit_properties_changed(m->bus, OBJECT_PATH, INTERFACE,
+					   "BudgetCount", NULL);
+	if (r < 0)
+		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+}
+
+int manager_bus_setup(Manager *m)
+{
+	int r;
+
+	r = sd_bus_open_system(&m->bus);
+	if (r < 0)
+		return log_error_errno(r, "Failed to connect to the system bus: %m");
+	r = sd_bus_add_object_vtable(m->bus, NULL, OBJECT_PATH, INTERFACE,
+				     manager_vtable, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to add the object vtable: %m");
+	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+	r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+	if (r < 0)
+		return log_error_errno(r, "Failed to acquire bus name %s: %m",
+				       BUS_NAME);
+	return 0;
+}

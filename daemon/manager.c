@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The Manager: budgets, their bindings and the kernel's events.
+ *
+ * A budget is bound while its unit runs in a control group: the binding
+ * carries that cgroup's id so only the unit's tasks open windows. When the
+ * unit tracker reports a change (start, restart, stop), the budgets of the
+ * unit are rebound or unbound; the statistics of a binding that goes away
+ * are kept ("retired") so counters survive restarts.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+
+#include "elf-resolve.h"
+#include "kernel-link.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+static const char *const budget_source_table[] = {
+	[BUDGET_SOURCE_DROPIN] = "dropin",
+	[BUDGET_SOURCE_API] = "api",
+	[BUDGET_SOURCE_RUNTIME] = "runtime",
+};
+
+const char *budget_source_to_string(BudgetSource s)
+{
+	return s < ELEMENTSOF(budget_source_table) ? budget_source_table[s] : NULL;
+}
+
+int manager_new(Manager **ret)
+{
+	_cleanup_(manager_freep) Manager *m = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->ratelimit_interval_usec = 10 * USEC_PER_SEC;
+	m->ratelimit_burst = 10;
+	m->self_ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
+					   m->ratelimit_burst);
+	m->kernel_error = -ENODEV;
+	m->rv_path = "/dev/rv";
+	m->root = strdup("");
+	m->cgroup_root = strdup("/sys/fs/cgroup");
+	if (!m->root || !m->cgroup_root)
+		return -ENOMEM;
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+static void budget_detach(Manager *m, Budget *b);
+
+Manager *manager_free(Manager *m)
+{
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < m->n_budgets; i++) {
+		budget_detach(m, m->budgets[i]);
+		budget_free(m->budgets[i]);
+	}
+	free(m->budgets);
+	unit_tracker_free_all(m);
+	manager_polkit_free_all(m);
+	for (size_t i = 0; i < ELEMENTSOF(m->match_slots); i++)
+		sd_bus_slot_unref(m->match_slots[i]);
+	sd_event_source_disable_unref(m->self_ratelimit_source);
+	kernel_link_free(m->kernel);
+	sd_bus_flush_close_unref(m->bus);
+	sd_event_unref(m->event);
+	free(m->root);
+	free(m->cgroup_root);
+	return mfree(m);
+}
+
+Budget *manager_find_budget(Manager *m, const char *id)
+{
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (streq(m->budgets[i]->id, id))
+			return m->budgets[i];
+	return NULL;
+}
+
+Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
+				     const char *probe)
+{
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (streq(m->budgets[i]->unit_name, unit) &&
+		    streq(m->budgets[i]->probe_text, probe))
+			return m->budgets[i];
+	return NULL;
+}
+
+static Budget *find_budget_by_binding(Manager *m, uint32_t id)
+{
+	if (id == 0)
+		return NULL;
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (m->budgets[i]->binding_id == id)
+			return m->budgets[i];
+	return NULL;
+}
+
+bool budget_is_active(const Budget *b)
+{
+	return b->binding_id != 0;
+}
+
+static void stats_add(BudgetStats *to, const struct tlob_binding_stats *s)
+{
+	to->windows += s->windows;
+	to->violations += s->violations;
+	to->sum_ns += s->sum_ns;
+	to->max_ns = MAX(to->max_ns, s->max_ns);
+	for (unsigned i = 0; i < TLOB_HIST_BUCKETS; i++)
+		to->hist[i] += s->hist[i];
+}
+
+void budget_get_stats(Budget *b, BudgetStats *ret)
+{
+	struct tlob_binding_stats s;
+	int r;
+
+	*ret = b->retired;
+	if (!b->binding_id || !b->manager->kernel)
+		return;
+	r = kernel_link_stats(b->manager->kernel, b->binding_id, &s);
+	if (r < 0) {
+		log_debug_errno(r, "Failed to get statistics of binding %u, ignoring: %m",
+				b->binding_id);
+		return;
+	}
+	stats_add(ret, &s);
+}
+
+/* The ELF file the probe is in: its own PATH or the unit's executable. */
+static const char *budget_binary(const Budget *b)
+{
+	if (b->probe.path)
+		return b->probe.path;
+	return b->unit ? b->unit->exec_path : NULL;
+}
+
+/*
+ * Resolve @probe in @binary to file offsets. Returns the open fd, or a
+ * negative errno with @error (if any) set to the org.tlob.Error for it.
+ */
+static int resolve_probe(const TlobProbe *probe, const char *binary,
+			 uint64_t *ret_start, uint64_t *ret_stop,
+			 sd_bus_error *error)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const TlobProbePoint *pt = &probe->start;
+	uint64_t start = 0, stop = 0;
+	int r;
+
+	if (!binary)
+		return sd_bus_error_set(error, TLOB_ERROR_INVALID_PROBE,
+					"The unit has no main executable (no ExecStart=); give the probe a PATH.");
+	fd = open(binary, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (IN_SET(r, -ENOENT, -ENOTDIR, -EACCES, -ELOOP, -ENAMETOOLONG))
+			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_FILE,
+						 "Cannot open %s: %s", binary,
+						 strerror(-r));
+		return sd_bus_error_set_errnof(error, -r, "Cannot open %s: %m",
+					       binary);
+	}
+	r = tlob_elf_resolve(fd, pt, &start);
+	if (r >= 0 && probe->has_stop) {
+		pt = &probe->stop;
+		r = tlob_elf_resolve(fd, pt, &stop);
+	}
+	switch (r) {
+	case 0:
+		break;
+	case -ENXIO:
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_SYMBOL,
+					 "No function %s in %s.", pt->symbol,
+					 binary);
+	case -ENOEXEC:
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "%s is not an ELF executable or library.",
+					 binary);
+	case -ERANGE:
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "Offset 0x%llx is outside %s in %s.",
+					 (unsigned long long)pt->offset,
+					 pt->symbol ?: "the executable code",
+					 binary);
+	default:
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to read %s: %m", binary);
+	}
+	*ret_start = start;
+	*ret_stop = stop;
+	return TAKE_FD(fd);
+}
+
+static void budget_unbind(Budget *b)
+{
+	struct tlob_binding_stats s;
+	KernelLink *k = b->manager->kernel;
+	int r;
+
+	if (!b->binding_id)
+		return;
+	if (k) {
+		/* Keep what the binding measured. */
+		if (kernel_link_stats(k, b->binding_id, &s) >= 0)
+			stats_add(&b->retired, &s);
+		r = kernel_link_unbind(k, b->binding_id);
+		if (r < 0 && r != -ENOENT)
+			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
+					  b->binding_id, b->id);
+	}
+	log_debug("Budget %s (%s %s) unbound.", b->id, b->unit_name,
+		  b->probe_text);
+	b->binding_id = 0;
+	b->cgroup_id = 0;
+}
+
+/*
+ * Bind @b for the tasks of cgroup @cgroup_id. Returns 0 or a negative
+ * errno (with @error set when it is the caller's fault).
+ */
+static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct tlob_bind_args args = {};
+	const char *binary = budget_binary(b);
+	uint64_t start, stop;
+	char *copy;
+	uint32_t id;
+	int r;
+
+	if (!b->manager->kernel)
+		return sd_bus_error_set_errnof(error, -b->manager->kernel_error,
+					       "Kernel link unavailable: %m");
+	fd = resolve_probe(&b->probe, binary, &start, &stop, error);
+	if (fd < 0)
+		return fd;
+
+	args.flags = b->probe.has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
+	args.start_offset = start;
+	args.stop_offset = b->probe.has_stop ? stop : 0;
+	args.threshold_ns = b->budget_ns;
+	args.cgroup_id = cgroup_id;
+	args.cookie = (uint64_t)strtoull(b->id, NULL, 16);
+	r = kernel_link_bind(b->manager->kernel, fd, &args, &id);
+	if (r < 0)
+		return r;
+
+	copy = strdup(binary);
+	if (!copy) {
+		(void)kernel_link_unbind(b->manager->kernel, id);
+		return -ENOMEM;
+	}
+	free(b->binary);
+	b->binary = copy;
+	b->start_offset = start;
+	b->stop_offset = args.stop_offset;
+	b->stop_on_return = !b->probe.has_stop;
+	b->binding_id = id;
+	b->cgroup_id = cgroup_id;
+	b->bind_error = 0;
+	log_debug("Budget %s (%s %s) bound as %u: %s 0x%llx..0x%llx cgroup %llu.",
+		  b->id, b->unit_name, b->probe_text, id, binary,
+		  (unsigned long long)start, (unsigned long long)args.stop_offset,
+		  (unsigned long long)cgroup_id);
+	return 0;
+}
+
+/* Make the binding of @b match the state of its unit. */
+static void budget_sync(Budget *b)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	Unit *u = b->unit;
+	bool want = u && u->active && u->cgroup_id != 0 && b->manager->kernel;
+	int r;
+
+	if (b->binding_id && (!want || b->cgroup_id != u->cgroup_id ||
+			      !streq_ptr(b->binary, budget_binary(b))))
+		budget_unbind(b);
+	if (!want || b->binding_id)
+		return;
+
+	r = budget_bind(b, u->cgroup_id, &e);
+	if (r < 0) {
+		/* Log a failure once, not on every restart of the unit. */
+		if (r != b->bind_error)
+			log_warning_errno(r, "Failed to bind budget %s (%s %s): %s",
+					  b->id, b->unit_name, b->probe_text,
+					  sd_bus_error_is_set(&e) ? e.message :
+					  strerror(-r));
+		b->bind_error = r;
+	}
+}
+
+void manager_unit_changed(Manager *m, Unit *u)
+{
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (m->budgets[i]->unit == u)
+			budget_sync(m->budgets[i]);
+}
+
+/* Give @b its Unit, tracking the unit if it is new. */
+static int budget_attach(Manager *m, Budget *b)
+{
+	Unit *u = unit_tracker_get(m, b->unit_name);
+
+	if (!u)
+		return -ENOMEM;
+	b->unit = u;
+	u->n_budgets++;
+	return 0;
+}
+
+static void budget_detach(Manager *m, Budget *b)
+{
+	Unit *u = b->unit;
+
+	budget_unbind(b);
+	if (!u)
+		return;
+	b->unit = NULL;
+	u->n_budgets--;
+	unit_tracker_unref(m, u);
+}
+
+static int manager_append_budget(Manager *m, Budget *b)
+{
+	Budget **l = reallocarray(m->budgets, m->n_budgets + 1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	m->budgets = l;
+	m->budgets[m->n_budgets++] = b;
+	return 0;
+}
+
+static void manager_drop_budget(Manager *m, Budget *b)
+{
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (m->budgets[i] == b) {
+			memmove(m->budgets + i, m->budgets + i + 1,
+				(m->n_budgets - i - 1) * sizeof(*m->budgets));
+			m->n_budgets--;
+			break;
+		}
+	budget_detach(m, b);
+	budget_free(b);
+}
+
+static bool budget_same(const Budget *a, const Budget *b)
+{
+	return streq(a->unit_name, b->unit_name) &&
+	       streq(a->probe_text, b->probe_text) &&
+	       a->budget_ns == b->budget_ns && a->source == b->source;
+}
+
+static void try_open_kernel(Manager *m)
+{
+	int r;
+
+	if (m->kernel)
+		return;
+	r = kernel_link_new(m, &m->kernel);
+	if (r < 0) {
+		if (r != m->kernel_error)
+			log_warning_errno(r, "Failed to open %s, budgets will not be measured: %m",
+					  m->rv_path);
+		m->kernel_error = r;
+		m->kernel = NULL;
+		return;
+	}
+	m->kernel_error = 0;
+	log_debug("Kernel link open on %s.", m->rv_path);
+}
+
+int manager_reload(Manager *m)
+{
+	Budget **fresh = NULL;
+	size_t n_fresh = 0, before = m->n_budgets;
+	int r;
+
+	try_open_kernel(m);
+	r = budget_store_load(m, &fresh, &n_fresh);
+	if (r < 0)
+		return r;
+
+	/* Drop the budgets that are gone or changed... */
+	for (size_t i = m->n_budgets; i > 0; i--) {
+		Budget *b = m->budgets[i - 1];
+		bool keep = false;
+
+		for (size_t j = 0; j < n_fresh && !keep; j++)
+			keep = fresh[j] && streq(fresh[j]->id, b->id) &&
+			       budget_same(fresh[j], b);
+		if (!keep)
+			manager_drop_budget(m, b);
+	}
+	/* ...and add the new ones, keeping unchanged ones (and counters). */
+	for (size_t j = 0; j < n_fresh; j++) {
+		Budget *old = manager_find_budget(m, fresh[j]->id);
+
+		if (old) {
+			/* Same budget; the file or description may be new. */
+			free(old->file);
+			old->file = TAKE_PTR(fresh[j]->file);
+			free(old->description);
+			old->description = TAKE_PTR(fresh[j]->description);
+			budget_free(fresh[j]);
+			continue;
+		}
+		r = budget_attach(m, fresh[j]);
+		if (r >= 0)
+			r = manager_append_budget(m, fresh[j]);
+		if (r < 0) {
+			for (size_t k = j; k < n_fresh; k++)
+				budget_free(fresh[k]);
+			free(fresh);
+			return r;
+		}
+	}
+	free(fresh);
+
+	/* Learn the state of every unit again; replies bind the budgets. */
+	for (size_t i = 0; i < m->n_units; i++) {
+		r = unit_tracker_refresh(m->units[i]);
+		if (r < 0)
+			log_debug_errno(r, "Failed to query unit %s, ignoring: %m",
+					m->units[i]->name);
+	}
+	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
+		 m->n_units);
+	if (m->n_budgets != before)
+		manager_emit_budget_count_changed(m);
+	return 0;
+}
+
+void manager_systemd_reloaded(Manager *m)
+{
+	int r;
+
+	log_debug("systemd reloaded, re-reading drop-ins.");
+	r = manager_reload(m);
+	if (r < 0)
+		log_error_errno(r, "Failed to reload budgets: %m");
+}
+
+static int map_bind_error(int r, sd_bus_error *error)
+{
+	if (sd_bus_error_is_set(error))
+		return r;
+	switch (r) {
+	case -EEXIST:
+		return sd_bus_error_set(error, TLOB_ERROR_EXISTS,
+					"The kernel already has a binding of this file, offset and cgroup.");
+	case -ENOSPC:
+		return sd_bus_error_set(error, TLOB_ERROR_TOO_MANY,
+					"The kernel has no room for another binding.");
+	case -ENOENT:
+		return sd_bus_error_set(error, TLOB_ERROR_NO_SUCH_UNIT,
+					"The unit's control group is gone.");
+	default:
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to bind the probe: %m");
+	}
+}
+
+int manager_add_budget(Manager *m, const char *unit, const char *probe,
+		       uint64_t budget_ns, bool runtime,
+		       const char *description, char **ret_id,
+		       sd_bus_error *error)
+{
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
+	_cleanup_free_ char *canonical = NULL, *id = NULL, *file = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t start, stop;
+	Budget *b = NULL;
+	Unit *u;
+	int r;
+
+	if (!m->kernel)
+		try_open_kernel(m);
+	if (!m->kernel)
+		return sd_bus_error_setf(error, TLOB_ERROR_KERNEL_UNAVAILABLE,
+					 "Cannot use %s: %s (is the tlob module loaded?)",
+					 m->rv_path, strerror(-m->kernel_error));
+	if (m->n_budgets >= MANAGER_BUDGETS_MAX)
+		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
+					 "There are already %u budgets.",
+					 MANAGER_BUDGETS_MAX);
+
+	r = tlob_probe_parse(probe, &p);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "Invalid probe \"%s\": expected [PATH:]START[..STOP].",
+					 probe);
+	r = tlob_probe_format(&p, &canonical);
+	if (r < 0)
+		return r;
+	if (manager_find_budget_by_probe(m, unit, canonical))
+		return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
+					 "%s already has a budget for %s.",
+					 unit, canonical);
+
+	/* Does the unit exist, and what is its main executable? */
+	u = unit_tracker_get(m, unit);
+	if (!u)
+		return -ENOMEM;
+	r = unit_tracker_load_sync(m, u, error);
+	if (r < 0) {
+		unit_tracker_unref(m, u);
+		return r;
+	}
+	fd = resolve_probe(&p, p.path ?: u->exec_path, &start, &stop, error);
+	if (fd < 0) {
+		unit_tracker_unref(m, u);
+		return fd;
+	}
+
+	r = budget_store_new_id(m, &id);
+	if (r >= 0)
+		r = budget_store_write(m, unit, id, canonical, budget_ns,
+				       runtime, description, &file);
+	if (r < 0) {
+		unit_tracker_unref(m, u);
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to write the drop-in: %m");
+	}
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		goto oom;
+	b->manager = m;
+	b->id = strdup(id);
+	b->unit_name = strdup(unit);
+	b->probe_text = TAKE_PTR(canonical);
+	b->probe = p;
+	p = (TlobProbe) {};
+	b->budget_ns = budget_ns;
+	b->source = runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
+	b->file = TAKE_PTR(file);
+	b->description = isempty(description) ? NULL : strdup(description);
+	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
+				      m->ratelimit_burst);
+	if (!b->id || !b->unit_name || (!isempty(description) && !b->description))
+		goto oom;
+	r = manager_append_budget(m, b);
+	if (r < 0)
+		goto oom;
+	b->unit = u;
+	u->n_budgets++;
+
+	if (u->active && u->cgroup_id) {
+		r = budget_bind(b, u->cgroup_id, error);
+		if (r < 0) {
+			r = map_bind_error(r, error);
+			(void)budget_store_remove(m, b);
+			manager_drop_budget(m, b);
+			return r;
+		}
+	}
+	/* Follow the unit from now on (a no-op refresh if it is known). */
+	(void)unit_tracker_refresh(u);
+
+	log_info("Added budget %s: %s %s %llu ns%s.", id, unit, b->probe_text,
+		 (unsigned long long)budget_ns, runtime ? " (runtime)" : "");
+	manager_emit_budget_count_changed(m);
+	*ret_id = TAKE_PTR(id);
+	return 0;
+
+oom:
+	/* Nothing refers to @b yet. */
+	(void)unlink(b && b->file ? b->file : file);
+	budget_free(b);
+	unit_tracker_unref(m, u);
+	return -ENOMEM;
+}
+
+int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
+{
+	int r;
+
+	r = budget_store_remove(m, b);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to remove %s: %m", b->file);
+	log_info("Removed budget %s: %s %s.", b->id, b->unit_name,
+		 b->probe_text);
+	manager_drop_budget(m, b);
+	manager_emit_budget_count_changed(m);
+	return 0;
+}
+
+static const char *const state_names[] = {
+	[TLOB_STATE_RUNNING] = "running",
+	[TLOB_STATE_WAITING] = "waiting",
+	[TLOB_STATE_SLEEPING] = "sleeping",
+};
+
+const char *tlob_state_to_string(uint16_t state);
+const char *tlob_state_to_string(uint16_t state)
+{
+	return state < ELEMENTSOF(state_names) && state_names[state] ?
+	       state_names[state] : "unknown";
+}
+
+static void handle_violation(Manager *m, const struct tlob_event *ev)
+{
+	_cleanup_free_ char *self_unit = NULL;
+	Budget *b = find_budget_by_binding(m, ev->binding_id);
+	const char *unit;
+	int r;
+
+	m->n_violations++;
+	if (b) {
+		b->n_violations++;
+		unit = b->unit_name;
+	} else {
+		/* Self-instrumented, or a binding not made by us. */
+		self_unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
+		unit = strempty(self_unit);
+	}
+
+	r = manager_emit_violation(m, b, unit, ev);
+	if (r < 0)
+		log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
+	journal_log_violation(m, b, unit, ev);
+}
+
+void manager_handle_event(Manager *m, const struct tlob_event *ev)
+{
+	switch (ev->type) {
+	case TLOB_EV_VIOLATION:
+		handle_violation(m, ev);
+		break;
+	case TLOB_EV_WINDOW_END:
+		log_debug("Violated window of binding %u (tid %u) ended after %llu ns.",
+			  ev->binding_id, ev->tid,
+			  (unsigned long long)ev->elapsed_ns);
+		break;
+	case TLOB_EV_LOST:
+		m->n_dropped += ev->lost;
+		log_warning("The kernel dropped %llu event(s): reading too slowly.",
+			    (unsigned long long)ev->lost);
+		break;
+	default:
+		log_debug("Unknown kernel event type %u, ignoring.", ev->type);
+	}
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	log_info("Reloading on SIGHUP.");
+	r = manager_reload(m);
+	if (r < 0)
+		log_error_errno(r, "Failed to reload budgets: %m");
+	return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
+			  void *userdata)
+{
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+int manager_start(Manager *m)
+{
+	sd_event_source *s;
+	int r;
+
+	r = sd_event_add_signal(m->event, &s, SIGHUP, on_sighup, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(s, "signal-hup");
+	(void)sd_event_source_set_floating(s, true);
+	sd_event_source_unref(s);
+	r = sd_event_add_signal(m->event, &s, SIGTERM, on_exit_signal, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(s, "signal-term");
+	(void)sd_event_source_set_floating(s, true);
+	sd_event_source_unref(s);
+	r = sd_event_add_signal(m->event, &s, SIGINT, on_exit_signal, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_description(s, "signal-int");
+	(void)sd_event_source_set_floating(s, true);
+	sd_event_source_unref(s);
+
+	r = manager_bus_setup(m);
+	if (r < 0)
+		return r;
+	r = unit_tracker_start(m);
+	if (r < 0)
+		return r;
+	return manager_reload(m);
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tlob-manager: keeps the latency budgets of systemd units bound in the
+ * tlob kernel module and reports violations on D-Bus (org.tlob.Manager)
+ * and to the journal. See tlob-manager(8).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+static const char *arg_root;
+static const char *arg_cgroup_root;
+static const char *arg_device;
+static unsigned arg_burst = 10;
+static uint64_t arg_interval_usec = 10 * USEC_PER_SEC;
+
+static void help(void)
+{
+	printf("%s [OPTIONS...]\n\n"
+	       "Keep the latency budgets of systemd units (TlobBudget= in unit\n"
+	       "drop-ins, or added with tlobctl) bound in the tlob kernel module,\n"
+	       "and report violations on D-Bus (org.tlob.Manager) and to the journal.\n\n"
+	       "  -h --help                 Show this help\n"
+	       "     --version              Show the version\n"
+	       "     --root=PATH            Look for drop-ins under PATH instead of /\n"
+	       "     --cgroup-root=PATH     Where cgroup2 is mounted (/sys/fs/cgroup)\n"
+	       "     --device=PATH          The tlob device (/dev/rv)\n"
+	       "     --log-burst=N          Journal entries per budget and interval (10)\n"
+	       "     --log-interval=SPAN    The interval of that limit (10s)\n\n"
+	       "SIGHUP re-reads the drop-ins. $SYSTEMD_LOG_LEVEL sets the log level.\n",
+	       program_invocation_short_name);
+}
+
+enum {
+	ARG_VERSION = 0x100,
+	ARG_ROOT,
+	ARG_CGROUP_ROOT,
+	ARG_DEVICE,
+	ARG_LOG_BURST,
+	ARG_LOG_INTERVAL,
+};
+
+static int parse_argv(int argc, char *argv[])
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+		{ "device", required_argument, NULL, ARG_DEVICE },
+		{ "log-burst", required_argument, NULL, ARG_LOG_BURST },
+		{ "log-interval", required_argument, NULL, ARG_LOG_INTERVAL },
+		{}
+	};
+	uint64_t ns;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("tlob-manager %s\n", TLOB_VERSION);
+			return 0;
+		case ARG_ROOT:
+			arg_root = optarg;
+			break;
+		case ARG_CGROUP_ROOT:
+			arg_cgroup_root = optarg;
+			break;
+		case ARG_DEVICE:
+			arg_device = optarg;
+			break;
+		case ARG_LOG_BURST:
+			errno = 0;
+			arg_burst = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-')
+				return log_error_errno(-EINVAL, "Invalid --log-burst=%s.",
+						       optarg);
+			break;
+		case ARG_LOG_INTERVAL:
+			if (tlob_parse_timespan_ns(optarg, &ns) < 0 ||
+			    ns < NSEC_PER_USEC)
+				return log_error_errno(-EINVAL, "Invalid --log-interval=%s.",
+						       optarg);
+			arg_interval_usec = ns / NSEC_PER_USEC;
+			break;
+		case '?':
+			return -EINVAL;
+		default:
+			return log_error_errno(-EINVAL, "Unhandled option.");
+		}
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "%s takes no arguments.",
+				       program_invocation_short_name);
+	return 1;
+}
+
+static int set_string(char **p, const char *v)
+{
+	char *s;
+
+	if (!v)
+		return 0;
+	s = strdup(v);
+	if (!s)
+		return -ENOMEM;
+	free(*p);
+	*p = s;
+	return 0;
+}
+
+static int run(int argc, char *argv[])
+{
+	_cleanup_(manager_freep) Manager *m = NULL;
+	sigset_t mask;
+	int r;
+
+	log_setup();
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r;
+
+	/* sd-event takes these through signalfd. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(-errno, "Failed to block signals: %m");
+
+	r = manager_new(&m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate the manager: %m");
+	if (set_string(&m->root, arg_root) < 0 ||
+	    set_string(&m->cgroup_root, arg_cgroup_root) < 0)
+		return log_oom();
+	if (arg_device)
+		m->rv_path = arg_device;
+	m->ratelimit_burst = arg_burst;
+	m->ratelimit_interval_usec = arg_interval_usec;
+	m->self_ratelimit = RATELIMIT_INIT(arg_interval_usec, arg_burst);
+
+	r = manager_start(m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to start: %m");
+
+	(void)sd_notify(false, "READY=1\nSTATUS=Watching budgets.");
+	r = sd_event_loop(m->event);
+	(void)sd_notify(false, "STOPPING=1");
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m");
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	return run(argc, argv) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

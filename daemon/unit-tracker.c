@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The unit tracker: follows systemd over D-Bus for every unit that has
+ * budgets. For each it knows whether it runs, its control group (and so
+ * the cgroup id its bindings carry) and its main executable (the first
+ * ExecStart= command). It does not poll: after Subscribe(), systemd's
+ * JobRemoved, UnitNew and PropertiesChanged signals trigger a refresh of
+ * the unit concerned, and Reloading(false) a re-read of the drop-ins.
+ *
+ * A refresh is a chain of asynchronous calls: LoadUnit, then GetAll of
+ * org.freedesktop.systemd1.Unit and of the unit type's interface; a newer
+ * refresh of the same unit cancels the pending one.
+ */
+#include <ctype.h>
+#include <sys/stat.h>
+#include <systemd/sd-login.h>
+
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+
+#define SD_DEST		"org.freedesktop.systemd1"
+#define SD_PATH		"/org/freedesktop/systemd1"
+#define SD_MANAGER	"org.freedesktop.systemd1.Manager"
+#define SD_UNIT		"org.freedesktop.systemd1.Unit"
+#define DBUS_PROPS	"org.freedesktop.DBus.Properties"
+
+static Unit *unit_free(Unit *u)
+{
+	if (!u)
+		return NULL;
+	sd_bus_slot_unref(u->refresh_slot);
+	free(u->name);
+	free(u->object_path);
+	free(u->control_group);
+	free(u->exec_path);
+	return mfree(u);
+}
+
+Unit *unit_tracker_find(Manager *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_units; i++)
+		if (streq(m->units[i]->name, name))
+			return m->units[i];
+	return NULL;
+}
+
+static Unit *find_by_path(Manager *m, const char *path)
+{
+	for (size_t i = 0; i < m->n_units; i++)
+		if (streq_ptr(m->units[i]->object_path, path))
+			return m->units[i];
+	return NULL;
+}
+
+/* Find or create the Unit for @name; NULL on OOM. */
+Unit *unit_tracker_get(Manager *m, const char *name)
+{
+	Unit *u = unit_tracker_find(m, name), **l;
+
+	if (u)
+		return u;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->manager = m;
+	u->name = strdup(name);
+	l = reallocarray(m->units, m->n_units + 1, sizeof(*l));
+	if (!u->name || !l) {
+		if (l)
+			m->units = l;
+		unit_free(u);
+		return NULL;
+	}
+	m->units = l;
+	m->units[m->n_units++] = u;
+	return u;
+}
+
+/* Forget @u once no budget refers to it any more. */
+void unit_tracker_unref(Manager *m, Unit *u)
+{
+	if (!u || u->n_budgets > 0)
+		return;
+	for (size_t i = 0; i < m->n_units; i++)
+		if (m->units[i] == u) {
+			memmove(m->units + i, m->units + i + 1,
+				(m->n_units - i - 1) * sizeof(*m->units));
+			m->n_units--;
+			break;
+		}
+	unit_free(u);
+}
+
+void unit_tracker_free_all(Manager *m)
+{
+	for (size_t i = 0; i < m->n_units; i++)
+		unit_free(m->units[i]);
+	m->units = mfree(m->units);
+	m->n_units = 0;
+}
+
+/* "org.freedesktop.systemd1.Service" for "foo.service". */
+static char *type_interface(const char *unit)
+{
+	const char *dot = strrchr(unit, '.');
+	char *s;
+
+	if (!dot || asprintf(&s, "org.freedesktop.systemd1.%c%s",
+			     toupper((unsigned char)dot[1]), dot + 2) < 0)
+		return NULL;
+	return s;
+}
+
+static bool active_state_runs(const char *s)
+{
+	return streq(s, "active") || streq(s, "reloading") ||
+	       streq(s, "activating") || streq(s, "deactivating");
+}
+
+static uint64_t cgroup_id_of(Manager *m, const char *cg)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (isempty(cg) || asprintf(&p, "%s%s", m->cgroup_root, cg) < 0)
+		return 0;
+	if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* Parse GetAll() of the Unit interface: ActiveState, LoadState. */
+static int parse_unit_props(Unit *u, sd_bus_message *reply, bool *ret_found)
+{
+	bool runs = false, found = true;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		const char *key, *v;
+
+		r = sd_bus_message_read(reply, "s", &key);
+		if (r < 0)
+			return r;
+		if (streq(key, "ActiveState") || streq(key, "LoadState")) {
+			r = sd_bus_message_read(reply, "v", "s", &v);
+			if (r < 0)
+				return r;
+			if (streq(key, "ActiveState"))
+				runs = active_state_runs(v);
+			else
+				found = !streq(v, "not-found");
+		} else {
+			r = sd_bus_message_skip(reply, "v");
+			if (r < 0)
+				return r;
+		}
+		r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return r;
+	u->active = runs;
+	u->loaded = found;
+	if (ret_found)
+		*ret_found = found;
+	return 0;
+}
+
+/* First path of ExecStart=, a(sasbttttuii). */
+static int read_exec_start(sd_bus_message *reply, char **ret)
+{
+	const char *path;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'v', "a(sasbttttuii)");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "(sasbttttuii)");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'r', "sasbttttuii");
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = sd_bus_message_read(reply, "s", &path);
+		if (r < 0)
+			return r;
+		free(*ret);
+		*ret = strdup(path);
+		if (!*ret)
+			return -ENOMEM;
+		r = sd_bus_message_skip(reply, "asbttttuii");
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	/* Leave the remaining commands unread. */
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(reply);
+}
+
+/* Parse GetAll() of the type interface: ControlGroup, ExecStart. */
+static int parse_type_props(Unit *u, sd_bus_message *reply)
+{
+	_cleanup_free_ char *cg = NULL, *exec = NULL;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		const char *key, *v;
+
+		r = sd_bus_message_read(reply, "s", &key);
+		if (r < 0)
+			return r;
+		if (streq(key, "ControlGroup")) {
+			r = sd_bus_message_read(reply, "v", "s", &v);
+			if (r < 0)
+				return r;
+			free(cg);
+			cg = strdup(v);
+			if (!cg)
+				return -ENOMEM;
+		} else if (streq(key, "ExecStart")) {
+			r = read_exec_start(reply, &exec);
+			if (r < 0)
+				return r;
+		} else {
+			r = sd_bus_message_skip(reply, "v");
+			if (r < 0)
+				return r;
+		}
+		r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return r;
+
+	free(u->control_group);
+	u->control_group = TAKE_PTR(cg);
+	free(u->exec_path);
+	u->exec_path = TAKE_PTR(exec);
+	return 0;
+}
+
+static void unit_set_gone(Unit *u)
+{
+	u->active = false;
+	u->cgroup_id = 0;
+}
+
+static void refresh_done(Unit *u)
+{
+	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
+	manager_unit_changed(u->manager, u);
+}
+
+static void refresh_failed(Unit *u, const sd_bus_error *e, int r)
+{
+	/* Without systemd (or with a broken reply) the unit counts as down. */
+	log_debug("Failed to query state of %s, taking it as inactive: %s",
+		  u->name, e && sd_bus_error_is_set(e) ? e->message :
+		  strerror(-r));
+	unit_set_gone(u);
+	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	manager_unit_changed(u->manager, u);
+}
+
+static int on_type_props(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	Unit *u = userdata;
+	int r;
+
+	if (sd_bus_message_is_method_error(reply, NULL)) {
+		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
+		return 0;
+	}
+	r = parse_type_props(u, reply);
+	if (r < 0) {
+		refresh_failed(u, NULL, r);
+		return 0;
+	}
+	refresh_done(u);
+	return 0;
+}
+
+static int on_unit_props(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	_cleanup_free_ char *iface = NULL;
+	Unit *u = userdata;
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	if (sd_bus_message_is_method_error(reply, NULL)) {
+		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
+		return 0;
+	}
+	r = parse_unit_props(u, reply, NULL);
+	if (r < 0) {
+		refresh_failed(u, NULL, r);
+		return 0;
+	}
+	iface = type_interface(u->name);
+	if (!iface) {
+		refresh_failed(u, NULL, -ENOMEM);
+		return 0;
+	}
+	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST,
+				     u->object_path, DBUS_PROPS, "GetAll",
+				     on_type_props, u, "s", iface);
+	if (r < 0) {
+		refresh_failed(u, NULL, r);
+		return 0;
+	}
+	sd_bus_slot_unref(u->refresh_slot);
+	u->refresh_slot = slot;
+	return 0;
+}
+
+static int set_object_path(Unit *u, sd_bus_message *reply)
+{
+	const char *path;
+	char *p;
+	int r;
+
+	r = sd_bus_message_read(reply, "o", &path);
+	if (r < 0)
+		return r;
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	free(u->object_path);
+	u->object_path = p;
+	return 0;
+}
+
+static int on_load_unit(sd_bus_message *reply, void *userdata,
+			sd_bus_error *ret_error)
+{
+	Unit *u = userdata;
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	if (sd_bus_message_is_method_error(reply, NULL)) {
+		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
+		return 0;
+	}
+	r = set_object_path(u, reply);
+	if (r >= 0)
+		r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST,
+					     u->object_path, DBUS_PROPS,
+					     "GetAll", on_unit_props, u, "s",
+					     SD_UNIT);
+	if (r < 0) {
+		refresh_failed(u, NULL, r);
+		return 0;
+	}
+	sd_bus_slot_unref(u->refresh_slot);
+	u->refresh_slot = slot;
+	return 0;
+}
+
+int unit_tracker_refresh(Unit *u)
+{
+	sd_bus_slot *slot = NULL;
+	int r;
+
+	if (!u->manager->bus)
+		return -ENOTCONN;
+	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST, SD_PATH,
+				     SD_MANAGER, "LoadUnit", on_load_unit, u,
+				     "s", u->name);
+	if (r < 0)
+		return r;
+	/* Replaces (and so cancels) a pending refresh. */
+	sd_bus_slot_unref(u->refresh_slot);
+	u->refresh_slot = slot;
+	return 0;
+}
+
+static bool systemd_absent(const sd_bus_error *e)
+{
+	return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+				      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+int unit_tracker_load_sync(Manager *m, Unit *u, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *iface = NULL;
+	bool found;
+	int r;
+
+	r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER,
+			       "LoadUnit", &e, &reply, "s", u->name);
+	if (r < 0) {
+		if (systemd_absent(&e)) {
+			/* No systemd (a test bus): nothing to check against. */
+			u->loaded = false;
+			return 0;
+		}
+		if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
+			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_UNIT,
+						 "Unit %s does not exist.", u->name);
+		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
+					 "Failed to load unit %s: %s", u->name,
+					 e.message ?: strerror(-r));
+	}
+	r = set_object_path(u, reply);
+	if (r < 0)
+		return r;
+	reply = sd_bus_message_unref(reply);
+
+	r = sd_bus_call_method(m->bus, SD_DEST, u->object_path, DBUS_PROPS,
+			       "GetAll", &e, &reply, "s", SD_UNIT);
+	if (r < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
+					 "Failed to query unit %s: %s", u->name,
+					 e.message ?: strerror(-r));
+	r = parse_unit_props(u, reply, &found);
+	if (r < 0)
+		return r;
+	if (!found)
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_UNIT,
+					 "Unit %s does not exist.", u->name);
+	reply = sd_bus_message_unref(reply);
+
+	iface = type_interface(u->name);
+	if (!iface)
+		return -ENOMEM;
+	r = sd_bus_call_method(m->bus, SD_DEST, u->object_path, DBUS_PROPS,
+			       "GetAll", &e, &reply, "s", iface);
+	if (r < 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
+					 "Failed to query unit %s: %s", u->name,
+					 e.message ?: strerror(-r));
+	r = parse_type_props(u, reply);
+	if (r < 0)
+		return r;
+	u->cgroup_id = u->active ? cgroup_id_of(m, u->control_group) : 0;
+	return 0;
+}
+
+static int on_job_removed(sd_bus_message *msg, void *userdata,
+			  sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	const char *job, *unit, *result;
+	uint32_t id;
+	Unit *u;
+
+	if (sd_bus_message_read(msg, "uoss", &id, &job, &unit, &result) < 0)
+		return 0;
+	u = unit_tracker_find(m, unit);
+	if (u)
+		(void)unit_tracker_refresh(u);
+	return 0;
+}
+
+static int on_unit_new(sd_bus_message *msg, void *userdata,
+		       sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	const char *unit, *path;
+	Unit *u;
+
+	if (sd_bus_message_read(msg, "so", &unit, &path) < 0)
+		return 0;
+	u = unit_tracker_find(m, unit);
+	if (u)
+		(void)unit_tracker_refresh(u);
+	return 0;
+}
+
+static int on_properties_changed(sd_bus_message *msg, void *userdata,
+				 sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	Unit *u = find_by_path(m, sd_bus_message_get_path(msg));
+
+	if (u)
+		(void)unit_tracker_refresh(u);
+	return 0;
+}
+
+static int on_reloading(sd_bus_message *msg, void *userdata,
+			sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	int starting;
+
+	if (sd_bus_message_read(msg, "b", &starting) < 0)
+		return 0;
+	/* Reloading(false) is sent once systemd has loaded its units again. */
+	if (!starting)
+		manager_systemd_reloaded(m);
+	return 0;
+}
+
+static int on_subscribed(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	if (e)
+		log_full_errno(systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
+			       "Failed to subscribe to systemd, unit changes will not be followed: %s",
+			       e->message);
+	else
+		m->systemd_tracking = true;
+	return 0;
+}
+
+int unit_tracker_start(Manager *m)
+{
+	int r;
+
+	r = sd_bus_match_signal_async(m->bus, &m->match_slots[0], SD_DEST,
+				      SD_PATH, SD_MANAGER, "JobRemoved",
+				      on_job_removed, NULL, m);
+	if (r < 0)
+		return r;
+	r = sd_bus_match_signal_async(m->bus, &m->match_slots[1], SD_DEST,
+				      SD_PATH, SD_MANAGER, "UnitNew",
+				      on_unit_new, NULL, m);
+	if (r < 0)
+		return r;
+	r = sd_bus_match_signal_async(m->bus, &m->match_slots[2], SD_DEST,
+				      SD_PATH, SD_MANAGER, "Reloading",
+				      on_reloading, NULL, m);
+	if (r < 0)
+		return r;
+	r = sd_bus_add_match_async(m->bus, &m->match_slots[3],
+				   "type='signal',"
+				   "sender='" SD_DEST "',"
+				   "interface='" DBUS_PROPS "',"
+				   "member='PropertiesChanged',"
+				   "arg0='" SD_UNIT "',"
+				   "path_namespace='" SD_PATH "/unit'",
+				   on_properties_changed, NULL, m);
+	if (r < 0)
+		return r;
+	/* Ask systemd to send unit signals at all. */
+	return sd_bus_call_method_async(m->bus, &m->match_slots[4], SD_DEST,
+					SD_PATH, SD_MANAGER, "Subscribe",
+					on_subscribed, m, "");
+}
+
+char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id)
+{
+	char *unit = NULL;
+
+	if (cgroup_id)
+		for (size_t i = 0; i < m->n_units; i++)
+			if (m->units[i]->cgroup_id == cgroup_id)
+				return strdup(m->units[i]->name);
+	if (pid > 0 && sd_pid_get_unit((pid_t)pid, &unit) >= 0)
+		return unit;
+	return NULL;
+}
