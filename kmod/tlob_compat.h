@@ -10,6 +10,13 @@
 #include <linux/uprobes.h>
 #include <linux/trace.h>
 
+/* 6.12: uprobe_register() returns a handle, unregistering is split. */
+#define TLOB_UPROBE_HANDLE	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+/* 6.10: __assign_str() takes the destination only. */
+#define TLOB_ASSIGN_STR_1	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0))
+/* 6.7: trace_array_get_by_name() takes the systems to enable. */
+#define TLOB_TA_GET_SYSTEMS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
+
 /*
  * One uprobe consumer and what unregistering it needs.  6.12 returns a
  * handle from uprobe_register() and splits unregistering into a per-probe
@@ -20,7 +27,7 @@ struct tlob_uprobe {
 	struct uprobe_consumer uc;
 	struct inode *inode;
 	loff_t offset;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if TLOB_UPROBE_HANDLE
 	struct uprobe *uprobe;
 #endif
 };
@@ -30,7 +37,7 @@ static inline int tlob_uprobe_register(struct tlob_uprobe *p,
 {
 	p->inode = inode;
 	p->offset = offset;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if TLOB_UPROBE_HANDLE
 	p->uprobe = uprobe_register(inode, offset, 0, &p->uc);
 	return PTR_ERR_OR_ZERO(p->uprobe);
 #else
@@ -41,7 +48,7 @@ static inline int tlob_uprobe_register(struct tlob_uprobe *p,
 /* Follow with tlob_uprobe_unregister_sync() before freeing @p. */
 static inline void tlob_uprobe_unregister(struct tlob_uprobe *p)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if TLOB_UPROBE_HANDLE
 	uprobe_unregister_nosync(p->uprobe, &p->uc);
 #else
 	uprobe_unregister(p->inode, p->offset, &p->uc);
@@ -51,22 +58,21 @@ static inline void tlob_uprobe_unregister(struct tlob_uprobe *p)
 /* After it, no handler of an unregistered consumer runs any more. */
 static inline void tlob_uprobe_unregister_sync(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if TLOB_UPROBE_HANDLE
 	uprobe_unregister_sync();
 #endif
 }
 
 static inline struct trace_array *tlob_trace_array_get(const char *name)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if TLOB_TA_GET_SYSTEMS
 	return trace_array_get_by_name(name, NULL);
 #else
 	return trace_array_get_by_name(name);
 #endif
 }
 
-/* __assign_str() lost its source argument in 6.10. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if TLOB_ASSIGN_STR_1
 #define tlob_assign_str(dst, src)	__assign_str(dst)
 #else
 #define tlob_assign_str(dst, src)	__assign_str(dst, src)

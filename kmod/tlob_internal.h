@@ -199,6 +199,7 @@ void tlob_bindings_exit(void);
  * is filled from the hrtimer and the uprobe handlers and emptied by read().
  */
 struct tlob_fd {
+	/* Serialises the ioctls, poll() and release of this file. */
 	struct mutex lock;
 	/* Protected by @lock. */
 	struct tlob_window *self;	/* self-instrumented window, or NULL */
@@ -220,7 +221,8 @@ struct tlob_fd {
 	u32 ring_count;
 	u64 ring_lost;
 
-	struct mutex read_lock;		/* one reader at a time */
+	/* Serialises readers. */
+	struct mutex read_lock;
 	wait_queue_head_t wq;
 	struct irq_work wakeup_work;	/* wakes @wq from any context */
 };

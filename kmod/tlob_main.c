@@ -13,6 +13,7 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <linux/trace.h>
 
 #include "tlob_internal.h"
@@ -39,7 +40,7 @@ MODULE_PARM_DESC(ring_size, "Event records per /dev/rv file (1-1048576)");
 
 struct tlob_counters tlob_counters;
 
-#define TLOB_PARAM_MAX		(1U << 20)
+#define TLOB_PARAM_MAX		SZ_1M
 
 static struct trace_array *tlob_tr;
 
