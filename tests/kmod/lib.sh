@@ -71,6 +71,7 @@ run_test() {
 	t1=$(date +%s%N)
 	if [ $rc -eq 0 ]; then
 		echo "ok $KT_N - $name"
+		grep '^# ' "$log" || true
 	else
 		KT_FAILED=$((KT_FAILED + 1))
 		echo "not ok $KT_N - $name"

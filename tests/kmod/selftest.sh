@@ -236,8 +236,13 @@ t_poll_self() {
 
 t_self_events() {
 	local o=$WORK/o pid cg
+	# The owner fd (no subscription) may see its own window's records,
+	# never others; the subscriber on fd 1 must see both.
+	drv "$WORK/own" fd:5 sub:all fd:0 start:30ms sleep:100ms stop =EOVERFLOW \
+		fd:1 start:30ms sleep:100ms stop =EOVERFLOW fd:0 drain:timeout=300ms
+	[ "$(grep -c '^event ' "$WORK/own")" -le 2 ] || fail "owner fd got records of another window"
 	drv "$o" fd:1 sub:all fd:0 pid start:50ms,tag=4242 sleep:300ms result =EOVERFLOW \
-		read:0,timeout=200ms fd:1 read:2
+		fd:1 read:2
 	pid=$(kv "$o" pid tgid)
 	expect_eq "$(ev "$o" violation 1 tid)" "$pid" "violation tid"
 	expect_eq "$(ev "$o" violation 1 tgid)" "$pid" "violation tgid"
@@ -571,12 +576,12 @@ t_own_events_only() {
 t_task_exit_in_window() {
 	local o=$WORK/o
 	drv "$o" bind:$TGT,tgt_start,tgt_stop,100ms run:$TGT,exit-in,400 read:1 \
-		read:0,timeout=800ms statwait:windows_in_use=0 bstats:@1 \
-		bind:$TGT,tgt_alt_start,tgt_alt_stop,5s run:$TGT,thread-exit-in,4,300 \
-		statwait:windows_in_use=0 read:0,timeout=300ms
+		read:0,timeout=800ms statwait:windows_in_use=0 bstats:@1 unbind:@1 \
+		bind:$TGT,tgt_start,tgt_stop,5s run:$TGT,thread-exit-in,4,300 \
+		statwait:windows_in_use=0 read:0,timeout=300ms bstats:@2
 	expect_eq "$(ev_count "$o" violation)" 1 "violation before the exit"
 	expect_eq "$(ev_count "$o" window_end)" 0 "window_end after exit"
-	expect_eq "$(kv "$o" bstats windows)" 0 "completed windows"
+	expect_eq "$(awk '$1 == "bstats" { print $3 }' "$o" | tr '\n' ' ')" "windows=0 windows=0 " "completed windows"
 }
 
 t_overlay_binary() {
