@@ -23,6 +23,8 @@ readonly LIBEXEC=/usr/local/libexec/tlob-e2e
 readonly DEMO=$LIBEXEC/tlob-demo
 readonly BUS=(org.tlob.Manager /org/tlob/Manager org.tlob.Manager)
 export SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
+# our unit's stderr is the journal, but the tests' goes to files
+unset JOURNAL_STREAM
 
 tmp=$(mktemp -d)
 state=$tmp/state
