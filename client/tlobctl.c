@@ -571,6 +571,7 @@ static int verb_list(int argc, char *argv[])
 	return 0;
 }
 
+/* GetBudget; a failed call is not logged, its error is in @error. */
 static int get_budget(sd_bus *bus, const char *id, sd_bus_error *error,
 		      PropList *ret)
 {
@@ -579,11 +580,11 @@ static int get_budget(sd_bus *bus, const char *id, sd_bus_error *error,
 
 	r = bus_call(bus, "GetBudget", error, &reply, "s", id);
 	if (r < 0)
-		return log_bus_error("get budget", error, r);
+		return r;
 	r = read_props(reply, ret);
 	if (r < 0)
 		return bus_parse_error(r);
-	return 0;
+	return 1;
 }
 
 /* "<= 4.19ms" for the @pct percentile of @l's histogram, "-" if empty. */
@@ -613,6 +614,8 @@ static int status_one(sd_bus *bus, const char *id)
 	if (!t)
 		return log_oom();
 	r = get_budget(bus, id, &error, &l);
+	if (r < 0 && sd_bus_error_is_set(&error))
+		return log_bus_error("get budget", &error, r);
 	if (r < 0)
 		return r;
 
@@ -664,9 +667,10 @@ static int status_summary_row(Table *t, sd_bus *bus, const char *id)
 	char p99[80];
 	int r;
 
+	/* A budget removed since ListBudgets shows no counters. */
 	r = get_budget(bus, id, &error, &l);
-	if (r < 0)
-		return r;
+	if (r < 0 && !sd_bus_error_has_name(&error, "org.tlob.Error.NoSuchBudget"))
+		return sd_bus_error_is_set(&error) ? log_bus_error("get budget", &error, r) : r;
 	format_percentile(&l, 99, p99, sizeof(p99));
 
 	if ((r = table_add_u64(t, prop_u64(&l, "Windows"))) < 0 ||
