@@ -445,7 +445,7 @@ char *tlob_binding_list(size_t *len)
 
 	mutex_lock(&tlob_bind_mutex);
 	idr_for_each_entry(&tlob_bindings, b, id)
-		size += strlen(b->pathname) + 192;
+		size += strlen(b->pathname) + 256;
 	buf = kvmalloc(size, GFP_KERNEL);
 	if (buf) {
 		buf[0] = '\0';
