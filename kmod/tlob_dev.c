@@ -388,14 +388,21 @@ static long tlob_ioctl_binding_stats(struct tlob_binding_stats __user *uarg)
 
 static void tlob_unsubscribe(struct tlob_fd *ctx)
 {
+	bool was_subscribed;
+
 	mutex_lock(&tlob_sub_mutex);
-	if (ctx->subscribed) {
+	was_subscribed = ctx->subscribed;
+	if (was_subscribed) {
 		list_del_rcu(&ctx->sub_node);
 		ctx->subscribed = false;
 	}
 	mutex_unlock(&tlob_sub_mutex);
-	/* Pairs with rcu_read_lock() in tlob_report(). */
-	synchronize_rcu();
+	/*
+	 * Pairs with rcu_read_lock() in tlob_report(): no reporter still
+	 * walks over @ctx once this returns, so it may be re-added or freed.
+	 */
+	if (was_subscribed)
+		synchronize_rcu();
 }
 
 static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)

@@ -25,6 +25,11 @@
 
 DEFINE_STATIC_KEY_FALSE(tlob_hooks_key);
 
+/* tlob_event.state carries the model's state numbers. */
+static_assert(running_tlob == TLOB_STATE_RUNNING);
+static_assert(waiting_tlob == TLOB_STATE_WAITING);
+static_assert(sleeping_tlob == TLOB_STATE_SLEEPING);
+
 /* Apply one event; @w->lock held, @w live. */
 static void __tlob_window_step(struct tlob_window *w, unsigned int event,
 			       u64 now)

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static unsigned int tap_n, tap_failed;
 
 static inline void __attribute__((format(printf, 2, 3)))

@@ -279,7 +279,7 @@ static void check_hist(void)
 	unsigned int i, b;
 	bool ok = true;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		b = tlob_hist_bucket(cases[i].ns, 40);
 		if (b != cases[i].bucket) {
 			printf("# %llu ns: bucket %u, expected %u\n",

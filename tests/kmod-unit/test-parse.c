@@ -115,12 +115,13 @@ static void check_case(const struct parse_case *c)
 		     cmd.cgroup_id == c->cgroup_id &&
 		     str_eq(cmd.cgroup_path, c->cgroup_path);
 		if (!ok)
-			printf("# got op %d path %s start %llu stop %llu threshold %llu cgroup %d/%llu/%s\n",
+			printf("# got op %d path %s start %llu stop %llu threshold %llu\n",
 			       cmd.op, cmd.path ? cmd.path : "(null)",
 			       (unsigned long long)cmd.start,
 			       (unsigned long long)cmd.stop,
-			       (unsigned long long)cmd.threshold,
-			       cmd.has_cgroup,
+			       (unsigned long long)cmd.threshold);
+		if (!ok)
+			printf("# got cgroup %d/%llu/%s\n", cmd.has_cgroup,
 			       (unsigned long long)cmd.cgroup_id,
 			       cmd.cgroup_path ? cmd.cgroup_path : "(null)");
 	}
@@ -202,7 +203,7 @@ static void check_numbers(void)
 	u64 v;
 	int ret;
 
-	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(nums); i++) {
 		v = 0;
 		ret = tlob_parse_u64(nums[i].s, &v);
 		tap_ok(ret == nums[i].ret && (ret || v == nums[i].val),
@@ -215,7 +216,7 @@ int main(void)
 	unsigned int i;
 
 	printf("TAP version 13\n");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		check_case(&cases[i]);
 	check_length();
 	check_numbers();
