@@ -10,6 +10,8 @@
  */
 #include <stdarg.h>
 #include <sys/uio.h>
+/* Plain sd_journal_sendv(): no CODE_FILE= etc. of this file. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #include <time.h>
 

@@ -4,6 +4,7 @@
  * tlob kernel module and reports violations on D-Bus (org.tlob.Manager)
  * and to the journal. See tlob-manager(8).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
@@ -116,12 +117,31 @@ static int set_string(char **p, const char *v)
 	return 0;
 }
 
+/* Never let a file we open become stdin, stdout or stderr. */
+static int ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd < 0)
+			return -errno;
+		if (nfd != fd)
+			return -EBADF;
+	}
+	return 0;
+}
+
 static int run(int argc, char *argv[])
 {
 	_cleanup_(manager_freep) Manager *m = NULL;
 	sigset_t mask;
 	int r;
 
+	if (ensure_std_fds() < 0)
+		return -EBADF;
 	log_setup();
 	r = parse_argv(argc, argv);
 	if (r <= 0)

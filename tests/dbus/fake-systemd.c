@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fake-systemd: the part of systemd's D-Bus API tlob-manager uses, on a
+ * private bus, for the D-Bus tests.
+ *
+ *   fake-systemd FIFO CGROUP_ROOT [POLKIT_ANSWER_FILE]
+ *
+ * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit and
+ * GetUnit; signals JobRemoved, UnitNew, Reloading; per unit the
+ * properties Id, ActiveState, SubState, LoadState (org.freedesktop.
+ * systemd1.Unit) and ControlGroup, ExecStart (...Service). Units are made
+ * and driven by lines written to FIFO:
+ *   unit NAME EXEC     a loaded, inactive service whose ExecStart= is EXEC
+ *   start NAME         active, in control group /system.slice/NAME, made
+ *                      as a directory under CGROUP_ROOT (a fresh inode on
+ *                      every start, as a real cgroup)
+ *   stop NAME          inactive, no control group
+ *   restart NAME       stop + start
+ *   crash NAME         failed, with PropertiesChanged but no job
+ *   reload             Reloading(true), then Reloading(false)
+ * Every state change emits PropertiesChanged on the unit; start, stop and
+ * restart also emit JobRemoved.
+ *
+ * With POLKIT_ANSWER_FILE it also owns org.freedesktop.PolicyKit1 and
+ * answers CheckAuthorization from the first word of that file: "yes",
+ * "no", "challenge", or anything else (or no file) for an error, as if
+ * polkit failed. Each request is appended to POLKIT_ANSWER_FILE.log as
+ * "ACTION FLAGS SUBJECT_KIND SUBJECT_NAME".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "macro.h"
+
+#define UNIT_PREFIX "/org/freedesktop/systemd1/unit"
+
+typedef struct FakeUnit {
+	char *name;
+	char *exec;		/* NULL: LoadState=not-found */
+	const char *active_state;
+	char *cgroup;		/* "" when stopped */
+} FakeUnit;
+
+static FakeUnit units[64];
+static size_t n_units;
+static const char *cgroup_root;
+static sd_bus *bus;
+static uint32_t job_id = 100;
+static char fifo_buf[4096];
+static size_t fifo_len;
+
+static FakeUnit *find_unit(const char *name)
+{
+	for (size_t i = 0; i < n_units; i++)
+		if (streq(units[i].name, name))
+			return &units[i];
+	return NULL;
+}
+
+static FakeUnit *add_unit(const char *name, const char *exec)
+{
+	FakeUnit *u = find_unit(name);
+
+	if (!u) {
+		if (n_units >= ELEMENTSOF(units))
+			return NULL;
+		u = &units[n_units++];
+		u->name = strdup(name);
+		u->cgroup = strdup("");
+		u->active_state = "inactive";
+	}
+	free(u->exec);
+	u->exec = exec ? strdup(exec) : NULL;
+	return u;
+}
+
+static char *unit_path(const FakeUnit *u)
+{
+	char *p = NULL;
+
+	(void)sd_bus_path_encode(UNIT_PREFIX, u->name, &p);
+	return p;
+}
+
+static int find_object(sd_bus *b, const char *path, const char *interface,
+		       void *userdata, void **found, sd_bus_error *error)
+{
+	_cleanup_free_ char *name = NULL;
+	FakeUnit *u;
+
+	if (sd_bus_path_decode(path, UNIT_PREFIX, &name) <= 0)
+		return 0;
+	u = find_unit(name);
+	if (!u)
+		return 0;
+	*found = u;
+	return 1;
+}
+
+static int prop_id(sd_bus *b, const char *path, const char *interface,
+		   const char *property, sd_bus_message *reply,
+		   void *userdata, sd_bus_error *error)
+{
+	FakeUnit *u = userdata;
+
+	if (streq(property, "Id"))
+		return sd_bus_message_append(reply, "s", u->name);
+	if (streq(property, "ActiveState"))
+		return sd_bus_message_append(reply, "s", u->active_state);
+	if (streq(property, "SubState"))
+		return sd_bus_message_append(reply, "s",
+					     streq(u->active_state, "active") ?
+					     "running" : "dead");
+	if (streq(property, "LoadState"))
+		return sd_bus_message_append(reply, "s",
+					     u->exec ? "loaded" : "not-found");
+	return sd_bus_message_append(reply, "s", u->cgroup);
+}
+
+static int prop_exec_start(sd_bus *b, const char *path, const char *interface,
+			   const char *property, sd_bus_message *reply,
+			   void *userdata, sd_bus_error *error)
+{
+	FakeUnit *u = userdata;
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "(sasbttttuii)");
+	if (r < 0)
+		return r;
+	if (u->exec) {
+		r = sd_bus_message_append(reply, "(sasbttttuii)", u->exec, 1,
+					  u->exec, 0, 0ULL, 0ULL, 0ULL, 0ULL,
+					  0U, 0, 0);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_message_close_container(reply);
+}
+
+static const sd_bus_vtable unit_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Id", "s", prop_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	SD_BUS_PROPERTY("ActiveState", "s", prop_id, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("SubState", "s", prop_id, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("LoadState", "s", prop_id, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_VTABLE_END,
+};
+
+static const sd_bus_vtable service_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("ControlGroup", "s", prop_id, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("ExecStart", "a(sasbttttuii)", prop_exec_start, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+	SD_BUS_VTABLE_END,
+};
+
+static int reply_unit_path(sd_bus_message *msg, FakeUnit *u)
+{
+	_cleanup_free_ char *p = unit_path(u);
+
+	if (!p)
+		return -ENOMEM;
+	return sd_bus_reply_method_return(msg, "o", p);
+}
+
+static int method_load_unit(sd_bus_message *msg, void *userdata,
+			    sd_bus_error *error)
+{
+	const char *name;
+	FakeUnit *u;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &name);
+	if (r < 0)
+		return r;
+	u = find_unit(name);
+	if (!u)
+		u = add_unit(name, NULL);	/* systemd: LoadState=not-found */
+	if (!u)
+		return -ENOMEM;
+	return reply_unit_path(msg, u);
+}
+
+static int method_get_unit(sd_bus_message *msg, void *userdata,
+			   sd_bus_error *error)
+{
+	const char *name;
+	FakeUnit *u;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &name);
+	if (r < 0)
+		return r;
+	u = find_unit(name);
+	if (!u)
+		return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit",
+					 "Unit %s not loaded.", name);
+	return reply_unit_path(msg, u);
+}
+
+static int method_subscribe(sd_bus_message *msg, void *userdata,
+			    sd_bus_error *error)
+{
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("Subscribe", "", "", method_subscribe,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("LoadUnit", "s", "o", method_load_unit,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("GetUnit", "s", "o", method_get_unit,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
+	SD_BUS_SIGNAL("UnitNew", "so", 0),
+	SD_BUS_SIGNAL("Reloading", "b", 0),
+	SD_BUS_VTABLE_END,
+};
+
+static void changed(FakeUnit *u, bool job)
+{
+	_cleanup_free_ char *p = unit_path(u);
+	char jobpath[64];
+
+	if (!p)
+		return;
+	(void)sd_bus_emit_properties_changed(bus, p, "org.freedesktop.systemd1.Unit",
+					     "ActiveState", "SubState", NULL);
+	(void)sd_bus_emit_properties_changed(bus, p, "org.freedesktop.systemd1.Service",
+					     "ControlGroup", NULL);
+	if (!job)
+		return;
+	snprintf(jobpath, sizeof(jobpath), "/org/freedesktop/systemd1/job/%u",
+		 ++job_id);
+	(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+				 "org.freedesktop.systemd1.Manager",
+				 "JobRemoved", "uoss", job_id, jobpath,
+				 u->name, "done");
+}
+
+static void unit_stop(FakeUnit *u)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (*u->cgroup && asprintf(&dir, "%s%s", cgroup_root, u->cgroup) > 0)
+		(void)rmdir(dir);
+	free(u->cgroup);
+	u->cgroup = strdup("");
+	u->active_state = "inactive";
+}
+
+static void unit_start(FakeUnit *u)
+{
+	_cleanup_free_ char *slice = NULL, *dir = NULL, *tmp = NULL;
+
+	if (asprintf(&slice, "%s/system.slice", cgroup_root) < 0 ||
+	    asprintf(&dir, "%s/%s", slice, u->name) < 0 ||
+	    asprintf(&tmp, "%s.new", dir) < 0)
+		return;
+	(void)mkdir(slice, 0755);
+	/* Make the new directory before the old one goes: a new inode. */
+	(void)mkdir(tmp, 0755);
+	(void)rmdir(dir);
+	if (rename(tmp, dir) < 0)
+		fprintf(stderr, "fake-systemd: rename %s: %m\n", tmp);
+	free(u->cgroup);
+	if (asprintf(&u->cgroup, "/system.slice/%s", u->name) < 0)
+		u->cgroup = NULL;
+	u->active_state = "active";
+}
+
+static void handle_line(char *line)
+{
+	char *cmd = strtok(line, " "), *name = strtok(NULL, " ");
+	char *arg = strtok(NULL, " ");
+	FakeUnit *u;
+
+	if (!cmd)
+		return;
+	if (streq(cmd, "reload")) {
+		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+					 "org.freedesktop.systemd1.Manager",
+					 "Reloading", "b", 1);
+		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+					 "org.freedesktop.systemd1.Manager",
+					 "Reloading", "b", 0);
+		return;
+	}
+	if (!name) {
+		fprintf(stderr, "fake-systemd: bad line\n");
+		return;
+	}
+	if (streq(cmd, "unit") && arg) {
+		_cleanup_free_ char *p = NULL;
+
+		u = add_unit(name, arg);
+		p = u ? unit_path(u) : NULL;
+		if (p)
+			(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+						 "org.freedesktop.systemd1.Manager",
+						 "UnitNew", "so", name, p);
+		return;
+	}
+	u = find_unit(name);
+	if (!u) {
+		fprintf(stderr, "fake-systemd: no unit %s\n", name);
+		return;
+	}
+	if (streq(cmd, "start")) {
+		unit_start(u);
+		changed(u, true);
+	} else if (streq(cmd, "stop")) {
+		unit_stop(u);
+		changed(u, true);
+	} else if (streq(cmd, "restart")) {
+		/* unit_start() replaces the directory: a new inode. */
+		unit_start(u);
+		changed(u, true);
+	} else if (streq(cmd, "crash")) {
+		unit_stop(u);
+		u->active_state = "failed";
+		changed(u, false);
+	} else
+		fprintf(stderr, "fake-systemd: bad command %s\n", cmd);
+}
+
+static int on_fifo(sd_event_source *s, int fd, uint32_t revents,
+		   void *userdata)
+{
+	ssize_t n;
+	char *nl;
+
+	n = read(fd, fifo_buf + fifo_len, sizeof(fifo_buf) - fifo_len - 1);
+	if (n <= 0)
+		return 0;
+	fifo_len += (size_t)n;
+	fifo_buf[fifo_len] = 0;
+	while ((nl = strchr(fifo_buf, '\n'))) {
+		*nl = 0;
+		handle_line(fifo_buf);
+		fifo_len -= (size_t)(nl + 1 - fifo_buf);
+		memmove(fifo_buf, nl + 1, fifo_len + 1);
+	}
+	if (fifo_len == sizeof(fifo_buf) - 1)
+		fifo_len = 0;
+	return 0;
+}
+
+static const char *polkit_answer_file;
+
+static int method_check_authorization(sd_bus_message *msg, void *userdata,
+				      sd_bus_error *error)
+{
+	_cleanup_free_ char *log_path = NULL;
+	const char *kind, *key, *name = "", *action;
+	char answer[32] = "";
+	uint32_t flags;
+	FILE *f;
+	int r;
+
+	r = sd_bus_message_enter_container(msg, 'r', "sa{sv}");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(msg, "s", &kind);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+		r = sd_bus_message_read(msg, "s", &key);
+		if (r < 0)
+			return r;
+		if (streq(key, "name"))
+			r = sd_bus_message_read(msg, "v", "s", &name);
+		else
+			r = sd_bus_message_skip(msg, "v");
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(msg);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(msg);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(msg);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(msg, "s", &action);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_skip(msg, "a{ss}");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(msg, "u", &flags);
+	if (r < 0)
+		return r;
+
+	if (asprintf(&log_path, "%s.log", polkit_answer_file) > 0) {
+		f = fopen(log_path, "ae");
+		if (f) {
+			fprintf(f, "%s %u %s %s\n", action, flags, kind, name);
+			fclose(f);
+		}
+	}
+	f = fopen(polkit_answer_file, "re");
+	if (f) {
+		if (fscanf(f, "%31s", answer) != 1)
+			answer[0] = 0;
+		fclose(f);
+	}
+	if (streq(answer, "yes") || streq(answer, "no") ||
+	    streq(answer, "challenge"))
+		return sd_bus_reply_method_return(msg, "(bba{ss})",
+						  (int)streq(answer, "yes"),
+						  (int)streq(answer, "challenge"),
+						  0);
+	return sd_bus_error_set(error, "org.freedesktop.PolicyKit1.Error.Failed",
+				"fake polkit told to fail");
+}
+
+static const sd_bus_vtable polkit_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})",
+		      method_check_authorization, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_VTABLE_END,
+};
+
+int main(int argc, char *argv[])
+{
+	sd_event *event = NULL;
+	int fd, r;
+
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "Usage: %s FIFO CGROUP_ROOT [POLKIT_ANSWER_FILE]\n",
+			argv[0]);
+		return EXIT_FAILURE;
+	}
+	cgroup_root = argv[2];
+	polkit_answer_file = argc == 4 ? argv[3] : NULL;
+	fd = open(argv[1], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fake-systemd: %s: %m\n", argv[1]);
+		return EXIT_FAILURE;
+	}
+	r = sd_event_default(&event);
+	if (r >= 0)
+		r = sd_bus_open_system(&bus);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1",
+					     "org.freedesktop.systemd1.Manager",
+					     manager_vtable, NULL);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(bus, NULL, UNIT_PREFIX,
+					       "org.freedesktop.systemd1.Unit",
+					       unit_vtable, find_object, NULL);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(bus, NULL, UNIT_PREFIX,
+					       "org.freedesktop.systemd1.Service",
+					       service_vtable, find_object, NULL);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, event, 0);
+	if (r >= 0)
+		r = sd_event_add_io(event, NULL, fd, EPOLLIN, on_fifo, NULL);
+	if (r >= 0 && polkit_answer_file)
+		r = sd_bus_add_object_vtable(bus, NULL,
+					     "/org/freedesktop/PolicyKit1/Authority",
+					     "org.freedesktop.PolicyKit1.Authority",
+					     polkit_vtable, NULL);
+	if (r >= 0 && polkit_answer_file)
+		r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+	if (r >= 0)
+		r = sd_bus_request_name(bus, "org.freedesktop.systemd1", 0);
+	if (r < 0) {
+		fprintf(stderr, "fake-systemd: setup failed: %s\n", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	r = sd_event_loop(event);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

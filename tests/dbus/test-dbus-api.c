@@ -1,0 +1,1205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The org.tlob.Manager D-Bus API, end to end on a private bus: every
+ * method, property, signal and error, polkit, journal entries and
+ * rebinding as units start, restart and stop. Run by test-dbus-api.sh,
+ * which provides the bus, fake-systemd and the fake polkit ($FAKE_DIR);
+ * this program starts tlob-manager-fake itself (it restarts it too).
+ * The tests run in order and build on each other.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
+#include "macro.h"
+
+#define DEST	"org.tlob.Manager"
+#define PATH	"/org/tlob/Manager"
+#define IFACE	"org.tlob.Manager"
+#define MS	1000000ULL
+
+static const char *fake_dir, *fake_exec, *fake_lib, *manager_bin;
+static sd_bus *bus;
+static pid_t manager_pid;
+static char api_id[64], runtime_id[64];
+
+/* ---- the environment ---------------------------------------------- */
+
+static char *fake_path(const char *name)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "%s/%s", fake_dir, name) > 0);
+	return p;
+}
+
+static void write_fifo(const char *name, const char *fmt, ...) _printf_(2, 3);
+static void write_fifo(const char *name, const char *fmt, ...)
+{
+	_cleanup_free_ char *p = fake_path(name);
+	char line[512];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	line[n++] = '\n';
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, line, (size_t)n), n);
+	close(fd);
+}
+
+#define fake_kernel(...)  write_fifo("kernel.fifo", __VA_ARGS__)
+#define fake_systemd(...) write_fifo("systemd.fifo", __VA_ARGS__)
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f;
+
+	for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		mkdir(path, 0755);
+		*s = '/';
+	}
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void set_polkit(const char *answer)
+{
+	_cleanup_free_ char *p = fake_path("polkit");
+
+	write_file(p, answer);
+}
+
+static char *read_file(const char *path)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (!f)
+		return strdup("");
+	if (getdelim(&buf, &size, 0, f) < 0) {
+		free(buf);
+		return strdup("");
+	}
+	return buf;
+}
+
+static uint64_t now_usec(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static bool name_has_owner(const char *name)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int has = 0;
+
+	if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "NameHasOwner", NULL,
+			       &reply, "s", name) < 0)
+		return false;
+	return sd_bus_message_read(reply, "b", &has) >= 0 && has;
+}
+
+static void manager_start(const char *extra_env)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		_cleanup_free_ char *fifo = fake_path("kernel.fifo");
+		_cleanup_free_ char *state = fake_path("bindings");
+		_cleanup_free_ char *journal = fake_path("journal");
+		_cleanup_free_ char *root = NULL, *cg = NULL, *log = NULL;
+
+		if (asprintf(&root, "--root=%s/root", fake_dir) < 0 ||
+		    asprintf(&cg, "--cgroup-root=%s/cgroup", fake_dir) < 0 ||
+		    asprintf(&log, "%s/manager.log", fake_dir) < 0)
+			_exit(127);
+		setenv("TLOB_FAKE_KERNEL_FIFO", fifo, 1);
+		setenv("TLOB_FAKE_KERNEL_STATE", state, 1);
+		setenv("TLOB_FAKE_JOURNAL", journal, 1);
+		setenv("SYSTEMD_LOG_LEVEL", "debug", 1);
+		if (extra_env)
+			putenv((char *)extra_env);
+		if (!freopen(log, "a", stderr))
+			_exit(126);
+		execl(manager_bin, manager_bin, root, cg, "--log-interval=1s",
+		      (char *)NULL);
+		_exit(127);
+	}
+	manager_pid = pid;
+	for (unsigned i = 0; i < 200; i++) {
+		if (name_has_owner(DEST))
+			return;
+		usleep(50000);
+	}
+	fail_msg("tlob-manager-fake did not take its bus name");
+}
+
+static void manager_stop(void)
+{
+	int status;
+
+	if (manager_pid <= 0)
+		return;
+	assert_int_equal(kill(manager_pid, SIGTERM), 0);
+	assert_int_equal(waitpid(manager_pid, &status, 0), manager_pid);
+	/* A clean exit on SIGTERM. */
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	manager_pid = 0;
+	for (unsigned i = 0; i < 100 && name_has_owner(DEST); i++)
+		usleep(20000);
+}
+
+/* ---- calls -------------------------------------------------------- */
+
+/*
+ * Call @member with @types/args; returns NULL on success (with *reply
+ * if asked) or the D-Bus error name (static storage).
+ */
+static const char *callv(sd_bus *b, const char *member, sd_bus_message **ret,
+			 bool interactive, const char *types, va_list ap)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	static char name[256];
+	int r;
+
+	r = sd_bus_message_new_method_call(b, &m, DEST, PATH, IFACE, member);
+	assert_int_equal(r, 0);
+	if (types) {
+		r = sd_bus_message_appendv(m, types, ap);
+		assert_true(r >= 0);
+	}
+	if (interactive)
+		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
+	r = sd_bus_call(b, m, 0, &e, &reply);
+	if (r < 0) {
+		snprintf(name, sizeof(name), "%s",
+			 e.name ?: "(no error name)");
+		return name;
+	}
+	if (ret)
+		*ret = TAKE_PTR(reply);
+	return NULL;
+}
+
+/* A method without arguments, on connection @b. */
+static const char *call_plain(sd_bus *b, const char *member, bool interactive)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	static char name[256];
+
+	if (sd_bus_message_new_method_call(b, &m, DEST, PATH, IFACE, member) < 0 ||
+	    sd_bus_message_set_allow_interactive_authorization(m, interactive) < 0)
+		return "(cannot make message)";
+	if (sd_bus_call(b, m, 0, &e, &reply) >= 0)
+		return NULL;
+	snprintf(name, sizeof(name), "%s", e.name ?: "(no error name)");
+	return name;
+}
+
+static const char *call(const char *member, sd_bus_message **ret,
+			const char *types, ...)
+{
+	const char *r;
+	va_list ap;
+
+	va_start(ap, types);
+	r = callv(bus, member, ret, false, types, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
+				 const char *probe, uint64_t ns, char *ret_id,
+				 const char *types, ...)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	static char name[256];
+	const char *id;
+	va_list ap;
+	int r;
+
+	assert_int_equal(sd_bus_message_new_method_call(b, &m, DEST, PATH, IFACE,
+							 "AddBudget"), 0);
+	assert_true(sd_bus_message_append(m, "sst", unit, probe, ns) >= 0);
+	assert_true(sd_bus_message_open_container(m, 'a', "{sv}") >= 0);
+	if (types) {
+		va_start(ap, types);
+		assert_true(sd_bus_message_appendv(m, types, ap) >= 0);
+		va_end(ap);
+	}
+	assert_true(sd_bus_message_close_container(m) >= 0);
+	if (interactive)
+		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
+	r = sd_bus_call(b, m, 0, &e, &reply);
+	if (r < 0) {
+		snprintf(name, sizeof(name), "%s", e.name ?: "(no error name)");
+		return name;
+	}
+	assert_true(sd_bus_message_read(reply, "s", &id) >= 0);
+	if (ret_id)
+		snprintf(ret_id, 64, "%s", id);
+	return NULL;
+}
+
+#define add_budget(unit, probe, ns, id, ...) \
+	add_budget_on(bus, false, unit, probe, ns, id, __VA_ARGS__)
+
+#define assert_ok(x)							\
+	do {								\
+		const char *_e = (x);					\
+		if (_e)							\
+			fail_msg("%s failed: %s", #x, _e);		\
+	} while (0)
+
+#define assert_error(x, name)						\
+	do {								\
+		const char *_e = (x);					\
+		if (!_e || !streq(_e, name))				\
+			fail_msg("%s: got %s, expected %s", #x,		\
+				 _e ?: "success", name);		\
+	} while (0)
+
+static uint64_t prop_u64(const char *name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	uint64_t v = 0;
+
+	assert_int_equal(sd_bus_get_property_trivial(bus, DEST, PATH, IFACE, name,
+						     &e, 't', &v), 0);
+	return v;
+}
+
+static uint32_t prop_u32(const char *name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	uint32_t v = 0;
+
+	assert_int_equal(sd_bus_get_property_trivial(bus, DEST, PATH, IFACE, name,
+						     &e, 'u', &v), 0);
+	return v;
+}
+
+static char *prop_str(const char *name)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *v = NULL;
+
+	assert_int_equal(sd_bus_get_property_string(bus, DEST, PATH, IFACE, name,
+						    &e, &v), 0);
+	return v;
+}
+
+typedef struct BudgetInfo {
+	char unit[256], probe[512], binary[512], source[16], description[256];
+	char file[1024];
+	uint64_t start, stop, budget, windows, violations, max, sum;
+	int stop_on_return, active;
+	uint64_t hist[40][2];
+	size_t n_hist;
+	unsigned n_keys;
+} BudgetInfo;
+
+static void copy_str(char *to, size_t size, const char *s)
+{
+	snprintf(to, size, "%s", s);
+}
+
+static const char *get_budget(const char *id, BudgetInfo *bi)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *err, *key, *s;
+	int r;
+
+	*bi = (BudgetInfo) {};
+	err = call("GetBudget", &reply, "s", id);
+	if (err)
+		return err;
+	assert_true(sd_bus_message_enter_container(reply, 'a', "{sv}") > 0);
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		assert_true(sd_bus_message_read(reply, "s", &key) > 0);
+		bi->n_keys++;
+#define STR(k, f) else if (streq(key, k)) { \
+		assert_true(sd_bus_message_read(reply, "v", "s", &s) > 0); \
+		copy_str(bi->f, sizeof(bi->f), s); }
+#define U64(k, f) else if (streq(key, k)) \
+		assert_true(sd_bus_message_read(reply, "v", "t", &bi->f) > 0);
+#define BOOL(k, f) else if (streq(key, k)) \
+		assert_true(sd_bus_message_read(reply, "v", "b", &bi->f) > 0);
+		if (streq(key, "Histogram")) {
+			uint64_t up, n;
+
+			assert_true(sd_bus_message_enter_container(reply, 'v', "a(tt)") > 0);
+			assert_true(sd_bus_message_enter_container(reply, 'a', "(tt)") > 0);
+			while (sd_bus_message_read(reply, "(tt)", &up, &n) > 0) {
+				assert_true(bi->n_hist < 40);
+				bi->hist[bi->n_hist][0] = up;
+				bi->hist[bi->n_hist][1] = n;
+				bi->n_hist++;
+			}
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+		}
+		STR("Unit", unit) STR("Probe", probe) STR("Binary", binary)
+		STR("Source", source) STR("Description", description)
+		STR("File", file)
+		U64("StartOffset", start) U64("StopOffset", stop)
+		U64("BudgetNSec", budget) U64("Windows", windows)
+		U64("Violations", violations) U64("MaxNSec", max)
+		U64("SumNSec", sum)
+		BOOL("StopOnReturn", stop_on_return) BOOL("Active", active)
+		else
+			assert_true(sd_bus_message_skip(reply, "v") >= 0);
+		assert_true(sd_bus_message_exit_container(reply) > 0);
+	}
+	assert_true(r >= 0);
+	return NULL;
+}
+
+typedef struct ListEntry {
+	char id[64], unit[256], probe[512], source[16];
+	uint64_t budget;
+	int active;
+} ListEntry;
+
+static size_t list_budgets(ListEntry *out, size_t max)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *id, *unit, *probe, *source;
+	uint64_t ns;
+	int active;
+	size_t n = 0;
+
+	assert_ok(call("ListBudgets", &reply, NULL));
+	assert_true(sd_bus_message_enter_container(reply, 'a', "(ssstsb)") > 0);
+	while (sd_bus_message_read(reply, "(ssstsb)", &id, &unit, &probe, &ns,
+				   &source, &active) > 0) {
+		if (n < max) {
+			copy_str(out[n].id, sizeof(out[n].id), id);
+			copy_str(out[n].unit, sizeof(out[n].unit), unit);
+			copy_str(out[n].probe, sizeof(out[n].probe), probe);
+			copy_str(out[n].source, sizeof(out[n].source), source);
+			out[n].budget = ns;
+			out[n].active = active;
+		}
+		n++;
+	}
+	return n;
+}
+
+static const ListEntry *find_entry(const ListEntry *l, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i].id, id))
+			return &l[i];
+	return NULL;
+}
+
+static bool budget_active(const char *id)
+{
+	BudgetInfo bi;
+
+	return !get_budget(id, &bi) && bi.active;
+}
+
+#define WAIT_FOR(cond)							\
+	do {								\
+		unsigned _i;						\
+		for (_i = 0; _i < 200 && !(cond); _i++)			\
+			usleep(25000);					\
+		if (!(cond))						\
+			fail_msg("timed out waiting for %s", #cond);	\
+	} while (0)
+
+/* Bindings of the fake kernel: lines of "ID PATH START STOP FLAGS T CG C". */
+static unsigned count_bindings(const char *needle)
+{
+	_cleanup_free_ char *p = fake_path("bindings"), *text = read_file(p);
+	unsigned n = 0;
+
+	for (char *l = text; l && *l;) {
+		char *nl = strchr(l, '\n');
+
+		if (nl)
+			*nl = 0;
+		if (*l && (!needle || strstr(l, needle)))
+			n++;
+		l = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static uint64_t demo_cgroup_id(void)
+{
+	_cleanup_free_ char *p = fake_path("cgroup/system.slice/demo.service");
+	struct stat st;
+
+	if (stat(p, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* Does the journal entry @entry (fields ending in '\n') have @field? */
+static bool entry_has(const char *entry, const char *field)
+{
+	size_t l = strlen(field);
+
+	for (const char *p = entry; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, field, l) == 0 && p[l] == '\n')
+			return true;
+	return false;
+}
+
+/* Journal entries (of the fake journal) having all of @fields. */
+static unsigned count_journal(const char *const *fields)
+{
+	_cleanup_free_ char *p = fake_path("journal"), *text = read_file(p);
+	unsigned n = 0;
+	char *entry = text;
+
+	while (entry && *entry) {
+		char *end = strstr(entry, "\n\n");
+		bool all = true;
+
+		if (end)
+			end[1] = 0;
+		for (const char *const *f = fields; *f && all; f++)
+			all = entry_has(entry, *f);
+		if (all)
+			n++;
+		entry = end ? end + 2 : NULL;
+	}
+	return n;
+}
+
+/* Wait until exactly @n entries have @fields (they follow the signal). */
+#define WAIT_JOURNAL(fields, n) WAIT_FOR(count_journal(fields) == (n))
+
+/* ---- Violation signals -------------------------------------------- */
+
+typedef struct Violation {
+	char id[64], unit[256], comm[32], state[16];
+	uint32_t pid, tid;
+	uint64_t budget, elapsed, running, waiting, sleeping, ts;
+} Violation;
+
+static Violation violations[4];
+static unsigned n_violation_signals;
+
+static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+	const char *id, *unit, *comm, *state;
+	Violation v = {};
+
+	if (sd_bus_message_read(m, "ssuustttttst", &id, &unit, &v.pid, &v.tid,
+				&comm, &v.budget, &v.elapsed, &v.running,
+				&v.waiting, &v.sleeping, &state, &v.ts) < 0)
+		return 0;
+	copy_str(v.id, sizeof(v.id), id);
+	copy_str(v.unit, sizeof(v.unit), unit);
+	copy_str(v.comm, sizeof(v.comm), comm);
+	copy_str(v.state, sizeof(v.state), state);
+	violations[n_violation_signals % ELEMENTSOF(violations)] = v;
+	n_violation_signals++;
+	return 0;
+}
+
+static unsigned n_count_changed;
+
+static int on_props_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+	n_count_changed++;
+	return 0;
+}
+
+/* Process the bus until @n Violation signals arrived (or 5 s passed). */
+static void pump_signals(unsigned n)
+{
+	uint64_t end = now_usec(CLOCK_MONOTONIC) + 5000000;
+
+	while (n_violation_signals < n && now_usec(CLOCK_MONOTONIC) < end) {
+		int r = sd_bus_process(bus, NULL);
+
+		assert_true(r >= 0);
+		if (r == 0)
+			(void)sd_bus_wait(bus, 100000);
+	}
+	/* Whatever else is queued (PropertiesChanged). */
+	while (sd_bus_process(bus, NULL) > 0)
+		;
+}
+
+/* ---- tests -------------------------------------------------------- */
+
+static void test_properties(void **state)
+{
+	_cleanup_free_ char *version = prop_str("Version");
+	_cleanup_free_ char *backend = prop_str("Backend");
+
+	assert_string_equal(version, TLOB_VERSION);
+	assert_string_equal(backend, "kmod");
+	assert_int_equal(prop_u32("BudgetCount"), 0);
+	assert_int_equal(prop_u64("ViolationCount"), 0);
+	assert_int_equal(prop_u64("DroppedEvents"), 0);
+	/* Read-only. */
+	assert_true(sd_bus_set_property(bus, DEST, PATH, IFACE, "Version", NULL,
+					"s", "2") < 0);
+}
+
+static void test_introspection(void **state)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *xml;
+	static const char *const want[] = {
+		"<method name=\"AddBudget\">", "<method name=\"RemoveBudget\">",
+		"<method name=\"ListBudgets\">", "<method name=\"GetBudget\">",
+		"<method name=\"Reload\">", "<signal name=\"Violation\">",
+		"name=\"timestamp_usec\"", "<property name=\"DroppedEvents\" type=\"t\" access=\"read\">",
+	};
+
+	assert_int_equal(sd_bus_call_method(bus, DEST, PATH,
+					    "org.freedesktop.DBus.Introspectable",
+					    "Introspect", NULL, &reply, ""), 1);
+	assert_true(sd_bus_message_read(reply, "s", &xml) > 0);
+	for (size_t i = 0; i < ELEMENTSOF(want); i++)
+		if (!strstr(xml, want[i]))
+			fail_msg("introspection lacks %s", want[i]);
+}
+
+static void test_add_errors(void **state)
+{
+	char probe[1024];
+
+	assert_error(add_budget("not a unit", "main", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.NoSuchUnit");
+	assert_error(add_budget("tmpl@.service", "main", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.NoSuchUnit");
+	assert_error(add_budget("missing.service", "tlob_fixture_start", 20 * MS,
+				NULL, NULL),
+		     "org.tlob.Error.NoSuchUnit");
+	assert_error(add_budget("demo.service", "1bad", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "rel/bin:main", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 0, NULL, NULL),
+		     "org.tlob.Error.InvalidBudget");
+	assert_error(add_budget("demo.service", "tlob_fixture_start",
+				3600000000001ULL, NULL, NULL),
+		     "org.tlob.Error.InvalidBudget");
+	assert_error(add_budget("demo.service", "/nonexistent/bin:main", 20 * MS,
+				NULL, NULL),
+		     "org.tlob.Error.NoSuchFile");
+	assert_error(add_budget("demo.service", "no_such_function", 20 * MS, NULL,
+				NULL),
+		     "org.tlob.Error.NoSuchSymbol");
+	snprintf(probe, sizeof(probe), "%s:tlob_fixture_start..nope", fake_lib);
+	assert_error(add_budget("demo.service", probe, 20 * MS, NULL, NULL),
+		     "org.tlob.Error.NoSuchSymbol");
+	assert_error(add_budget("demo.service", "tlob_fixture_start+0x100", 20 * MS,
+				NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "0xffffffffff", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "/etc/hostname:main", 20 * MS,
+				NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS,
+				NULL, "{sv}", "bogus", "b", 1),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS,
+				NULL, "{sv}", "runtime", "s", "yes"),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS,
+				NULL, "{sv}", "description", "s", "two\nlines"),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	/* A wrong signature is refused by sd-bus itself. */
+	assert_error(call("AddBudget", NULL, "sss", "demo.service", "main", "1"),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	/* Nothing was added, nothing written. */
+	assert_int_equal(prop_u32("BudgetCount"), 0);
+	assert_int_equal(count_bindings(NULL), 0);
+}
+
+static void test_add_and_list(void **state)
+{
+	_cleanup_free_ char *file = NULL, *text = NULL;
+	char probe[1024];
+	ListEntry l[8];
+	const ListEntry *e;
+	size_t n;
+
+	assert_int_equal(sd_bus_match_signal(bus, NULL, DEST, PATH,
+					     "org.freedesktop.DBus.Properties",
+					     "PropertiesChanged", on_props_changed,
+					     NULL), 1);
+	assert_ok(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+			     20 * MS, api_id, NULL));
+	assert_int_equal(strlen(api_id), 8);
+	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				30 * MS, NULL, NULL),
+		     "org.tlob.Error.Exists");
+
+	snprintf(probe, sizeof(probe), "%s:tlob_fixture_start", fake_lib);
+	assert_ok(add_budget("demo.service", probe, 1500 * MS, runtime_id, "{sv}{sv}",
+			     "runtime", "b", 1, "description", "s", "the library"));
+	assert_string_not_equal(api_id, runtime_id);
+	assert_int_equal(prop_u32("BudgetCount"), 2);
+
+	/* set-property style drop-ins, one per budget. */
+	assert_true(asprintf(&file,
+			     "%s/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-%s.conf",
+			     fake_dir, api_id) > 0);
+	text = read_file(file);
+	assert_non_null(strstr(text, "[X-Tlob]\nTlobBudget=tlob_fixture_start..tlob_fixture_stop 20ms\n"));
+	free(file);
+	free(text);
+	assert_true(asprintf(&file,
+			     "%s/root/run/systemd/system.control/demo.service.d/50-TlobBudget-%s.conf",
+			     fake_dir, runtime_id) > 0);
+	text = read_file(file);
+	assert_non_null(strstr(text, "# Description: the library\n"));
+	assert_non_null(strstr(text, "TlobBudget="));
+	assert_non_null(strstr(text, ":tlob_fixture_start 1s 500ms\n"));
+
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_int_equal(n, 2);
+	e = find_entry(l, n, api_id);
+	assert_non_null(e);
+	assert_string_equal(e->unit, "demo.service");
+	assert_string_equal(e->probe, "tlob_fixture_start..tlob_fixture_stop");
+	assert_int_equal(e->budget, 20 * MS);
+	assert_string_equal(e->source, "api");
+	assert_false(e->active);	/* demo.service is not running */
+	e = find_entry(l, n, runtime_id);
+	assert_non_null(e);
+	assert_string_equal(e->probe, probe);
+	assert_string_equal(e->source, "runtime");
+
+	/* Not running: nothing bound. */
+	assert_int_equal(count_bindings(NULL), 0);
+
+	/* BudgetCount announced its changes. */
+	pump_signals(0);
+	assert_true(n_count_changed >= 2);
+}
+
+static void test_get_budget(void **state)
+{
+	BudgetInfo bi, bl;
+
+	assert_ok(get_budget(api_id, &bi));
+	assert_true(bi.n_keys >= 13);
+	assert_string_equal(bi.unit, "demo.service");
+	assert_string_equal(bi.probe, "tlob_fixture_start..tlob_fixture_stop");
+	assert_string_equal(bi.binary, fake_exec);
+	assert_int_equal(bi.budget, 20 * MS);
+	assert_string_equal(bi.source, "api");
+	assert_false(bi.active);
+	assert_false(bi.stop_on_return);
+	assert_int_equal(bi.windows, 0);
+	assert_int_equal(bi.violations, 0);
+	assert_int_equal(bi.max, 0);
+	assert_int_equal(bi.n_hist, 0);
+
+	assert_ok(get_budget(runtime_id, &bl));
+	assert_string_equal(bl.binary, fake_lib);
+	assert_true(bl.stop_on_return);
+	assert_string_equal(bl.description, "the library");
+
+	assert_error(get_budget("nope", &bi), "org.tlob.Error.NoSuchBudget");
+	assert_error(call("RemoveBudget", NULL, "s", "nope"),
+		     "org.tlob.Error.NoSuchBudget");
+}
+
+static void test_bind_on_start(void **state)
+{
+	BudgetInfo bi;
+	char cg[64];
+
+	fake_systemd("start demo.service");
+	WAIT_FOR(count_bindings(NULL) == 2);
+	WAIT_FOR(budget_active(api_id) && budget_active(runtime_id));
+	assert_true(demo_cgroup_id() != 0);
+	snprintf(cg, sizeof(cg), " %llu ", (unsigned long long)demo_cgroup_id());
+	assert_int_equal(count_bindings(cg), 2);
+	/* START..STOP has no return flag; the library probe has (flags 1). */
+	assert_int_equal(count_bindings(" 0 20000000 "), 1);
+	assert_int_equal(count_bindings(" 0x0 1 1500000000 "), 1);
+	assert_int_equal(count_bindings(fake_lib), 1);
+
+	assert_ok(get_budget(api_id, &bi));
+	assert_true(bi.active);
+	assert_true(bi.start != 0);
+	assert_true(bi.stop != 0 && bi.stop != bi.start);
+}
+
+static void test_violation(void **state)
+{
+	const Violation *v;
+	char idf[96];
+	uint64_t before = now_usec(CLOCK_REALTIME);
+
+	assert_true(sd_bus_match_signal(bus, NULL, DEST, PATH, IFACE, "Violation",
+					on_violation, NULL) >= 0);
+	fake_kernel("violation @%s 701 30000000 3 700 demo", api_id);
+	pump_signals(1);
+	assert_int_equal(n_violation_signals, 1);
+	v = &violations[0];
+	assert_string_equal(v->id, api_id);
+	assert_string_equal(v->unit, "demo.service");
+	assert_int_equal(v->pid, 700);
+	assert_int_equal(v->tid, 701);
+	assert_string_equal(v->comm, "demo");
+	assert_int_equal(v->budget, 20 * MS);
+	assert_int_equal(v->elapsed, 30 * MS);
+	assert_int_equal(v->running, 7500000);
+	assert_int_equal(v->waiting, 7500000);
+	assert_int_equal(v->sleeping, 15 * MS);
+	assert_string_equal(v->state, "sleeping");
+	assert_true(v->ts + 1000000 >= before);
+	assert_true(v->ts <= now_usec(CLOCK_REALTIME) + 1000000);
+	assert_int_equal(prop_u64("ViolationCount"), 1);
+
+	snprintf(idf, sizeof(idf), "TLOB_BUDGET_ID=%s", api_id);
+	{
+		const char *fields[] = {
+			"MESSAGE_ID=b80203fec96a437b96bd4ceb44fba08e",
+			"PRIORITY=4",
+			"MESSAGE=demo.service: tlob_fixture_start..tlob_fixture_stop exceeded its 20ms budget (running 7.5ms, waiting 7.5ms, sleeping 15.0ms; pid 700 demo)",
+			"OBJECT_PID=700", idf, "TLOB_UNIT=demo.service",
+			"TLOB_PROBE=tlob_fixture_start..tlob_fixture_stop",
+			"TLOB_BUDGET_NSEC=20000000", "TLOB_ELAPSED_NSEC=30000000",
+			"TLOB_RUNNING_NSEC=7500000", "TLOB_WAITING_NSEC=7500000",
+			"TLOB_SLEEPING_NSEC=15000000", "TLOB_STATE=sleeping",
+			"TLOB_TID=701", "TLOB_COMM=demo", NULL,
+		};
+
+		WAIT_JOURNAL(fields, 1);
+	}
+
+	/* The other states' names. */
+	fake_kernel("violation @%s 702 25000000 1", api_id);
+	fake_kernel("violation @%s 703 25000000 2", api_id);
+	pump_signals(3);
+	assert_int_equal(n_violation_signals, 3);
+	assert_string_equal(violations[1].state, "running");
+	assert_string_equal(violations[2].state, "waiting");
+	/* The journal's MESSAGE drops the PATH of library probes. */
+	fake_kernel("violation @%s 704 1600000000 1", runtime_id);
+	pump_signals(4);
+	{
+		const char *fields[] = {
+			"MESSAGE=demo.service: tlob_fixture_start exceeded its 1s 500ms budget (running 400.0ms, waiting 400.0ms, sleeping 800.0ms; pid 704 fake)",
+			NULL,
+		};
+
+		WAIT_JOURNAL(fields, 1);
+	}
+	assert_int_equal(prop_u64("ViolationCount"), 4);
+}
+
+static void test_statistics(void **state)
+{
+	BudgetInfo bi;
+
+	fake_kernel("window @%s 1500000", api_id);
+	fake_kernel("window @%s 1600000", api_id);
+	fake_kernel("window @%s 1700000", api_id);
+	fake_kernel("window @%s 30000000", api_id);
+	WAIT_FOR(!get_budget(api_id, &bi) && bi.windows == 4);
+	assert_int_equal(bi.max, 30000000);
+	assert_int_equal(bi.sum, 34800000);
+	assert_int_equal(bi.violations, 3);	/* events of this budget */
+	assert_int_equal(bi.n_hist, 2);
+	assert_int_equal(bi.hist[0][0], 1ULL << 21);
+	assert_int_equal(bi.hist[0][1], 3);
+	assert_int_equal(bi.hist[1][0], 1ULL << 25);
+	assert_int_equal(bi.hist[1][1], 1);
+}
+
+static void test_restart_rebinds(void **state)
+{
+	uint64_t old = demo_cgroup_id();
+	BudgetInfo bi;
+	char cg[64];
+
+	fake_systemd("restart demo.service");
+	/* (0 while fake-systemd swaps the directory.) */
+	WAIT_FOR(demo_cgroup_id() != old && demo_cgroup_id() != 0);
+	snprintf(cg, sizeof(cg), " %llu ", (unsigned long long)demo_cgroup_id());
+	WAIT_FOR(count_bindings(cg) == 2);
+	assert_int_equal(count_bindings(NULL), 2);
+	/* The statistics of the old binding are kept. */
+	assert_ok(get_budget(api_id, &bi));
+	assert_true(bi.active);
+	assert_int_equal(bi.windows, 4);
+	assert_int_equal(bi.max, 30000000);
+	fake_kernel("window @%s 1000", api_id);
+	WAIT_FOR(!get_budget(api_id, &bi) && bi.windows == 5);
+	assert_int_equal(bi.n_hist, 3);
+}
+
+static void test_stop_unbinds(void **state)
+{
+	ListEntry l[8];
+	size_t n;
+
+	fake_systemd("stop demo.service");
+	WAIT_FOR(count_bindings(NULL) == 0);
+	WAIT_FOR(!budget_active(api_id));
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_int_equal(n, 2);
+	assert_false(l[0].active);
+	assert_false(l[1].active);
+
+	/* A unit that fails without a job is noticed too. */
+	fake_systemd("start demo.service");
+	WAIT_FOR(count_bindings(NULL) == 2);
+	fake_systemd("crash demo.service");
+	WAIT_FOR(count_bindings(NULL) == 0);
+	fake_systemd("start demo.service");
+	WAIT_FOR(count_bindings(NULL) == 2);
+}
+
+static void test_self_instrumented(void **state)
+{
+	unsigned before = n_violation_signals;
+	const Violation *v;
+
+	/* A thread of demo.service's cgroup, via TRACE_START (binding 0). */
+	fake_kernel("self 4000000 4000001 5000000 6000000 1 %llu selfprog",
+		    (unsigned long long)demo_cgroup_id());
+	pump_signals(before + 1);
+	assert_int_equal(n_violation_signals, before + 1);
+	v = &violations[before % ELEMENTSOF(violations)];
+	assert_string_equal(v->id, "");
+	assert_string_equal(v->unit, "demo.service");
+	assert_string_equal(v->comm, "selfprog");
+	assert_int_equal(v->budget, 5 * MS);
+	assert_int_equal(v->elapsed, 6 * MS);
+	{
+		const char *fields[] = {
+			"TLOB_BUDGET_ID=", "TLOB_UNIT=demo.service",
+			"OBJECT_PID=4000000", "TLOB_COMM=selfprog",
+			"MESSAGE=demo.service: self-instrumented window (tag 0x0) exceeded its 5ms budget (running 1.5ms, waiting 1.5ms, sleeping 3.0ms; pid 4000000 selfprog)",
+			NULL,
+		};
+
+		WAIT_JOURNAL(fields, 1);
+	}
+}
+
+static void test_ratelimit(void **state)
+{
+	const char *logged[] = { NULL, "MESSAGE_ID=b80203fec96a437b96bd4ceb44fba08e", NULL };
+	const char *summary[] = { NULL, "TLOB_SUPPRESSED=990", NULL };
+	uint64_t before = prop_u64("ViolationCount");
+	char idf[96];
+
+	/* Let the interval (1 s here) of the earlier entries end. */
+	usleep(1100000);
+	snprintf(idf, sizeof(idf), "TLOB_BUDGET_ID=%s", runtime_id);
+	logged[0] = idf;
+	summary[0] = idf;
+	WAIT_JOURNAL(logged, 1);
+
+	fake_kernel("burst @%s 1000", runtime_id);
+	WAIT_FOR(prop_u64("ViolationCount") == before + 1000);
+	/* Exact counters, ten entries, then one summary from the timer. */
+	WAIT_JOURNAL(logged, 1 + 10);
+	WAIT_FOR(count_journal(summary) == 1);
+	assert_int_equal(count_journal(logged), 1 + 10);
+	{
+		BudgetInfo bi;
+
+		assert_ok(get_budget(runtime_id, &bi));
+		assert_int_equal(bi.violations, 1 + 1000);
+	}
+	/* Drain the signals (not rate-limited). */
+	pump_signals(n_violation_signals + 1000);
+}
+
+static void test_lost(void **state)
+{
+	fake_kernel("lost 5");
+	fake_kernel("lost 7");
+	WAIT_FOR(prop_u64("DroppedEvents") == 12);
+}
+
+static void test_dropins_and_reload(void **state)
+{
+	_cleanup_free_ char *f = NULL;
+	ListEntry l[8];
+	const ListEntry *e = NULL;
+	size_t n;
+
+	/* Sorts before the 50-TlobBudget-*.conf, whose budgets stay. */
+	assert_true(asprintf(&f, "%s/root/etc/systemd/system/demo.service.d/10-tlob.conf",
+			     fake_dir) > 0);
+	write_file(f, "[Service]\nEnvironment=X=1\n[X-Tlob]\n"
+		   "TlobBudget=tlob_fixture_stop 5ms\n"
+		   "TlobBudget=bad probe!\n");
+	/* Nothing until a reload. */
+	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 2);
+	assert_ok(call("Reload", NULL, NULL));
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i].source, "dropin"))
+			e = &l[i];
+	assert_non_null(e);
+	assert_string_equal(e->probe, "tlob_fixture_stop");
+	assert_int_equal(e->budget, 5 * MS);
+	WAIT_FOR(count_bindings(NULL) == 3);
+	/* Unchanged budgets keep their ids and counters over a reload. */
+	assert_non_null(find_entry(l, n, api_id));
+	{
+		BudgetInfo bi;
+
+		assert_ok(get_budget(api_id, &bi));
+		assert_int_equal(bi.windows, 5);
+	}
+	/* Hand-written budgets are removed by editing files. */
+	assert_error(call("RemoveBudget", NULL, "s", e->id),
+		     SD_BUS_ERROR_NOT_SUPPORTED);
+
+	/*
+	 * systemd's daemon-reload re-reads them too; "" resets the list
+	 * built so far (from files sorting before this one).
+	 */
+	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_stop 5ms\n"
+		   "TlobBudget=\nTlobBudget=tlob_fixture_stop+0x2 7ms\n");
+	fake_systemd("reload");
+	WAIT_FOR(count_bindings(" 7000000 ") == 1);
+	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 3);
+	assert_int_equal(count_bindings(NULL), 3);
+
+	/* And so does SIGHUP. */
+	write_file(f, "[X-Tlob]\n");
+	assert_int_equal(kill(manager_pid, SIGHUP), 0);
+	WAIT_FOR(list_budgets(l, ELEMENTSOF(l)) == 2);
+	WAIT_FOR(count_bindings(NULL) == 2);
+	assert_int_equal(prop_u32("BudgetCount"), 2);
+}
+
+static void test_restart_manager(void **state)
+{
+	ListEntry l[8];
+	BudgetInfo bi;
+	size_t n;
+
+	manager_stop();
+	manager_start(NULL);
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_int_equal(n, 2);
+	assert_non_null(find_entry(l, n, api_id));
+	assert_string_equal(find_entry(l, n, api_id)->source, "api");
+	assert_non_null(find_entry(l, n, runtime_id));
+	assert_string_equal(find_entry(l, n, runtime_id)->source, "runtime");
+	assert_ok(get_budget(runtime_id, &bi));
+	assert_string_equal(bi.description, "the library");
+	/* demo.service still runs: bound again without any signal. */
+	WAIT_FOR(budget_active(api_id) && budget_active(runtime_id));
+	assert_int_equal(count_bindings(NULL), 2);
+}
+
+/* In a child with uid/gid 65534: call @what, expect error @want (or none). */
+static void as_nobody(const char *what, bool interactive, const char *want)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sd_bus *b = NULL;
+		const char *err = NULL;
+		char id[64];
+
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(90);
+		if (sd_bus_open_system(&b) < 0)
+			_exit(91);
+		if (streq(what, "add"))
+			err = add_budget_on(b, interactive, "demo.service",
+					    "tlob_fixture_stop", MS, id, NULL);
+		else if (streq(what, "list"))
+			err = call_plain(b, "ListBudgets", false);
+		else if (streq(what, "reload"))
+			err = call_plain(b, "Reload", interactive);
+		if (!streq_ptr(err, want)) {
+			fprintf(stderr, "as nobody: %s gave %s, expected %s\n",
+				what, err ?: "success", want ?: "success");
+			_exit(1);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_polkit(void **state)
+{
+	_cleanup_free_ char *logp = fake_path("polkit.log"), *log = NULL;
+	ListEntry l[8];
+	size_t n;
+
+	/* No answer from polkit: refused (but reading is for everybody). */
+	set_polkit("fail");
+	as_nobody("list", false, NULL);
+	as_nobody("add", false, SD_BUS_ERROR_ACCESS_DENIED);
+	as_nobody("reload", false, SD_BUS_ERROR_ACCESS_DENIED);
+	set_polkit("no");
+	as_nobody("add", false, SD_BUS_ERROR_ACCESS_DENIED);
+	set_polkit("challenge");
+	as_nobody("add", false, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
+	as_nobody("reload", true, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
+	set_polkit("yes");
+	as_nobody("reload", false, NULL);
+	as_nobody("add", true, NULL);
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_int_equal(n, 3);
+
+	log = read_file(logp);
+	/* Asked for the right action, for the caller, interactive only if asked. */
+	assert_non_null(strstr(log, "org.tlob.manage-budgets 0 system-bus-name :1."));
+	assert_non_null(strstr(log, "org.tlob.manage-budgets 1 system-bus-name :1."));
+
+	/* Root is never sent to polkit. */
+	set_polkit("no");
+	assert_ok(call("Reload", NULL, NULL));
+	{
+		_cleanup_free_ char *again = read_file(logp);
+
+		assert_string_equal(again, log);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!streq(l[i].id, api_id) && !streq(l[i].id, runtime_id))
+			assert_ok(call("RemoveBudget", NULL, "s", l[i].id));
+	assert_int_equal(prop_u32("BudgetCount"), 2);
+}
+
+static void test_remove(void **state)
+{
+	_cleanup_free_ char *file = NULL;
+	BudgetInfo bi;
+
+	assert_ok(get_budget(api_id, &bi));
+	file = strdup(bi.file);
+	assert_int_equal(access(file, F_OK), 0);
+	assert_ok(call("RemoveBudget", NULL, "s", api_id));
+	assert_true(access(file, F_OK) < 0 && errno == ENOENT);
+	assert_error(get_budget(api_id, &bi), "org.tlob.Error.NoSuchBudget");
+	assert_error(call("RemoveBudget", NULL, "s", api_id),
+		     "org.tlob.Error.NoSuchBudget");
+	WAIT_FOR(count_bindings(NULL) == 1);
+	assert_int_equal(prop_u32("BudgetCount"), 1);
+}
+
+static void test_too_many(void **state)
+{
+	/* The kernel has room for the one binding there is. */
+	manager_stop();
+	manager_start("TLOB_FAKE_KERNEL_MAX=1");
+	WAIT_FOR(count_bindings(NULL) == 1);
+	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				20 * MS, NULL, NULL),
+		     "org.tlob.Error.TooMany");
+	/* The failed budget left nothing behind. */
+	assert_int_equal(prop_u32("BudgetCount"), 1);
+}
+
+static void test_kernel_unavailable(void **state)
+{
+	ListEntry l[8];
+
+	manager_stop();
+	manager_start("TLOB_FAKE_KERNEL_UNAVAILABLE=1");
+	/* Still serving: budgets are listed, inactive. */
+	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 1);
+	assert_false(l[0].active);
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS, NULL,
+				NULL),
+		     "org.tlob.Error.KernelUnavailable");
+	assert_ok(call("RemoveBudget", NULL, "s", runtime_id));
+	assert_int_equal(prop_u32("BudgetCount"), 0);
+}
+
+static int setup(void **state)
+{
+	fake_dir = getenv("FAKE_DIR");
+	fake_exec = getenv("FAKE_EXEC");
+	fake_lib = getenv("FAKE_LIB");
+	manager_bin = getenv("TLOB_MANAGER_FAKE");
+	if (!fake_dir || !fake_exec || !fake_lib || !manager_bin) {
+		fprintf(stderr, "Run me through test-dbus-api.sh.\n");
+		return -1;
+	}
+	if (sd_bus_open_system(&bus) < 0)
+		return -1;
+	manager_start(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	if (manager_pid > 0) {
+		kill(manager_pid, SIGTERM);
+		waitpid(manager_pid, NULL, 0);
+	}
+	sd_bus_flush_close_unref(bus);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_properties),
+		cmocka_unit_test(test_introspection),
+		cmocka_unit_test(test_add_errors),
+		cmocka_unit_test(test_add_and_list),
+		cmocka_unit_test(test_get_budget),
+		cmocka_unit_test(test_bind_on_start),
+		cmocka_unit_test(test_violation),
+		cmocka_unit_test(test_statistics),
+		cmocka_unit_test(test_restart_rebinds),
+		cmocka_unit_test(test_stop_unbinds),
+		cmocka_unit_test(test_self_instrumented),
+		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_dropins_and_reload),
+		cmocka_unit_test(test_restart_manager),
+		cmocka_unit_test(test_polkit),
+		cmocka_unit_test(test_remove),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_kernel_unavailable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
