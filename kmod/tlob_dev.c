@@ -258,7 +258,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 			goto out_unlock;
 	}
 	if (!ctx->key_held) {
-		static_branch_inc(&tlob_hooks_key);
+		static_branch_deferred_inc(&tlob_hooks_key);
 		ctx->key_held = true;
 	}
 	w = tlob_window_open(&args, true);
@@ -563,7 +563,7 @@ static int tlob_dev_release(struct inode *inode, struct file *file)
 	irq_work_sync(&ctx->wakeup_work);
 
 	if (ctx->key_held)
-		static_branch_dec(&tlob_hooks_key);
+		static_branch_slow_dec_deferred(&tlob_hooks_key);
 	mutex_destroy(&ctx->read_lock);
 	mutex_destroy(&ctx->lock);
 	kvfree(ctx->ring);

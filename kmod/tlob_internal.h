@@ -16,7 +16,7 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
-#include <linux/jump_label.h>
+#include <linux/jump_label_ratelimit.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -54,9 +54,10 @@ extern struct tlob_counters tlob_counters;
 /*
  * Enabled while anything can open a window (a binding exists, or a /dev/rv
  * fd has used TRACE_START): the scheduler hooks do nothing otherwise.
- * Only changed from sleepable context.
+ * Only changed from sleepable context; disabling is deferred by a second
+ * so that open/close churn does not patch kernel text each time.
  */
-DECLARE_STATIC_KEY_FALSE(tlob_hooks_key);
+extern struct static_key_false_deferred tlob_hooks_key;
 
 struct tlob_fd;
 struct tlob_binding;

@@ -137,6 +137,7 @@ static void __exit tlob_exit(void)
 	tlob_set_enabled(false);
 	tlob_close_all();
 	tlob_hooks_unregister();
+	static_key_deferred_flush(&tlob_hooks_key);
 	tlob_instance_destroy();
 	tlob_bindings_exit();
 	tlob_pool_exit();

@@ -23,7 +23,7 @@
 #include "tlob_internal.h"
 #include "tlob_trace.h"
 
-DEFINE_STATIC_KEY_FALSE(tlob_hooks_key);
+DEFINE_STATIC_KEY_DEFERRED_FALSE(tlob_hooks_key, HZ);
 
 /* tlob_event.state carries the model's state numbers. */
 static_assert(running_tlob == TLOB_STATE_RUNNING);
@@ -332,7 +332,7 @@ static void tlob_task_event(struct task_struct *task, unsigned int event)
 /* Cheap exit for the common case: no window anywhere. */
 static inline bool tlob_hooks_idle(void)
 {
-	return !static_branch_unlikely(&tlob_hooks_key) ||
+	return !static_branch_unlikely(&tlob_hooks_key.key) ||
 	       !atomic_read(&tlob_counters.windows_in_use);
 }
 

@@ -265,7 +265,7 @@ int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id)
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 
-	static_branch_inc(&tlob_hooks_key);
+	static_branch_deferred_inc(&tlob_hooks_key);
 	mutex_lock(&tlob_bind_mutex);
 	ret = tlob_binding_check(b);
 	if (ret)
@@ -288,7 +288,7 @@ err_remove_id:
 	idr_remove(&tlob_bindings, b->id);
 err_unlock:
 	mutex_unlock(&tlob_bind_mutex);
-	static_branch_dec(&tlob_hooks_key);
+	static_branch_slow_dec_deferred(&tlob_hooks_key);
 	tlob_binding_free(b);
 	return ret;
 }
@@ -301,7 +301,7 @@ static void tlob_binding_destroy(struct tlob_binding *b)
 	tlob_nr_bindings--;
 	tlob_binding_disarm(b);
 	tlob_binding_free(b);
-	static_branch_dec(&tlob_hooks_key);
+	static_branch_slow_dec_deferred(&tlob_hooks_key);
 }
 
 /* TLOB_IOCTL_UNBIND: only the owner fd may remove its binding. */
