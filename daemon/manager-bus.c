@@ -262,6 +262,7 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
 					 "No budget with id \"%s\".", id);
 	budget_get_stats(b, &st);
+	budget_refresh_offsets(b);
 	binary = b->binary ?: b->probe.path ?: (b->unit ? b->unit->exec_path : NULL);
 
 	r = sd_bus_message_new_method_return(msg, &reply);

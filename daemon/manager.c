@@ -204,6 +204,29 @@ static int resolve_probe(const TlobProbe *probe, const char *binary,
 	return TAKE_FD(fd);
 }
 
+void budget_refresh_offsets(Budget *b)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const char *binary = budget_binary(b);
+	uint64_t start, stop;
+	char *copy;
+
+	/* A bound budget shows what the kernel has. */
+	if (b->binding_id || !binary)
+		return;
+	fd = resolve_probe(&b->probe, binary, &start, &stop, NULL);
+	if (fd < 0)
+		return;
+	copy = strdup(binary);
+	if (!copy)
+		return;
+	free(b->binary);
+	b->binary = copy;
+	b->start_offset = start;
+	b->stop_offset = b->probe.has_stop ? stop : 0;
+	b->stop_on_return = !b->probe.has_stop;
+}
+
 static void budget_unbind(Budget *b)
 {
 	struct tlob_binding_stats s;
@@ -383,6 +406,9 @@ static void try_open_kernel(Manager *m)
 	}
 	m->kernel_error = 0;
 	log_debug("Kernel link open on %s.", m->rv_path);
+	/* The module may have come late: bind what runs already. */
+	for (size_t i = 0; i < m->n_units; i++)
+		(void)unit_tracker_refresh(m->units[i]);
 }
 
 int manager_reload(Manager *m)
@@ -528,6 +554,22 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	if (fd < 0) {
 		unit_tracker_unref(m, u);
 		return fd;
+	}
+
+	/* The kernel binds a file offset once per cgroup. */
+	for (size_t i = 0; i < m->n_budgets; i++) {
+		Budget *o = m->budgets[i];
+
+		if (o->unit != u)
+			continue;
+		budget_refresh_offsets(o);
+		if (o->binary && streq(o->binary, p.path ?: u->exec_path) &&
+		    o->start_offset == start) {
+			unit_tracker_unref(m, u);
+			return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
+						 "Budget %s of %s already starts at this point (%s).",
+						 o->id, unit, o->probe_text);
+		}
 	}
 
 	r = budget_store_new_id(m, &id);

@@ -147,6 +147,8 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 /* Statistics of @b: retired plus those of the current binding. */
 void budget_get_stats(Budget *b, BudgetStats *ret);
 bool budget_is_active(const Budget *b);
+/* Resolve the offsets of an unbound budget, for display; errors ignored. */
+void budget_refresh_offsets(Budget *b);
 
 /* A kernel event (called by the kernel link). */
 void manager_handle_event(Manager *m, const struct tlob_event *ev);

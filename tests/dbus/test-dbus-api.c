@@ -663,6 +663,10 @@ static void test_add_and_list(void **state)
 	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
 				30 * MS, NULL, NULL),
 		     "org.tlob.Error.Exists");
+	/* Another probe starting at the same point of the same file. */
+	assert_error(add_budget("demo.service", "tlob_fixture_start", 30 * MS, NULL,
+				NULL),
+		     "org.tlob.Error.Exists");
 
 	snprintf(probe, sizeof(probe), "%s:tlob_fixture_start", fake_lib);
 	assert_ok(add_budget("demo.service", probe, 1500 * MS, runtime_id, "{sv}{sv}",
@@ -721,6 +725,8 @@ static void test_get_budget(void **state)
 	assert_string_equal(bi.source, "api");
 	assert_false(bi.active);
 	assert_false(bi.stop_on_return);
+	/* Resolved for display even while unbound. */
+	assert_true(bi.start != 0 && bi.stop > bi.start);
 	assert_int_equal(bi.windows, 0);
 	assert_int_equal(bi.violations, 0);
 	assert_int_equal(bi.max, 0);
