@@ -351,6 +351,9 @@ int table_print_record(const Table *t, size_t row, FILE *f)
 
 		if (!column_is_human(col))
 			continue;
+		/* a field without a value says nothing */
+		if (col->type == TABLE_STRING && isempty(table_cell(t, row, j)->str))
+			continue;
 		fprintf(f, "%*s%s: %s\n", (int)(label - text_width(col->header)), "",
 			col->header,
 			cell_text(col, table_cell(t, row, j), buf, sizeof(buf)));

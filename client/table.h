@@ -73,7 +73,7 @@ void table_sort(Table *t, size_t column, size_t column2);
  * the last column is not padded. Prints nothing when the table is empty.
  */
 int table_print(const Table *t, FILE *f, bool color);
-/* "Label: value" lines of row @row, labels right-aligned. */
+/* "Label: value" lines of row @row, labels right-aligned; empty strings are left out. */
 int table_print_record(const Table *t, size_t row, FILE *f);
 
 /* JSON: an array with one object per row; or row @row as one object. */

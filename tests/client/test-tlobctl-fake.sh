@@ -1,0 +1,318 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tlobctl against tlob-manager on a private bus, with the fake kernel link
+# and fake systemd of tests/dbus/fake-env.sh: every verb, human and JSON
+# output, the histogram and percentiles, watch, and the one-line errors
+# naming the D-Bus error's message. TAP output.
+#
+# Usage: test-tlobctl-fake.sh BUILD_DIR TLOBCTL
+set -u
+
+build=${1:?usage: $0 BUILD_DIR TLOBCTL}
+tlobctl=${2:?usage: $0 BUILD_DIR TLOBCTL}
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck source=tests/dbus/fake-env.sh
+. "$here/../dbus/fake-env.sh"
+
+export SYSTEMD_PAGER=cat LC_ALL=C.UTF-8
+unset SYSTEMD_LOG_LEVEL JOURNAL_STREAM
+FAKE_MANAGER_ARGS=${FAKE_MANAGER_ARGS:-}
+
+# meson only runs this with dbus-daemon, busctl and jq present: not being
+# able to start the environment is a failure, not a reason to skip.
+if ! SYSTEMD_LOG_LEVEL=debug fake_env_start "$build"; then
+	echo "not ok 1 - start the fake environment"
+	for f in manager.log systemd.log dbus.log; do
+		tail -n 20 "$FAKE_DIR/$f" 2>/dev/null | sed "s/^/# $f: /"
+	done
+	echo "1..1"
+	fake_env_stop
+	exit 1
+fi
+tmp=$FAKE_DIR/client
+mkdir -p "$tmp"
+trap 'kill $(jobs -p) 2>/dev/null; fake_env_stop' EXIT
+
+n=0
+failed=0
+
+# t NAME FUNCTION: FUNCTION runs in a subshell with errexit; it prints
+# why it failed. State between tests goes through files in $tmp.
+t() {
+	local name=$1 fn=$2 rc lines
+	(set -e; "$fn") >"$tmp/out" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ "$rc" = 0 ]; then
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+		mapfile -t lines <"$tmp/out"
+		printf '# %s\n' "${lines[@]}" "(exit status $rc)"
+	fi
+}
+
+fail() {
+	echo "$*"
+	return 1
+}
+
+tc() {
+	"$tlobctl" "$@"
+}
+
+# expect_fail REGEX ARGS...: exit 1, one stderr line matching REGEX, no stdout.
+expect_fail() {
+	local re=$1 rc
+	shift
+	rc=0
+	tc "$@" >"$tmp/o" 2>"$tmp/e" || rc=$?
+	[ "$rc" = 1 ] || fail "tlobctl $*: exit $rc: $(cat "$tmp/o" "$tmp/e")"
+	[ "$(wc -l <"$tmp/e")" = 1 ] || fail "tlobctl $*: stderr: $(cat "$tmp/e")"
+	grep -Eq -- "$re" "$tmp/e" || fail "tlobctl $*: stderr /$re/: $(cat "$tmp/e")"
+	[ ! -s "$tmp/o" ] || fail "tlobctl $*: stdout: $(cat "$tmp/o")"
+}
+
+wait_for() {
+	fake_wait "$1" || fail "timed out waiting for: $1"
+}
+
+field() {
+	tc list --json=short | jq -r --arg i "$1" --arg f "$2" '.[] | select(.id == $i) | .[$f]'
+}
+
+test_list_empty() {
+	[ "$(tc list)" = "0 budgets listed." ] || fail "list: $(tc list)"
+	[ "$(tc)" = "0 budgets listed." ] || fail "no verb: $(tc)"
+	[ "$(tc list --json=short)" = "[]" ] || fail "json: $(tc list --json=short)"
+	[ "$(tc list --json=pretty)" = "[]" ] || fail "json: $(tc list --json=pretty)"
+}
+t "list without budgets" test_list_empty
+
+test_add() {
+	local id
+	id=$(tc add demo.service tlob_fixture_start 20ms)
+	[[ "$id" =~ ^[a-z0-9_-]+$ ]] || fail "add printed '$id'"
+	echo "$id" >"$tmp/id"
+	tc list --json=short | jq -e --arg id "$id" '
+		length == 1 and (.[0] | keys == ["active", "budget_ns", "id", "probe", "source", "unit"]) and
+		.[0].id == $id and .[0].unit == "demo.service" and
+		.[0].probe == "tlob_fixture_start" and .[0].budget_ns == 20000000 and
+		.[0].source == "api" and .[0].active == false' >/dev/null ||
+		fail "list: $(tc list --json=short)"
+	ls "$FAKE_DIR"/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-"$id".conf >/dev/null ||
+		fail "no drop-in: $(find "$FAKE_DIR/root")"
+}
+t "add prints the id; list --json shows the budget" test_add
+
+test_add_runtime() {
+	local id
+	id=$(tc add --runtime --description="two words" demo.service "tlob_fixture_local..tlob_fixture_stop" "1s 20ms")
+	echo "$id" >"$tmp/rid"
+	[ "$(field "$id" source)" = runtime ] || fail "source: $(tc list --json=short)"
+	[ "$(field "$id" budget_ns)" = 1020000000 ] || fail "budget: $(tc list --json=short)"
+	[ -f "$FAKE_DIR/root/run/systemd/system.control/demo.service.d/50-TlobBudget-$id.conf" ] ||
+		fail "no runtime drop-in: $(find "$FAKE_DIR/root")"
+	id=$(tc add --json=short demo.service "$FAKE_LIB:tlob_fixture_stop" 500us)
+	jq -e '.id | length > 0' <<<"$id" >/dev/null || fail "add --json: $id"
+}
+t "add --runtime --description, a spaced budget and add --json" test_add_runtime
+
+test_list_human() {
+	local id rid
+	id=$(cat "$tmp/id")
+	rid=$(cat "$tmp/rid")
+	tc list >"$tmp/list"
+	head -n1 "$tmp/list" | grep -Eq '^ID +UNIT +PROBE +BUDGET SOURCE +ACTIVE$' ||
+		fail "header: $(cat "$tmp/list")"
+	grep -Eq "^$id +demo.service +tlob_fixture_start +20ms api +no\$" "$tmp/list" ||
+		fail "row: $(cat "$tmp/list")"
+	grep -Eq "^$rid +demo.service +tlob_fixture_local\.\.tlob_fixture_stop +1s 20ms runtime +no\$" \
+		"$tmp/list" || fail "row: $(cat "$tmp/list")"
+	[ "$(tail -n1 "$tmp/list")" = "3 budgets listed." ] || fail "legend: $(cat "$tmp/list")"
+	# the header is not underlined when not on a terminal
+	! grep -q $'\e' "$tmp/list" || fail "escape sequences in: $(cat -v "$tmp/list")"
+}
+t "list prints a systemctl-like table" test_list_human
+
+test_activate() {
+	local id
+	id=$(cat "$tmp/id")
+	fake_systemd "start demo.service"
+	wait_for "[ \"\$(field $id active)\" = true ]"
+}
+t "a started unit makes its budgets active" test_activate
+
+test_status_hist() {
+	local id
+	id=$(cat "$tmp/id")
+	for _ in 1 2 3 4 5 6 7 8 9; do
+		fake_kernel "window @$id 3000000"
+	done
+	fake_kernel "window @$id 50000000"
+	wait_for "tc status --json=short $id | jq -e '.windows == 10' >/dev/null"
+	tc status "$id" >"$tmp/status"
+	for re in "^Budget $id\$" "^ *Unit: demo.service\$" "^ *Probe: tlob_fixture_start\$" \
+		  "^ *Budget: 20ms\$" "^ *Windows: 10\$" "^ *Max: 50.0ms\$" "^ *Stop on return: yes\$" \
+		  "^ *p50: <=4.19ms\$" "^ *p99: <=50.0ms\$" \
+		  "^ +nsecs +: count +distribution\$" \
+		  "^ +2097152 -> 4194303 +: 9 +\|\*{40}\|\$" \
+		  "^ +4194304 -> 8388607 +: 0 +\| {40}\|\$" \
+		  "^ +33554432 -> 67108863 +: 1 +\|\*{4} {36}\|\$"; do
+		grep -Eq -- "$re" "$tmp/status" || fail "no /$re/ in: $(cat "$tmp/status")"
+	done
+	[ "$(grep -c -- '->' "$tmp/status")" = 5 ] || fail "histogram rows: $(cat "$tmp/status")"
+	tc status --json=pretty "$id" >"$tmp/status.json"
+	jq -e '
+		(keys | contains(["unit", "probe", "binary", "start_offset", "stop_offset",
+				  "stop_on_return", "budget_nsec", "source", "active",
+				  "windows", "violations", "max_nsec", "histogram"])) and
+		.windows == 10 and .max_nsec == 50000000 and .budget_nsec == 20000000 and
+		.stop_on_return == true and .active == true and .start_offset > 0 and
+		.histogram == [[4194304, 9], [67108864, 1]]' "$tmp/status.json" >/dev/null ||
+		fail "status --json: $(cat "$tmp/status.json")"
+	# snake_case keys only
+	! jq -r 'keys[]' "$tmp/status.json" | grep -q '[A-Z]' || fail "keys: $(jq -c keys "$tmp/status.json")"
+}
+t "status ID prints counters, p50/p99 and the log2 histogram" test_status_hist
+
+test_status_empty_hist() {
+	local rid
+	rid=$(cat "$tmp/rid")
+	tc status "$rid" >"$tmp/status"
+	grep -Eq '^ *p99: -$' "$tmp/status" || fail "p99 of no windows: $(cat "$tmp/status")"
+	! grep -q nsecs "$tmp/status" || fail "histogram without windows: $(cat "$tmp/status")"
+}
+t "status ID of a budget without windows" test_status_empty_hist
+
+test_status_all() {
+	local id
+	id=$(cat "$tmp/id")
+	tc status >"$tmp/status"
+	for re in '^ *Version: [0-9]' '^ *Backend: ' '^ *Budgets: 3$' '^ *Violations: [0-9]+$' \
+		  '^ *Dropped events: [0-9]+$' '^ID +UNIT +PROBE +BUDGET SOURCE +ACTIVE +WINDOWS +VIOLATIONS +MAX +P99$' \
+		  "^$id +demo.service +tlob_fixture_start +20ms api +yes +10 +0 +50.0ms +<=50.0ms\$"; do
+		grep -Eq -- "$re" "$tmp/status" || fail "no /$re/ in: $(cat "$tmp/status")"
+	done
+	tc status --json=short | jq -e --arg id "$id" '
+		(.version | length > 0) and .budget_count == 3 and (.budgets | length == 3) and
+		(.budgets[] | select(.id == $id) | .windows == 10 and .max_nsec == 50000000)' \
+		>/dev/null || fail "status --json: $(tc status --json=short)"
+}
+t "status without ID summarises the manager and every budget" test_status_all
+
+test_watch() {
+	local id pid
+	id=$(cat "$tmp/id")
+	"$tlobctl" watch --json=short >"$tmp/watch" 2>"$tmp/watch.err" &
+	pid=$!
+	# subscribed once the manager has answered its first call
+	sleep 0.5
+	fake_kernel "violation @$id 4242 25000000 3 4240 demo-worker"
+	wait_for "grep -q 4242 '$tmp/watch'"
+	kill -INT "$pid"
+	wait "$pid" || fail "watch exited with $?: $(cat "$tmp/watch.err")"
+	jq -e --arg id "$id" '
+		keys == ["budget_ns", "comm", "elapsed_ns", "id", "pid", "running_ns",
+			 "sleeping_ns", "state", "tid", "timestamp_usec", "unit", "waiting_ns"] and
+		.id == $id and .unit == "demo.service" and .tid == 4242 and .pid == 4240 and
+		.comm == "demo-worker" and .budget_ns == 20000000 and
+		.elapsed_ns == 25000000 and .state == "sleeping" and .timestamp_usec > 0' \
+		"$tmp/watch" >/dev/null || fail "watch: $(cat "$tmp/watch")"
+	[ ! -s "$tmp/watch.err" ] || fail "watch stderr: $(cat "$tmp/watch.err")"
+}
+t "watch --json=short prints each Violation, exits 0 on SIGINT" test_watch
+
+test_watch_human() {
+	local id pid
+	id=$(cat "$tmp/id")
+	"$tlobctl" watch >"$tmp/watch" 2>&1 &
+	pid=$!
+	sleep 0.5
+	fake_kernel "violation @$id 4243 25000000 2 4240 demo-worker"
+	wait_for "grep -q 4243 '$tmp/watch'"
+	kill -TERM "$pid"
+	wait "$pid" || fail "watch exited with $?"
+	grep -Eq "^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8}\.[0-9]{6} demo.service: budget $id exceeded 20ms by demo-worker\[4240/4243\], waiting after 25.0ms \(running .*, waiting .*, sleeping .*\)\$" \
+		"$tmp/watch" || fail "watch: $(cat "$tmp/watch")"
+}
+t "watch prints one line per violation, exits 0 on SIGTERM" test_watch_human
+
+test_watch_no_manager() {
+	# (not fake_manager_stop: this subshell cannot wait for it)
+	kill "$FAKE_MANAGER_PID"
+	wait_for "! busctl --system status org.tlob.Manager >/dev/null 2>&1"
+	expect_fail '^Failed to reach tlob-manager: ' watch
+	expect_fail '^Failed to list budgets: ' list
+	fake_manager_start "$build"
+	echo "$FAKE_MANAGER_PID" >"$tmp/manager.pid"
+}
+t "watch and list fail with one line when tlob-manager is not there" test_watch_no_manager
+# the test restarted tlob-manager in its subshell
+FAKE_MANAGER_PID=$(cat "$tmp/manager.pid" 2>/dev/null || true)
+
+test_errors() {
+	local id
+	id=$(cat "$tmp/id")
+	expect_fail '^Failed to add budget: .' add no-such.service tlob_fixture_start 20ms
+	expect_fail '^Failed to add budget: .' add demo.service no_such_symbol_xyz 20ms
+	expect_fail '^Failed to add budget: .' add demo.service /no/such/file:main 20ms
+	expect_fail '^Failed to add budget: .' add demo.service 'bad probe' 20ms
+	expect_fail '^Failed to add budget: .' add demo.service tlob_fixture_start 0
+	expect_fail '^Failed to add budget: .' add demo.service tlob_fixture_start 2h
+	expect_fail '^Failed to add budget: .' add demo.service tlob_fixture_start 20ms
+	expect_fail '^Failed to remove budget: .' remove no-such-id
+	expect_fail '^Failed to get budget: .' status no-such-id
+	expect_fail '^Failed to get budget: .' status --json=short no-such-id
+	# the manager is still there
+	[ "$(field "$id" unit)" = demo.service ] || fail "list after errors: $(tc list --json=short)"
+}
+t "bad input: exit 1 and one line with the D-Bus error's message" test_errors
+
+test_error_names() {
+	local out
+	out=$(SYSTEMD_LOG_LEVEL=debug tc add no-such.service tlob_fixture_start 20ms 2>&1) &&
+		fail "add succeeded"
+	grep -q 'D-Bus error org.tlob.Error.NoSuchUnit: ' <<<"$out" || fail "$out"
+	out=$(SYSTEMD_LOG_LEVEL=debug tc remove no-such-id 2>&1) && fail "remove succeeded"
+	grep -q 'D-Bus error org.tlob.Error.NoSuchBudget: ' <<<"$out" || fail "$out"
+}
+t "the D-Bus error name is logged at debug level" test_error_names
+
+test_reload() {
+	tc reload || fail "reload failed"
+	[ "$(tc list --json=short | jq length)" = 3 ] || fail "list after reload: $(tc list --json=short)"
+}
+t "reload" test_reload
+
+test_stop_unit() {
+	local id
+	id=$(cat "$tmp/id")
+	fake_systemd "stop demo.service"
+	wait_for "[ \"\$(field $id active)\" = false ]"
+	tc list | grep -Eq "^$id .* no\$" || fail "list: $(tc list)"
+}
+t "a stopped unit's budget is listed inactive" test_stop_unit
+
+test_remove() {
+	local id rid
+	id=$(cat "$tmp/id")
+	rid=$(cat "$tmp/rid")
+	tc remove "$id"
+	tc remove "$rid"
+	[ -z "$(field "$id" id)" ] || fail "still listed: $(tc list --json=short)"
+	[ ! -e "$FAKE_DIR/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-$id.conf" ] ||
+		fail "drop-in left behind"
+	[ "$(tc list --json=short | jq length)" = 1 ] || fail "list: $(tc list --json=short)"
+}
+t "remove" test_remove
+
+echo "1..$n"
+if [ "$failed" != 0 ]; then
+	for f in manager.log systemd.log dbus.log; do
+		echo "# --- $f (last 30 lines)"
+		tail -n 30 "$FAKE_DIR/$f" 2>/dev/null | sed 's/^/# /'
+	done
+fi
+[ "$failed" = 0 ]
