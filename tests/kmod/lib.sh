@@ -14,6 +14,7 @@ KT_FAILED=0
 KT_ONLY=
 KT_KO=
 KT_DMESG_MARK=0
+KT_TEST_TIMEOUT=180	# seconds per test
 
 # Copy the helper programs to tmpfs (uprobes need a file system that
 # supports them; the 9p/overlay root is tested separately), world-readable
@@ -23,6 +24,8 @@ kt_setup() {
 
 	WORK=$(mktemp -d /tmp/tlob-kt.XXXXXX)
 	chmod 755 "$WORK"
+	PUB=$WORK/pub		# for files unprivileged helpers create
+	mkdir -m 1777 "$PUB"
 	for p in tlob-drv tlob-target tlob-symoff; do
 		install -m 755 "$bindir/$p" "$WORK/$p"
 	done
@@ -56,18 +59,35 @@ tap_end() {
 
 # run_test NAME FUNCTION [ARGS...]
 run_test() {
-	local name=$1 log rc t0 t1
+	local name=$1 log rc t0 t1 pid wd i
 	shift
 
-	if [ -n "$KT_ONLY" ] && ! [[ $name =~ $KT_ONLY ]]; then
+	# load, unload and the dmesg checks run even when --only filters.
+	if [ -n "$KT_ONLY" ] && ! [[ $name =~ $KT_ONLY ]] &&
+	   ! [[ $name =~ ^(load|unload|dmesg): ]]; then
 		return 0
 	fi
 	KT_N=$((KT_N + 1))
 	log=$WORK/test-$KT_N.log
 	kt_reset_state
 	t0=$(date +%s%N)
-	(set -e; "$@") >"$log" 2>&1 </dev/null
+	# Own process group, so that a hung test can be killed with its children.
+	set -m
+	(set -e; "$@") >"$log" 2>&1 </dev/null &
+	pid=$!
+	set +m
+	(
+		for ((i = 0; i < KT_TEST_TIMEOUT; i++)); do
+			kill -0 "$pid" 2>/dev/null || exit 0
+			sleep 1
+		done
+		echo "TIMEOUT: still running after ${KT_TEST_TIMEOUT}s, killed" >>"$log"
+		kill -KILL -- "-$pid" 2>/dev/null
+	) &
+	wd=$!
+	wait "$pid"
 	rc=$?
+	wait "$wd"
 	t1=$(date +%s%N)
 	if [ $rc -eq 0 ]; then
 		echo "ok $KT_N - $name"

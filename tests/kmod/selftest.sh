@@ -151,6 +151,7 @@ t_self_over() {
 	local e s
 	drv "$WORK/o" start:50ms sleep:300ms result =EOVERFLOW
 	expect_eq "$(kv "$WORK/o" result violated)" 1 "violated"
+	expect_eq "$(kv "$WORK/o" result reserved)" 0 "reserved"
 	expect_eq "$(kv "$WORK/o" result threshold_ns)" 50000000 "threshold_ns"
 	e=$(kv "$WORK/o" result elapsed_ns)
 	s=$(kv "$WORK/o" result sleeping_ns)
@@ -167,7 +168,7 @@ t_self_errors() {
 		start:1s,flags=1 =EINVAL start:1s,flags=0x80000000 =EINVAL \
 		start:1s,reserved=1 =EINVAL startbad =EFAULT \
 		stop =EINVAL result =EINVAL start:5s stop stop =EINVAL \
-		statwait:windows_in_use=0
+		badioctl =ENOTTY\|EINVAL statwait:windows_in_use=0
 }
 
 t_self_stop_other_thread() {
@@ -284,6 +285,9 @@ t_lost() {
 	expect_range "$nonlost" 2 10 "records delivered"
 	expect_eq "$((nonlost + lost))" 22 "delivered + lost records"
 	awk '$2 == "type=lost" && $0 ~ / lost=0 / { exit 1 }' "$o" || fail "LOST record with lost=0"
+	# "as soon as there is room": reading made room, no new event needed.
+	awk '$1 == "drain" { exit } $2 == "type=lost" { found = 1 } END { exit !found }' "$o" ||
+		fail "LOST not reported before the next event"
 	reload
 }
 
@@ -306,6 +310,7 @@ t_bind_errors() {
 		bind:$TGT,tgt_start,tgt_stop,1s,cgroup=$cg =EEXIST \
 		fd:1 bind:$TGT,tgt_start,tgt_stop,1s =EEXIST \
 		write:$SYS/monitor "p $TGT:$OFF_START $OFF_STOP threshold=1000000" =EEXIST \
+		write:$SYS/monitor "r $TGT:$OFF_START threshold=1000000" =EEXIST \
 		statwait:bindings=2
 	rmdir "$cg"
 }
@@ -695,6 +700,202 @@ t_rmmod_live_windows() {
 	expect_eq "$(cat "$SYS/monitor")" "" "monitor after reload"
 }
 
+# No record for windows within budget, none for a window whose fd closes.
+t_silent_windows() {
+	drv "$WORK/o" fd:1 sub:all fd:0 start:5s sleep:20ms stop start:200ms close \
+		statwait:windows_in_use=0 sleep:400ms fd:1 read:0,timeout=300ms
+}
+
+# The VIOLATION is queued when the budget expires, not when the window ends.
+t_violation_at_expiry() {
+	local o=$WORK/o t0 tv
+	drv "$o" fd:1 sub:all fd:0 start:100ms sleep:1500ms stop =EOVERFLOW fd:1 read:2
+	t0=$(kv "$o" start start_ns)
+	tv=$(ev "$o" violation 1 timestamp_ns)
+	expect_range "$((tv - t0))" 100000000 600000000 "violation time after START"
+	expect_range "$(ev "$o" window_end 1 elapsed_ns)" 1500000000 6000000000 "final elapsed"
+}
+
+# A blocking read() waits for a record and is interruptible.
+t_blocking_read() {
+	rm -f "$WORK/ready"
+	"$DRV" sub:all touch:$WORK/ready readraw:ev >"$WORK/bg" 2>&1 &
+	"$DRV" waitfile:$WORK/ready,timeout=20s >/dev/null
+	sleep 0.3
+	drv "$WORK/o" start:30ms sleep:150ms stop =EOVERFLOW
+	wait $! || { cat "$WORK/bg"; fail "blocking reader"; }
+	cat "$WORK/bg"
+	grep -q "^readraw bytes=$EV_SIZE$" "$WORK/bg" || fail "blocking read did not return one record"
+	drv "$WORK/o" sub:all alarm:300ms readraw:ev =EINTR
+}
+
+# Every event_tlob record is a transition of the model, and the records of
+# each task chain up (next_state of one is the state of the next).
+t_automaton_trace() {
+	local g=$TR out=$WORK/trace
+	echo 0 >"$g/tracing_on"
+	echo global >"$g/trace_clock"
+	echo >"$g/trace"
+	echo 1 >"$g/events/tlob/event_tlob/enable"
+	echo 1 >"$g/tracing_on"
+	drv "$WORK/o" start:50ms sleep:100ms yield:30ms busy:30ms stop =EOVERFLOW \
+		start:5s sleep:10ms stop \
+		bind:$TGT,tgt_start,tgt_stop,100ms run:$TGT,rt-preempt,300 \
+		run:$TGT,pair,20,yield,3
+	echo 0 >"$g/events/tlob/event_tlob/enable"
+	echo 0 >"$g/tracing_on"
+	cat "$g/trace" >"$out.raw"
+	echo local >"$g/trace_clock"
+	echo 1 >"$g/tracing_on"
+	sed -n 's/.*event_tlob: \([0-9]*\): \([a-z_]*\) x \([a-z_]*\) -> \([a-z_]*\)$/\1 \2 \3 \4/p' \
+		"$out.raw" >"$out"
+	echo "# $(wc -l <"$out") transitions"
+	[ "$(wc -l <"$out")" -ge 12 ] || { head -n 40 "$out.raw"; fail "too few event_tlob records"; }
+	grep -q " preempt waiting$" "$out" || fail "no preempt transition under the RT hog"
+	awk '
+	BEGIN {
+		ok["stopped start running"] = 1
+		ok["running stop stopped"] = 1
+		ok["running preempt waiting"] = 1
+		ok["running sleep sleeping"] = 1
+		ok["sleeping wakeup waiting"] = 1
+		ok["waiting switch_in running"] = 1
+		ok["running wakeup running"] = 1
+		ok["waiting wakeup waiting"] = 1
+	}
+	{
+		t = $2 " " $3 " " $4
+		if (!(t in ok)) { print "not a transition of the model: " $0; bad = 1 }
+		if (($1 in last) && last[$1] != $2) {
+			print "task " $1 ": " $2 " follows " last[$1]; bad = 1
+		}
+		if (!($1 in last) && $2 != "stopped") {
+			print "task " $1 " starts in " $2; bad = 1
+		}
+		last[$1] = $4
+	}
+	END {
+		for (t in last)
+			if (last[t] != "stopped") { print "task " t " ends in " last[t]; bad = 1 }
+		exit bad
+	}' "$out" || fail "inconsistent transitions"
+}
+
+# Two bindings with windows open on one task at once.
+t_nested_bindings_one_task() {
+	local o=$WORK/o
+	drv "$o" bind:$TGT,tgt_start,tgt_stop,50ms,cookie=1 bind:$TGT,tgt_work,0,60ms,ret,cookie=2 \
+		run:$TGT,pair,300,sleep read:4 bstats:@1 bstats:@2
+	expect_eq "$(ev_count "$o" violation)" 2 "violations"
+	expect_eq "$(grep '^event type=violation' "$o" | grep -o ' cookie=[0-9]*' | sort | tr -d '\n')" " cookie=1 cookie=2" "violation cookies"
+	expect_eq "$(ev "$o" violation 1 tid)" "$(ev "$o" violation 2 tid)" "same task"
+	expect_eq "$(awk '$1 == "bstats" { print $3, $4 }' "$o" | tr '\n' ' ')" "windows=1 violations=1 windows=1 violations=1 " "stats"
+}
+
+# STOP without START is ignored; a window never stopped ends with the task.
+t_unpaired_probes() {
+	local o=$WORK/o
+	drv "$o" bind:$TGT,tgt_alt_start,tgt_stop,5s run:$TGT,pair,10,busy,3 bstats:@1 \
+		run:$TGT,alt,10,busy,2 statwait:windows_in_use=0 bstats:@1 read:0,timeout=300ms
+	expect_eq "$(awk '$1 == "bstats" { print $3 }' "$o" | tr '\n' ' ')" "windows=0 windows=0 " "completed windows"
+}
+
+# A subscriber sees the records of sysfs bindings and of other fds' bindings.
+t_sub_all_sees_all() {
+	local o=$WORK/o id
+	echo "p $TGT:$OFF_ALT_START $OFF_ALT_STOP threshold=50000000" >"$SYS/monitor"
+	id=$(monitor_line_of "$TGT:$OFF_ALT_START" | sed -n 's/.*# id=\([0-9]*\).*/\1/p')
+	drv "$o" fd:1 sub:all fd:0 bind:$TGT,tgt_start,tgt_stop,50ms,cookie=9 \
+		run:$TGT,both,200,sleep read:2 fd:1 read:4
+	expect_eq "$(grep -c "^event .* binding=$id " "$o")" 2 "records of the sysfs binding"
+	expect_eq "$(grep -c "^event .* binding=$(kv "$o" bind id) .* cookie=9 " "$o")" 4 "records of the fd binding (owner + subscriber)"
+	echo "-$TGT:$OFF_ALT_START" >"$SYS/monitor"
+}
+
+t_monitor_cgroup_filter() {
+	local cg=$CGROOT/tlob-kt-mcg
+	mkdir -p "$cg"
+	echo "p $TGT:$OFF_START $OFF_STOP threshold=5000000000 cgroup=$cg" >"$SYS/monitor"
+	"$TGT" pair 10 busy 2
+	monitor_line_of "$TGT:$OFF_START" | grep -q "windows=0 " || fail "counted outside: $(cat "$SYS/monitor")"
+	drv "$WORK/o" runcg:$cg,$TGT,pair,10,busy,2
+	monitor_line_of "$TGT:$OFF_START" | grep -q "windows=2 " || fail "not counted inside: $(cat "$SYS/monitor")"
+	echo "-$TGT:$((OFF_START))" >"$SYS/monitor"
+	expect_eq "$(cat "$SYS/monitor")" "" "removed by a decimal offset"
+	rmdir "$cg"
+}
+
+# monitor lists every binding, even when they need more than a page.
+t_monitor_many() {
+	local n=80 i lines
+	for i in $(seq 1 $n); do
+		cp "$TGT" "$WORK/copy-with-a-rather-long-file-name-$i"
+		echo "p $WORK/copy-with-a-rather-long-file-name-$i:$OFF_START $OFF_STOP threshold=1000000" >"$SYS/monitor"
+	done
+	expect_eq "$(stat_get bindings)" $n "bindings"
+	lines=$(grep -c "^p $WORK/copy-with-a-rather-long-file-name-[0-9]*:$OFF_START $OFF_STOP threshold=1000000  # id=" "$SYS/monitor" || true)
+	echo "# monitor: $(wc -c <"$SYS/monitor") bytes, $lines of $n lines"
+	for i in $(seq 1 $n); do
+		echo "-$WORK/copy-with-a-rather-long-file-name-$i:$OFF_START" >"$SYS/monitor"
+	done
+	expect_eq "$lines" $n "bindings listed in monitor"
+}
+
+# A shared library: entry->return of libc's nanosleep, for one cgroup only.
+t_shared_library() {
+	local o=$WORK/o cg=$CGROOT/tlob-kt-lib libc
+	libc=$(ldd "$TGT" | awk '$1 ~ /^libc\.so/ { print $3 }')
+	[ -f "$libc" ] || fail "no libc found for $TGT"
+	libc=$(readlink -f "$libc")
+	mkdir -p "$cg"
+	drv "$o" bind:$libc,nanosleep,0,50ms,ret,cgroup=$cg runcg:$cg,$TGT,work,200,sleep \
+		read:2 bstats:@1
+	expect_eq "$(kv "$o" bstats windows)" 1 "windows"
+	expect_range "$(ev "$o" window_end 1 elapsed_ns)" 200000000 5000000000 "elapsed_ns"
+	expect_eq "$(ev "$o" window_end 1 comm)" tlob-target "comm"
+	rmdir "$cg"
+}
+
+# max_user_windows counts per user, over all of the user's processes.
+t_user_limit_per_user() {
+	local nobody_bg
+	reload max_user_windows=3
+	rm -f "$PUB/ready" "$PUB/go"
+	as_nobody "$DRV" multistart:2,30s touch:$PUB/ready waitfile:$PUB/go >"$WORK/bg" 2>&1 &
+	nobody_bg=$!
+	"$DRV" waitfile:$PUB/ready,timeout=20s >/dev/null
+	as_nobody "$DRV" multistart:1,10s multistart:1,10s =ENOSPC >"$WORK/o" 2>&1 ||
+		{ cat "$WORK/o"; touch "$PUB/go"; wait; fail "second process of the same user"; }
+	setpriv --reuid=65533 --regid=65533 --clear-groups --inh-caps=-all --bounding-set=-all -- \
+		"$DRV" multistart:3,10s >"$WORK/o" 2>&1 ||
+		{ cat "$WORK/o"; touch "$PUB/go"; wait; fail "another user has a quota of its own"; }
+	touch "$PUB/go"
+	wait $nobody_bg || { cat "$WORK/bg"; fail "holder"; }
+	as_nobody "$DRV" multistart:3,10s >"$WORK/o" 2>&1 || { cat "$WORK/o"; fail "quota not returned"; }
+	reload
+}
+
+# Odd parameter values are refused or work; never a crash.
+t_odd_params() {
+	local p
+	for p in max_windows=0 max_windows=1 ring_size=0 ring_size=1 max_bindings=0 \
+		 max_user_windows=0; do
+		kt_unload
+		if ! kt_load "$p" 2>/dev/null; then
+			echo "# $p: refused"
+			continue
+		fi
+		echo "# $p: loaded"
+		"$DRV" fd:1 sub:all fd:0 start:20ms =any sleep:60ms stop =any \
+			bind:$TGT,tgt_start,tgt_stop,10ms =any run:$TGT,pair,30,sleep \
+			fd:1 drain:timeout=200ms multistart:3,10s =any closeall \
+			>"$WORK/o" 2>&1 || { cat "$WORK/o"; fail "$p"; }
+		"$DRV" statwait:windows_in_use=0 >/dev/null || fail "$p: windows left"
+	done
+	reload
+	dmesg_check
+}
+
 t_dmesg_clean() {
 	dmesg_check
 }
@@ -735,6 +936,7 @@ run_test "self: STOP from another thread is EPERM" t_self_stop_other_thread
 run_test "self: thread exit inside a window frees it, no report" t_self_thread_exit_frees
 run_test "pool: exhaustion gives ENOSPC and recovers (max_windows=4)" t_pool_exhaustion
 run_test "self: max_user_windows for non-root (ENOSPC)" t_user_window_limit
+run_test "self: max_user_windows is per user, over all its processes" t_user_limit_per_user
 run_test "management ioctls: EPERM unprivileged, CAP_PERFMON suffices" t_mgmt_needs_caps
 run_test "read: short buffer EINVAL, O_NONBLOCK EAGAIN; SUBSCRIBE flags" t_read_errors
 run_test "poll: POLLIN|POLLPRI once the own window is over budget" t_poll_self
@@ -758,6 +960,16 @@ run_test "bind: entry->return (uretprobe)" t_entry_return
 run_test "bind: recursion counted once" t_recursion
 run_test "bind: cgroup filter, descendants included" t_cgroup_filter
 run_test "events: an fd without binding or subscription gets nothing" t_own_events_only
+run_test "events: subscriber gets sysfs and other fds' binding records" t_sub_all_sees_all
+run_test "events: none within budget, none when the fd closes first" t_silent_windows
+run_test "events: VIOLATION at budget expiry, not at STOP" t_violation_at_expiry
+run_test "read: blocking read waits for a record, EINTR on a signal" t_blocking_read
+run_test "trace: event_tlob records follow the model, per task" t_automaton_trace
+run_test "bind: two bindings' windows open on one task" t_nested_bindings_one_task
+run_test "bind: STOP without START ignored, unstopped window freed at exit" t_unpaired_probes
+run_test "monitor: cgroup filter of a sysfs binding, removal by decimal offset" t_monitor_cgroup_filter
+run_test "monitor: lists 80 bindings (more than a page)" t_monitor_many
+run_test "bind: entry->return on a shared library (libc nanosleep), cgroup-scoped" t_shared_library
 run_test "bind: task exit inside a window frees it without WINDOW_END" t_task_exit_in_window
 run_test "bind: binary on the VM's overlay/9p root" t_overlay_binary
 run_test "BINDING_STATS: counts, max, sum, log2 histogram" t_binding_stats
@@ -773,6 +985,7 @@ if [ "$stress_seconds" -gt 0 ]; then
 	stress_tests "$stress_seconds"
 fi
 
+run_test "params: odd values (0, 1) refused or working, no crash" t_odd_params
 run_test "unload: nothing left, dmesg clean" t_unload
 tap_end
 [ "$KT_FAILED" -eq 0 ]

@@ -93,6 +93,7 @@ stress_tests() {
 	a=$((total * 40 / 100))
 	b=$((total * 35 / 100))
 	c=$((total - a - b))
+	KT_TEST_TIMEOUT=$((total + 180))
 	run_test "stress: 32 threads start/stop windows for ${a}s while enable toggles" t_stress_windows "$a"
 	run_test "stress: bind/unbind via sysfs and ioctl under running targets for ${b}s" t_stress_bindings "$b"
 	run_test "stress: module reload under live windows for ${c}s" t_stress_reload "$c"

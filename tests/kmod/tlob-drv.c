@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,7 +209,8 @@ static int op_start(struct drv *d, char **args, int nargs)
 
 	if (fd < 0)
 		return fd;
-	printf("start tid=%d tgid=%d\n", gettid_(), getpid());
+	printf("start tid=%d tgid=%d start_ns=%" PRIu64 "\n", gettid_(), getpid(),
+	       kt_now_ns());
 	return do_start(fd, args, nargs);
 }
 
@@ -219,6 +221,16 @@ static int op_startbad(struct drv *d, char **args, int nargs)
 	if (fd < 0)
 		return fd;
 	return ioctl_ret(ioctl(fd, TLOB_IOCTL_TRACE_START, (void *)16));
+}
+
+/* An ioctl command of tlob's magic that does not exist. */
+static int op_badioctl(struct drv *d, char **args, int nargs)
+{
+	int fd = cur_fd(d);
+
+	if (fd < 0)
+		return fd;
+	return ioctl_ret(ioctl(fd, _IO(TLOB_IOCTL_MAGIC, 0x7f)));
 }
 
 static int op_stop(struct drv *d, char **args, int nargs)
@@ -904,6 +916,27 @@ static int op_statwait(struct drv *d, char **args, int nargs)
 	return cur == want ? 0 : -ETIMEDOUT;
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/* alarm:DUR: SIGALRM after DUR, interrupting (not restarting) a syscall. */
+static int op_alarm(struct drv *d, char **args, int nargs)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	uint64_t ns;
+
+	if (kt_parse_duration(args[0], &ns) < 0 || ns == 0)
+		return -EINVAL;
+	it.it_value.tv_sec = (time_t)(ns / KT_NSEC_PER_SEC);
+	it.it_value.tv_usec = (suseconds_t)(ns % KT_NSEC_PER_SEC / 1000);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
 static int op_pid(struct drv *d, char **args, int nargs)
 {
 	printf("pid tgid=%d tid=%d\n", getpid(), gettid_());
@@ -1101,6 +1134,7 @@ static const struct op ops[] = {
 	{ "close", op_close, 0, "close            close the current fd" },
 	{ "start", op_start, 1, "start:DUR[,tag=N,flags=N,reserved=N]  TRACE_START" },
 	{ "startbad", op_startbad, 0, "startbad         TRACE_START with a bad pointer" },
+	{ "badioctl", op_badioctl, 0, "badioctl         an unknown ioctl command" },
 	{ "stop", op_stop, 0, "stop             TRACE_STOP" },
 	{ "result", op_result, 0, "result           TRACE_STOP_RESULT, prints the result" },
 	{ "stop-thread", op_stop_thread, 0, "stop-thread      TRACE_STOP from another thread" },
@@ -1129,6 +1163,7 @@ static const struct op ops[] = {
 	{ "write", op_write, 1, "write:PATH TEXT  TEXT in one write()" },
 	{ "statwait", op_statwait, 1, "statwait:KEY=N[,timeout=DUR]  wait for a stats value" },
 	{ "pid", op_pid, 0, "pid              print tgid and tid" },
+	{ "alarm", op_alarm, 1, "alarm:DUR        SIGALRM after DUR (interrupts a blocking call)" },
 	{ "stress", op_stress, 2, "stress:THREADS,SECONDS" },
 };
 
