@@ -34,7 +34,8 @@ int tlob_pool_init(void)
 {
 	unsigned int i, buckets;
 
-	buckets = roundup_pow_of_two(max(tlob_max_windows / 2, 1U));
+	/* At least two buckets: hash_ptr() needs at least one bit. */
+	buckets = roundup_pow_of_two(max(tlob_max_windows / 2, 2U));
 	tlob_hash_bits = ilog2(buckets);
 	tlob_hash = kvcalloc(buckets, sizeof(*tlob_hash), GFP_KERNEL);
 	if (!tlob_hash)

@@ -253,13 +253,23 @@ static void tlob_binding_disarm(struct tlob_binding *b)
 	tlob_close_binding_windows(b);
 }
 
+/* Probe offsets must lie inside the file. */
+static bool tlob_offsets_valid(const struct tlob_bind_spec *spec)
+{
+	loff_t size = i_size_read(d_real_inode(spec->path->dentry));
+
+	if (spec->start_offset >= size)
+		return false;
+	return spec->on_return || spec->stop_offset < size;
+}
+
 /* Create a binding and arm its probes; its id goes to @id. */
 int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id)
 {
 	struct tlob_binding *b;
 	int ret;
 
-	if (!d_is_reg(spec->path->dentry))
+	if (!d_is_reg(spec->path->dentry) || !tlob_offsets_valid(spec))
 		return -EINVAL;
 	b = tlob_binding_alloc(spec);
 	if (IS_ERR(b))
