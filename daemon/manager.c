@@ -199,6 +199,10 @@ static int resolve_probe(const TlobProbe *probe, const char *binary,
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to read %s: %m", binary);
 	}
+	if (probe->has_stop && stop == start)
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "START and STOP are the same point of %s.",
+					 binary);
 	*ret_start = start;
 	*ret_stop = stop;
 	return TAKE_FD(fd);

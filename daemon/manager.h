@@ -110,7 +110,7 @@ struct Manager {
 	unsigned ratelimit_burst;
 
 	PolkitQuery *polkit_queries;
-	sd_bus_slot *match_slots[5];
+	sd_bus_slot *match_slots[4];
 };
 
 /* Limit on budgets the daemon manages (the kernel's default max_bindings). */

@@ -4,12 +4,17 @@
  * budgets. For each it knows whether it runs, its control group (and so
  * the cgroup id its bindings carry) and its main executable (the first
  * ExecStart= command). It does not poll: after Subscribe(), systemd's
- * JobRemoved, UnitNew and PropertiesChanged signals trigger a refresh of
- * the unit concerned, and Reloading(false) a re-read of the drop-ins.
+ * JobRemoved and PropertiesChanged signals trigger a refresh of the unit
+ * concerned, and Reloading(false) a re-read of the drop-ins.
  *
- * A refresh is a chain of asynchronous calls: LoadUnit, then GetAll of
+ * A refresh is a chain of asynchronous calls: GetUnit, then GetAll of
  * org.freedesktop.systemd1.Unit and of the unit type's interface; a newer
- * refresh of the same unit cancels the pending one.
+ * refresh of the same unit cancels the pending one. GetUnit, not
+ * LoadUnit: a unit that is not loaded does not run, and loading a unit
+ * nobody uses only makes systemd unload it again (UnitNew, UnitRemoved),
+ * which must not turn into a loop of queries. UnitNew is not followed for
+ * the same reason; a unit that gets loaded to start sends JobRemoved and
+ * PropertiesChanged on its object path, which is known in advance.
  */
 #include <ctype.h>
 #include <sys/stat.h>
@@ -65,8 +70,9 @@ Unit *unit_tracker_get(Manager *m, const char *name)
 		return NULL;
 	u->manager = m;
 	u->name = strdup(name);
+	(void)sd_bus_path_encode(SD_PATH "/unit", name, &u->object_path);
 	l = reallocarray(m->units, m->n_units + 1, sizeof(*l));
-	if (!u->name || !l) {
+	if (!u->name || !u->object_path || !l) {
 		if (l)
 			m->units = l;
 		unit_free(u);
@@ -354,13 +360,20 @@ static int set_object_path(Unit *u, sd_bus_message *reply)
 	return 0;
 }
 
-static int on_load_unit(sd_bus_message *reply, void *userdata,
-			sd_bus_error *ret_error)
+static int on_get_unit(sd_bus_message *reply, void *userdata,
+		       sd_bus_error *ret_error)
 {
 	Unit *u = userdata;
 	sd_bus_slot *slot = NULL;
 	int r;
 
+	if (sd_bus_message_is_method_error(reply, "org.freedesktop.systemd1.NoSuchUnit")) {
+		/* Not loaded, so not running. */
+		unit_set_gone(u);
+		u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+		manager_unit_changed(u->manager, u);
+		return 0;
+	}
 	if (sd_bus_message_is_method_error(reply, NULL)) {
 		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
 		return 0;
@@ -388,7 +401,7 @@ int unit_tracker_refresh(Unit *u)
 	if (!u->manager->bus)
 		return -ENOTCONN;
 	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST, SD_PATH,
-				     SD_MANAGER, "LoadUnit", on_load_unit, u,
+				     SD_MANAGER, "GetUnit", on_get_unit, u,
 				     "s", u->name);
 	if (r < 0)
 		return r;
@@ -478,21 +491,6 @@ static int on_job_removed(sd_bus_message *msg, void *userdata,
 	return 0;
 }
 
-static int on_unit_new(sd_bus_message *msg, void *userdata,
-		       sd_bus_error *ret_error)
-{
-	Manager *m = userdata;
-	const char *unit, *path;
-	Unit *u;
-
-	if (sd_bus_message_read(msg, "so", &unit, &path) < 0)
-		return 0;
-	u = unit_tracker_find(m, unit);
-	if (u)
-		(void)unit_tracker_refresh(u);
-	return 0;
-}
-
 static int on_properties_changed(sd_bus_message *msg, void *userdata,
 				 sd_bus_error *ret_error)
 {
@@ -543,16 +541,11 @@ int unit_tracker_start(Manager *m)
 	if (r < 0)
 		return r;
 	r = sd_bus_match_signal_async(m->bus, &m->match_slots[1], SD_DEST,
-				      SD_PATH, SD_MANAGER, "UnitNew",
-				      on_unit_new, NULL, m);
-	if (r < 0)
-		return r;
-	r = sd_bus_match_signal_async(m->bus, &m->match_slots[2], SD_DEST,
 				      SD_PATH, SD_MANAGER, "Reloading",
 				      on_reloading, NULL, m);
 	if (r < 0)
 		return r;
-	r = sd_bus_add_match_async(m->bus, &m->match_slots[3],
+	r = sd_bus_add_match_async(m->bus, &m->match_slots[2],
 				   "type='signal',"
 				   "sender='" SD_DEST "',"
 				   "interface='" DBUS_PROPS "',"
@@ -563,7 +556,7 @@ int unit_tracker_start(Manager *m)
 	if (r < 0)
 		return r;
 	/* Ask systemd to send unit signals at all. */
-	return sd_bus_call_method_async(m->bus, &m->match_slots[4], SD_DEST,
+	return sd_bus_call_method_async(m->bus, &m->match_slots[3], SD_DEST,
 					SD_PATH, SD_MANAGER, "Subscribe",
 					on_subscribed, m, "");
 }

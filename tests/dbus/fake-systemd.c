@@ -19,7 +19,11 @@
  *   crash NAME         failed, with PropertiesChanged but no job
  *   reload             Reloading(true), then Reloading(false)
  * Every state change emits PropertiesChanged on the unit; start, stop and
- * restart also emit JobRemoved.
+ * restart also emit JobRemoved. As in systemd, a unit that does not run is
+ * unloaded ("garbage-collected"): GetUnit fails with NoSuchUnit, and
+ * LoadUnit loads it, emitting UnitNew, and unloads it again (UnitRemoved).
+ * Each GetUnit and LoadUnit call is logged to stderr as "call METHOD NAME",
+ * so tests can see a storm of queries.
  *
  * With POLKIT_ANSWER_FILE it also owns org.freedesktop.PolicyKit1 and
  * answers CheckAuthorization from the first word of that file: "yes",
@@ -174,9 +178,15 @@ static int reply_unit_path(sd_bus_message *msg, FakeUnit *u)
 	return sd_bus_reply_method_return(msg, "o", p);
 }
 
+static bool unit_runs(const FakeUnit *u)
+{
+	return streq(u->active_state, "active");
+}
+
 static int method_load_unit(sd_bus_message *msg, void *userdata,
 			    sd_bus_error *error)
 {
+	_cleanup_free_ char *p = NULL;
 	const char *name;
 	FakeUnit *u;
 	int r;
@@ -184,12 +194,26 @@ static int method_load_unit(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &name);
 	if (r < 0)
 		return r;
+	fprintf(stderr, "call LoadUnit %s\n", name);
 	u = find_unit(name);
 	if (!u)
 		u = add_unit(name, NULL);	/* systemd: LoadState=not-found */
 	if (!u)
 		return -ENOMEM;
-	return reply_unit_path(msg, u);
+	r = reply_unit_path(msg, u);
+	if (r < 0 || unit_runs(u))
+		return r;
+	/* Loaded for the caller, then garbage-collected. */
+	p = unit_path(u);
+	if (p) {
+		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+					 "org.freedesktop.systemd1.Manager",
+					 "UnitNew", "so", name, p);
+		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+					 "org.freedesktop.systemd1.Manager",
+					 "UnitRemoved", "so", name, p);
+	}
+	return r;
 }
 
 static int method_get_unit(sd_bus_message *msg, void *userdata,
@@ -202,8 +226,10 @@ static int method_get_unit(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &name);
 	if (r < 0)
 		return r;
+	fprintf(stderr, "call GetUnit %s\n", name);
 	u = find_unit(name);
-	if (!u)
+	/* Only running units stay loaded. */
+	if (!u || !unit_runs(u))
 		return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit",
 					 "Unit %s not loaded.", name);
 	return reply_unit_path(msg, u);
@@ -225,6 +251,7 @@ static const sd_bus_vtable manager_vtable[] = {
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
 	SD_BUS_SIGNAL("UnitNew", "so", 0),
+	SD_BUS_SIGNAL("UnitRemoved", "so", 0),
 	SD_BUS_SIGNAL("Reloading", "b", 0),
 	SD_BUS_VTABLE_END,
 };

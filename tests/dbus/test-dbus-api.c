@@ -625,6 +625,9 @@ static void test_add_errors(void **state)
 		     "org.tlob.Error.InvalidProbe");
 	assert_error(add_budget("demo.service", "0xffffffffff", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
+	assert_error(add_budget("demo.service", "tlob_fixture_stop..tlob_fixture_stop",
+				20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
 	assert_error(add_budget("demo.service", "/etc/hostname:main", 20 * MS,
 				NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
@@ -870,13 +873,30 @@ static void test_restart_rebinds(void **state)
 	assert_int_equal(bi.n_hist, 3);
 }
 
+/* GetUnit/LoadUnit calls fake-systemd has seen. */
+static unsigned systemd_queries(void)
+{
+	_cleanup_free_ char *p = fake_path("systemd.log"), *text = read_file(p);
+	unsigned n = 0;
+
+	for (char *c = text; (c = strstr(c, "call ")); c++)
+		n++;
+	return n;
+}
+
 static void test_stop_unbinds(void **state)
 {
 	ListEntry l[8];
+	unsigned q;
 	size_t n;
 
 	fake_systemd("stop demo.service");
 	WAIT_FOR(count_bindings(NULL) == 0);
+	/* A stopped unit is garbage-collected: no storm of queries follows. */
+	usleep(300000);
+	q = systemd_queries();
+	usleep(500000);
+	assert_int_equal(systemd_queries(), q);
 	WAIT_FOR(!budget_active(api_id));
 	n = list_budgets(l, ELEMENTSOF(l));
 	assert_int_equal(n, 2);
