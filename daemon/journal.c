@@ -21,7 +21,6 @@
 
 #define TLOB_MESSAGE_ID "b80203fec96a437b96bd4ceb44fba08e"
 
-const char *tlob_state_to_string(uint16_t state);
 
 static uint64_t now_usec(void)
 {

@@ -18,7 +18,6 @@
 #define POLKIT_ACTION	"org.tlob.manage-budgets"
 #define DESCRIPTION_MAX	1024
 
-const char *tlob_state_to_string(uint16_t state);
 
 static int property_get_version(sd_bus *bus, const char *path,
 				const char *interface, const char *property,

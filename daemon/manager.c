@@ -656,7 +656,6 @@ static const char *const state_names[] = {
 	[TLOB_STATE_SLEEPING] = "sleeping",
 };
 
-const char *tlob_state_to_string(uint16_t state);
 const char *tlob_state_to_string(uint16_t state)
 {
 	return state < ELEMENTSOF(state_names) && state_names[state] ?

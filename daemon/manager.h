@@ -30,6 +30,8 @@ typedef enum BudgetSource {
 } BudgetSource;
 
 const char *budget_source_to_string(BudgetSource s);
+/* TLOB_STATE_* as in the Violation signal: "running", "waiting", ... */
+const char *tlob_state_to_string(uint16_t state);
 
 /* Statistics of completed windows, as the kernel keeps them per binding. */
 typedef struct BudgetStats {
