@@ -275,13 +275,17 @@ t_poll_events() {
 t_lost() {
 	local o=$WORK/o nonlost lost nlost
 	reload ring_size=8
+	# A sysfs binding (no owner fd): only the subscriber's ring gets records.
 	# 10 over-budget windows make 20 records for a ring of 8.
-	drv "$o" fd:1 sub:all fd:0 loop:10,1ms,40ms fd:1 drain:timeout=500ms \
-		fd:0 loop:1,1ms,40ms fd:1 drain:timeout=500ms
+	echo "p $TGT:$OFF_START $OFF_STOP threshold=1000000" >"$SYS/monitor"
+	drv "$o" sub:all run:$TGT,pair,40,sleep,10 drain:timeout=500ms \
+		run:$TGT,pair,40,sleep,1 drain:timeout=500ms
+	echo "-$TGT:$OFF_START" >"$SYS/monitor"
 	nonlost=$(( $(ev_count "$o" violation) + $(ev_count "$o" window_end) ))
 	nlost=$(ev_count "$o" lost)
 	lost=$(awk '$2 == "type=lost" { for (f = 2; f <= NF; f++) if ($f ~ /^lost=/) s += substr($f, 6) } END { print s + 0 }' "$o")
 	[ "$nlost" -ge 1 ] || fail "no LOST record"
+	expect_eq "$(stat_get events_dropped)" "$lost" "stats events_dropped"
 	expect_range "$nonlost" 2 10 "records delivered"
 	expect_eq "$((nonlost + lost))" 22 "delivered + lost records"
 	awk '$2 == "type=lost" && $0 ~ / lost=0 / { exit 1 }' "$o" || fail "LOST record with lost=0"
@@ -896,6 +900,69 @@ t_odd_params() {
 	dmesg_check
 }
 
+t_running_dominates() {
+	local o=$WORK/o e r
+	drv "$o" fd:1 sub:all fd:0 start:50ms busy:300ms result =EOVERFLOW fd:1 read:2
+	expect_eq "$(ev "$o" violation 1 state)" running "state at expiry"
+	e=$(kv "$o" result elapsed_ns)
+	r=$(kv "$o" result running_ns)
+	expect_gt "$((r * 10))" "$((e * 6))" "running_ns*10 vs elapsed_ns*6"
+}
+
+# A stopped task (SIGSTOP) is not running: it counts as sleeping.
+t_stopped_is_sleeping() {
+	local o=$WORK/o pid e s
+	"$DRV" start:5s busy:800ms result >"$o" 2>&1 &
+	pid=$!
+	sleep 0.2
+	kill -STOP $pid
+	sleep 0.6
+	kill -CONT $pid
+	wait $pid || { cat "$o"; fail "tlob-drv"; }
+	cat "$o"
+	e=$(kv "$o" result elapsed_ns)
+	s=$(kv "$o" result sleeping_ns)
+	expect_range "$s" 400000000 "$e" "sleeping_ns while stopped"
+	check_result_breakdown "$o"
+}
+
+# Every subscriber gets its own copy of each record.
+t_two_subscribers() {
+	drv "$WORK/o" fd:1 sub:all fd:2 sub:all fd:0 start:30ms sleep:150ms stop =EOVERFLOW \
+		fd:1 read:2 fd:2 read:2
+}
+
+# A binding outlives its file name: listed, and removable as listed.
+t_binding_file_deleted() {
+	local f=$WORK/deleted-target l bare
+	cp "$TGT" "$f"
+	echo "p $f:$OFF_START $OFF_STOP threshold=1000000" >"$SYS/monitor"
+	rm -f "$f"
+	l=$(cat "$SYS/monitor")
+	echo "# listed after unlink: $l"
+	[ -n "$l" ] || fail "binding vanished from monitor"
+	bare=${l%%  #*}
+	bare=${bare#p }
+	echo "-${bare% $OFF_STOP threshold=*}" >"$SYS/monitor" ||
+		fail "cannot remove the binding of a deleted file as listed"
+	expect_eq "$(stat_get bindings)" 0 "bindings"
+}
+
+# A binding whose cgroup is removed: listed, no windows, removable.
+t_binding_cgroup_deleted() {
+	local cg=$CGROOT/tlob-kt-gone
+	mkdir -p "$cg"
+	echo "p $TGT:$OFF_START $OFF_STOP threshold=1000000 cgroup=$cg" >"$SYS/monitor"
+	drv "$WORK/o" bind:$TGT,tgt_alt_start,tgt_alt_stop,1ms,cgroup=$cg \
+		run:/bin/rmdir,$cg run:$TGT,alt,10,busy,2 bstats:@1
+	expect_eq "$(kv "$WORK/o" bstats windows)" 0 "windows of the ioctl binding"
+	cat "$SYS/monitor"
+	"$TGT" pair 10 busy 2
+	monitor_line_of "$TGT:$OFF_START" | grep -q "windows=0 " || fail "windows in a removed cgroup"
+	echo "-$TGT:$OFF_START" >"$SYS/monitor"
+	expect_eq "$(monitor_line_of "$TGT:$OFF_START")" "" "binding after removal"
+}
+
 t_dmesg_clean() {
 	dmesg_check
 }
@@ -952,6 +1019,8 @@ run_test "monitor: malformed lines (EINVAL, ENOENT, E2BIG)" t_monitor_malformed
 run_test "bind: fd bindings listed as owner=fd, removed when the fd closes" t_fd_bindings_listed_and_removed_on_close
 run_test "scenario: sleeping_ns dominates when blocked" t_sleeping_dominates
 run_test "scenario: waiting_ns dominates under an RT hog on the same CPU" t_waiting_dominates
+run_test "scenario: running_ns dominates when busy" t_running_dominates
+run_test "scenario: a stopped task (SIGSTOP) counts as sleeping" t_stopped_is_sleeping
 run_test "scenario: two bindings on one binary fire independently" t_two_bindings
 run_test "scenario: no events without a binding" t_no_binding_no_events
 run_test "scenario: violation fields (tid, tgid, threshold, breakdown)" t_violation_fields
@@ -961,6 +1030,7 @@ run_test "bind: recursion counted once" t_recursion
 run_test "bind: cgroup filter, descendants included" t_cgroup_filter
 run_test "events: an fd without binding or subscription gets nothing" t_own_events_only
 run_test "events: subscriber gets sysfs and other fds' binding records" t_sub_all_sees_all
+run_test "events: every subscriber gets its own copy" t_two_subscribers
 run_test "events: none within budget, none when the fd closes first" t_silent_windows
 run_test "events: VIOLATION at budget expiry, not at STOP" t_violation_at_expiry
 run_test "read: blocking read waits for a record, EINTR on a signal" t_blocking_read
@@ -969,6 +1039,8 @@ run_test "bind: two bindings' windows open on one task" t_nested_bindings_one_ta
 run_test "bind: STOP without START ignored, unstopped window freed at exit" t_unpaired_probes
 run_test "monitor: cgroup filter of a sysfs binding, removal by decimal offset" t_monitor_cgroup_filter
 run_test "monitor: lists 80 bindings (more than a page)" t_monitor_many
+run_test "monitor: binding of a deleted file is listed and removable as listed" t_binding_file_deleted
+run_test "monitor: binding of a removed cgroup opens nothing and is removable" t_binding_cgroup_deleted
 run_test "bind: entry->return on a shared library (libc nanosleep), cgroup-scoped" t_shared_library
 run_test "bind: task exit inside a window frees it without WINDOW_END" t_task_exit_in_window
 run_test "bind: binary on the VM's overlay/9p root" t_overlay_binary

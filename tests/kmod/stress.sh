@@ -38,12 +38,17 @@ t_stress_windows() {
 # Bindings made and removed through sysfs and ioctls while targets run in
 # their windows (entry->entry, entry->return, recursion, threads).
 t_stress_bindings() {
-	local secs=$1 end pids=() p i=0 rc=0
+	local secs=$1 end pids=() p i=0 rc=0 reader
 	for p in 1 2; do
 		"$TGT" loop "$secs" &
 		pids+=($!)
 	done
 	end=$(( $(date +%s) + secs ))
+	# Concurrent readers of monitor and stats.
+	(while [ "$(date +%s)" -lt "$end" ]; do
+		cat "$SYS/monitor" "$SYS/stats" >/dev/null
+	done) &
+	reader=$!
 	while [ "$(date +%s)" -lt "$end" ]; do
 		i=$((i + 1))
 		echo "p $TGT:$OFF_START $OFF_STOP threshold=$(( (i % 5 + 1) * 1000000 ))" >"$SYS/monitor"
@@ -58,6 +63,7 @@ t_stress_bindings() {
 	for p in "${pids[@]}"; do
 		wait "$p" || { echo "target $p: status $?"; rc=1; }
 	done
+	wait $reader || { echo "monitor reader failed"; rc=1; }
 	[ $rc -eq 0 ] || fail "bind/unbind under load"
 	echo "# $i rounds"
 	"$DRV" statwait:bindings=0 statwait:windows_in_use=0,timeout=10s || fail "left over"
