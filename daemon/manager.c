@@ -506,6 +506,15 @@ static int map_bind_error(int r, sd_bus_error *error)
 	}
 }
 
+/* Our drop-ins changed: systemd should see them too. */
+static void manager_tell_systemd(Manager *m)
+{
+	int r = unit_tracker_daemon_reload(m);
+
+	if (r < 0)
+		log_warning_errno(r, "Failed to ask systemd to reload, ignoring: %m");
+}
+
 int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		       uint64_t budget_ns, bool runtime,
 		       const char *description, char **ret_id,
@@ -623,6 +632,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 
 	log_info("Added budget %s: %s %s %llu ns%s.", id, unit, b->probe_text,
 		 (unsigned long long)budget_ns, runtime ? " (runtime)" : "");
+	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	*ret_id = TAKE_PTR(id);
 	return 0;
@@ -646,6 +656,7 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 	log_info("Removed budget %s: %s %s.", b->id, b->unit_name,
 		 b->probe_text);
 	manager_drop_budget(m, b);
+	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	return 0;
 }

@@ -180,6 +180,11 @@ void unit_tracker_unref(Manager *m, Unit *u);
 int unit_tracker_refresh(Unit *u);
 /* Synchronously: does @name exist, and its main executable. */
 int unit_tracker_load_sync(Manager *m, Unit *u, sd_bus_error *error);
+/*
+ * Ask systemd to reload, as "systemctl edit" does, so that it knows the
+ * drop-ins we wrote or removed ("systemctl cat" shows them).
+ */
+int unit_tracker_daemon_reload(Manager *m);
 /* The unit a process runs in, or NULL. */
 char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id);
 void unit_tracker_free_all(Manager *m);

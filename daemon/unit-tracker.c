@@ -561,6 +561,26 @@ int unit_tracker_start(Manager *m)
 					on_subscribed, m, "");
 }
 
+static int on_daemon_reload_reply(sd_bus_message *reply, void *userdata,
+				  sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	if (e)
+		log_full_errno(systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
+			       "Failed to make systemd reload, \"systemctl cat\" shows the change after the next daemon-reload: %s",
+			       e->message);
+	return 0;
+}
+
+int unit_tracker_daemon_reload(Manager *m)
+{
+	/* Floating: the reply only matters for the log. */
+	return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH,
+					SD_MANAGER, "Reload",
+					on_daemon_reload_reply, m, "");
+}
+
 char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id)
 {
 	char *unit = NULL;

@@ -5,8 +5,8 @@
  *
  *   fake-systemd FIFO CGROUP_ROOT [POLKIT_ANSWER_FILE]
  *
- * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit and
- * GetUnit; signals JobRemoved, UnitNew, Reloading; per unit the
+ * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit,
+ * GetUnit and Reload (logged as "call Reload", then Reloading); signals JobRemoved, UnitNew, Reloading; per unit the
  * properties Id, ActiveState, SubState, LoadState (org.freedesktop.
  * systemd1.Unit) and ControlGroup, ExecStart (...Service). Units are made
  * and driven by lines written to FIFO:
@@ -241,6 +241,24 @@ static int method_subscribe(sd_bus_message *msg, void *userdata,
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+static void emit_reloading(void)
+{
+	(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+				 "org.freedesktop.systemd1.Manager",
+				 "Reloading", "b", 1);
+	(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+				 "org.freedesktop.systemd1.Manager",
+				 "Reloading", "b", 0);
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata,
+			 sd_bus_error *error)
+{
+	fprintf(stderr, "call Reload\n");
+	emit_reloading();
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("Subscribe", "", "", method_subscribe,
@@ -248,6 +266,8 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD("LoadUnit", "s", "o", method_load_unit,
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("GetUnit", "s", "o", method_get_unit,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("Reload", "", "", method_reload,
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
 	SD_BUS_SIGNAL("UnitNew", "so", 0),
@@ -317,12 +337,7 @@ static void handle_line(char *line)
 	if (!cmd)
 		return;
 	if (streq(cmd, "reload")) {
-		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
-					 "org.freedesktop.systemd1.Manager",
-					 "Reloading", "b", 1);
-		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
-					 "org.freedesktop.systemd1.Manager",
-					 "Reloading", "b", 0);
+		emit_reloading();
 		return;
 	}
 	if (!name) {

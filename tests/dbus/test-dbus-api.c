@@ -648,6 +648,19 @@ static void test_add_errors(void **state)
 	assert_int_equal(count_bindings(NULL), 0);
 }
 
+/* Calls fake-systemd has logged that start with @what ("call " for all). */
+static unsigned systemd_calls(const char *what)
+{
+	_cleanup_free_ char *p = fake_path("systemd.log"), *text = read_file(p);
+	unsigned n = 0;
+
+	for (char *c = text; (c = strstr(c, what)); c++)
+		n++;
+	return n;
+}
+
+#define systemd_queries() systemd_calls("call ")
+
 static void test_add_and_list(void **state)
 {
 	_cleanup_free_ char *file = NULL, *text = NULL;
@@ -660,9 +673,12 @@ static void test_add_and_list(void **state)
 					     "org.freedesktop.DBus.Properties",
 					     "PropertiesChanged", on_props_changed,
 					     NULL), 1);
+	assert_int_equal(systemd_calls("call Reload"), 0);
 	assert_ok(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
 			     20 * MS, api_id, NULL));
 	assert_int_equal(strlen(api_id), 8);
+	/* systemd is told to reload, so "systemctl cat" shows the drop-in. */
+	WAIT_FOR(systemd_calls("call Reload") == 1);
 	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
 				30 * MS, NULL, NULL),
 		     "org.tlob.Error.Exists");
@@ -873,16 +889,6 @@ static void test_restart_rebinds(void **state)
 	assert_int_equal(bi.n_hist, 3);
 }
 
-/* GetUnit/LoadUnit calls fake-systemd has seen. */
-static unsigned systemd_queries(void)
-{
-	_cleanup_free_ char *p = fake_path("systemd.log"), *text = read_file(p);
-	unsigned n = 0;
-
-	for (char *c = text; (c = strstr(c, "call ")); c++)
-		n++;
-	return n;
-}
 
 static void test_stop_unbinds(void **state)
 {
@@ -1135,12 +1141,15 @@ static void test_remove(void **state)
 {
 	_cleanup_free_ char *file = NULL;
 	BudgetInfo bi;
+	unsigned q;
 
 	assert_ok(get_budget(api_id, &bi));
 	file = strdup(bi.file);
 	assert_int_equal(access(file, F_OK), 0);
+	q = systemd_calls("call Reload");
 	assert_ok(call("RemoveBudget", NULL, "s", api_id));
 	assert_true(access(file, F_OK) < 0 && errno == ENOENT);
+	WAIT_FOR(systemd_calls("call Reload") == q + 1);
 	assert_error(get_budget(api_id, &bi), "org.tlob.Error.NoSuchBudget");
 	assert_error(call("RemoveBudget", NULL, "s", api_id),
 		     "org.tlob.Error.NoSuchBudget");
