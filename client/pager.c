@@ -27,12 +27,13 @@ static _Noreturn void pager_exec(const char *cmd)
 	char buf[4096];
 	ssize_t n;
 
-	if (cmd)
+	if (cmd && strpbrk(cmd, " \t\n'\"|&;<>()$`\\*?[#~=%"))
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	else {
-		execlp("less", "less", (char *)NULL);
-		execlp("more", "more", (char *)NULL);
-	}
+	else if (cmd)
+		execlp(cmd, cmd, (char *)NULL);	/* may fail: try the others */
+	execlp("less", "less", (char *)NULL);
+	execlp("more", "more", (char *)NULL);
+
 	/* No pager to run: copy through, the output must not be lost. */
 	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
 		if (write(STDOUT_FILENO, buf, n) != n)

@@ -25,6 +25,8 @@
 #define TLOB_BUS_IFACE	"org.tlob.Manager"
 
 static JsonFormat arg_json = JSON_OFF;
+/* Decided before the pager takes stdout, which the pager shows raw (-R). */
+static bool arg_color;
 static bool arg_pager = true;
 static const char *arg_host;
 static bool arg_runtime;
@@ -563,7 +565,7 @@ static int verb_list(int argc, char *argv[])
 		json_print_table(t, false);
 		return 0;
 	}
-	r = table_print(t, stdout, isatty(STDOUT_FILENO));
+	r = table_print(t, stdout, arg_color);
 	if (r < 0)
 		return table_error(r);
 	n = table_rows(t);
@@ -771,7 +773,7 @@ static int status_all(sd_bus *bus)
 	r = table_print_record(manager, 0, stdout);
 	if (r >= 0 && table_rows(budgets) > 0) {
 		putchar('\n');
-		r = table_print(budgets, stdout, isatty(STDOUT_FILENO));
+		r = table_print(budgets, stdout, arg_color);
 	}
 	if (r < 0)
 		return table_error(r);
@@ -1064,6 +1066,9 @@ int main(int argc, char *argv[])
 	int r;
 
 	log_setup();
+	arg_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
+		    !streq_ptr(getenv("TERM"), "dumb") &&
+		    !streq_ptr(getenv("SYSTEMD_COLORS"), "0");
 
 	r = parse_argv(argc, argv);
 	if (r > 0)
