@@ -7,6 +7,11 @@
  * (sd_bus_enqueue_for_read) and the method runs again, now finding the
  * answer. Callers with effective uid 0 are always allowed, without
  * asking polkit. Without polkit on the bus, everybody else is refused.
+ *
+ * A refusal is InteractiveAuthorizationRequired when polkit could ask the
+ * user (a challenge) but the caller did not allow interaction, so that
+ * retrying with ALLOW_INTERACTIVE_AUTHORIZATION makes sense; else (also
+ * when interaction was allowed and still did not authorize) AccessDenied.
  */
 #include "log.h"
 #include "macro.h"
@@ -24,6 +29,7 @@ struct PolkitQuery {
 	sd_bus_slot *slot;
 	char *action;
 	bool done;
+	bool interactive;		/* the caller allowed interaction */
 	bool authorized;
 	bool challenge;
 	sd_bus_error error;		/* the CheckAuthorization call failed */
@@ -126,7 +132,8 @@ static int query_result(Manager *m, PolkitQuery *q, sd_bus_error *error)
 				      q->action, q->error.message);
 	else if (q->authorized)
 		r = 1;
-	else if (q->challenge)
+	else if (q->challenge && !q->interactive)
+		/* As the D-Bus spec means it: retrying with interaction allowed may work. */
 		r = sd_bus_error_set(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
 				     "Interactive authentication required.");
 	else
@@ -167,7 +174,8 @@ int manager_polkit_check(Manager *m, sd_bus_message *call, const char *action,
 		query_free(q);
 		return -ENOMEM;
 	}
-	if (sd_bus_message_get_allow_interactive_authorization(call))
+	q->interactive = sd_bus_message_get_allow_interactive_authorization(call) > 0;
+	if (q->interactive)
 		flags |= POLKIT_ALLOW_INTERACTION;
 
 	r = sd_bus_call_method_async(sd_bus_message_get_bus(call), &q->slot,

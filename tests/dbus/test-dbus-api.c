@@ -1109,9 +1109,12 @@ static void test_polkit(void **state)
 	as_nobody("reload", false, SD_BUS_ERROR_ACCESS_DENIED);
 	set_polkit("no");
 	as_nobody("add", false, SD_BUS_ERROR_ACCESS_DENIED);
+	/* polkit could ask: retry with interaction, or (if that was allowed) no. */
 	set_polkit("challenge");
 	as_nobody("add", false, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
-	as_nobody("reload", true, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
+	as_nobody("reload", false, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED);
+	as_nobody("reload", true, SD_BUS_ERROR_ACCESS_DENIED);
+	as_nobody("add", true, SD_BUS_ERROR_ACCESS_DENIED);
 	set_polkit("yes");
 	as_nobody("reload", false, NULL);
 	as_nobody("add", true, NULL);
