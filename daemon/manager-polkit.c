@@ -128,7 +128,7 @@ static int query_result(Manager *m, PolkitQuery *q, sd_bus_error *error)
 	query_unlink(m, q);
 	if (sd_bus_error_is_set(&q->error))
 		r = sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-				      "Not authorized to %s: polkit is not available (%s).",
+				      "Not authorized to %s: polkit failed (%s).",
 				      q->action, q->error.message);
 	else if (q->authorized)
 		r = 1;
