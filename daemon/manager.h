@@ -84,6 +84,8 @@ struct Unit {
 	uint64_t cgroup_id;		/* st_ino of the cgroup directory, 0 */
 	bool loaded;			/* systemd knows the unit */
 	sd_bus_slot *refresh_slot;	/* pending state query */
+	bool refreshing;		/* a query chain runs */
+	bool refresh_queued;		/* waits for a free query slot */
 	unsigned n_budgets;
 };
 
@@ -102,6 +104,7 @@ struct Manager {
 	size_t n_budgets;
 	Unit **units;
 	size_t n_units;
+	unsigned n_refreshing;		/* units with a query chain running */
 
 	uint64_t n_violations;		/* ViolationCount */
 	uint64_t n_dropped;		/* DroppedEvents */

@@ -9,7 +9,10 @@
  *
  * A refresh is a chain of asynchronous calls: GetUnit, then GetAll of
  * org.freedesktop.systemd1.Unit and of the unit type's interface; a newer
- * refresh of the same unit cancels the pending one. GetUnit, not
+ * refresh of the same unit cancels the pending one. At most
+ * REFRESH_MAX units are queried at a time, the others wait their turn:
+ * dbus-daemon allows a connection only 128 pending calls on the system
+ * bus, and a reload may query every unit at once. GetUnit, not
  * LoadUnit: a unit that is not loaded does not run, and loading a unit
  * nobody uses only makes systemd unload it again (UnitNew, UnitRemoved),
  * which must not turn into a loop of queries. UnitNew is not followed for
@@ -30,10 +33,40 @@
 #define SD_UNIT		"org.freedesktop.systemd1.Unit"
 #define DBUS_PROPS	"org.freedesktop.DBus.Properties"
 
+/* Units queried at the same time (see above). */
+#define REFRESH_MAX 32
+
+static int refresh_start(Unit *u);
+
+/* A refresh of @u ended (or was dropped): let a waiting unit go. */
+static void refresh_finished(Unit *u)
+{
+	Manager *m = u->manager;
+
+	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	if (!u->refreshing)
+		return;
+	u->refreshing = false;
+	m->n_refreshing--;
+	for (size_t i = 0; i < m->n_units && m->n_refreshing < REFRESH_MAX; i++) {
+		Unit *w = m->units[i];
+
+		if (!w->refresh_queued)
+			continue;
+		w->refresh_queued = false;
+		if (refresh_start(w) < 0)
+			log_debug("Failed to query unit %s, ignoring.", w->name);
+	}
+}
+
 static Unit *unit_free(Unit *u)
 {
 	if (!u)
 		return NULL;
+	if (u->refreshing) {
+		u->refreshing = false;
+		u->manager->n_refreshing--;
+	}
 	sd_bus_slot_unref(u->refresh_slot);
 	free(u->name);
 	free(u->object_path);
@@ -274,19 +307,26 @@ static void unit_set_gone(Unit *u)
 
 static void refresh_done(Unit *u)
 {
-	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	refresh_finished(u);
 	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
 	manager_unit_changed(u->manager, u);
+}
+
+static bool systemd_absent(const sd_bus_error *e)
+{
+	return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+				      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
 }
 
 static void refresh_failed(Unit *u, const sd_bus_error *e, int r)
 {
 	/* Without systemd (or with a broken reply) the unit counts as down. */
-	log_debug("Failed to query state of %s, taking it as inactive: %s",
-		  u->name, e && sd_bus_error_is_set(e) ? e->message :
-		  strerror(-r));
+	log_full_errno(e && systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
+		       "Failed to query state of %s, taking it as inactive: %s",
+		       u->name, e && sd_bus_error_is_set(e) ? e->message :
+		       strerror(-r));
 	unit_set_gone(u);
-	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	refresh_finished(u);
 	manager_unit_changed(u->manager, u);
 }
 
@@ -370,7 +410,7 @@ static int on_get_unit(sd_bus_message *reply, void *userdata,
 	if (sd_bus_message_is_method_error(reply, "org.freedesktop.systemd1.NoSuchUnit")) {
 		/* Not loaded, so not running. */
 		unit_set_gone(u);
-		u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+		refresh_finished(u);
 		manager_unit_changed(u->manager, u);
 		return 0;
 	}
@@ -393,13 +433,11 @@ static int on_get_unit(sd_bus_message *reply, void *userdata,
 	return 0;
 }
 
-int unit_tracker_refresh(Unit *u)
+static int refresh_start(Unit *u)
 {
 	sd_bus_slot *slot = NULL;
 	int r;
 
-	if (!u->manager->bus)
-		return -ENOTCONN;
 	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST, SD_PATH,
 				     SD_MANAGER, "GetUnit", on_get_unit, u,
 				     "s", u->name);
@@ -408,13 +446,23 @@ int unit_tracker_refresh(Unit *u)
 	/* Replaces (and so cancels) a pending refresh. */
 	sd_bus_slot_unref(u->refresh_slot);
 	u->refresh_slot = slot;
+	if (!u->refreshing) {
+		u->refreshing = true;
+		u->manager->n_refreshing++;
+	}
 	return 0;
 }
 
-static bool systemd_absent(const sd_bus_error *e)
+int unit_tracker_refresh(Unit *u)
 {
-	return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
-				      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+	if (!u->manager->bus)
+		return -ENOTCONN;
+	if (!u->refreshing && u->manager->n_refreshing >= REFRESH_MAX) {
+		u->refresh_queued = true;
+		return 0;
+	}
+	u->refresh_queued = false;
+	return refresh_start(u);
 }
 
 int unit_tracker_load_sync(Manager *m, Unit *u, sd_bus_error *error)

@@ -48,6 +48,8 @@ fake_env_start() {
 	  <type>system</type>
 	  <listen>unix:path=$FAKE_DIR/bus</listen>
 	  <auth>EXTERNAL</auth>
+	  <!-- As on a real system bus: -->
+	  <limit name="max_replies_per_connection">128</limit>
 	  <policy context="default">
 	    <allow user="*"/>
 	    <allow own="*"/>

@@ -52,7 +52,7 @@ typedef struct FakeUnit {
 	char *cgroup;		/* "" when stopped */
 } FakeUnit;
 
-static FakeUnit units[64];
+static FakeUnit units[512];
 static size_t n_units;
 static const char *cgroup_root;
 static sd_bus *bus;

@@ -1189,6 +1189,34 @@ static void test_kernel_unavailable(void **state)
 	assert_int_equal(prop_u32("BudgetCount"), 0);
 }
 
+#define MANY 200
+
+static void test_many_units(void **state)
+{
+	manager_stop();
+	manager_start(NULL);
+	assert_int_equal(prop_u32("BudgetCount"), 0);
+	for (unsigned i = 0; i < MANY; i++) {
+		_cleanup_free_ char *f = NULL;
+
+		assert_true(asprintf(&f, "%s/root/etc/systemd/system/many-%u.service.d/tlob.conf",
+				     fake_dir, i) > 0);
+		write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_start 10ms\n");
+		fake_systemd("unit many-%u.service %s", i, fake_exec);
+		fake_systemd("start many-%u.service", i);
+	}
+	/*
+	 * One reload queries every unit: more than the 128 calls a
+	 * connection may have pending on the bus, so they must take turns.
+	 */
+	assert_ok(call("Reload", NULL, NULL));
+	assert_int_equal(prop_u32("BudgetCount"), MANY);
+	WAIT_FOR(count_bindings(NULL) == MANY);
+	for (unsigned i = 0; i < MANY; i++)
+		fake_systemd("stop many-%u.service", i);
+	WAIT_FOR(count_bindings(NULL) == 0);
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1240,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_kernel_unavailable),
+		cmocka_unit_test(test_many_units),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
