@@ -6,10 +6,11 @@
  *   fake-systemd FIFO CGROUP_ROOT [POLKIT_ANSWER_FILE]
  *
  * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit,
- * GetUnit and Reload (logged as "call Reload", then Reloading); signals JobRemoved, UnitNew, Reloading; per unit the
- * properties Id, ActiveState, SubState, LoadState (org.freedesktop.
- * systemd1.Unit) and ControlGroup, ExecStart (...Service). Units are made
- * and driven by lines written to FIFO:
+ * GetUnit and Reload (logged as "call Reload", then Reloading); signals
+ * JobRemoved, UnitNew, UnitRemoved, Reloading; per unit the properties
+ * Id, ActiveState, SubState, LoadState (org.freedesktop.systemd1.Unit)
+ * and ControlGroup, ExecStart (...Service). Units are made and driven by
+ * lines written to FIFO:
  *   unit NAME EXEC     a loaded, inactive service whose ExecStart= is EXEC
  *   start NAME         active, in control group /system.slice/NAME, made
  *                      as a directory under CGROUP_ROOT (a fresh inode on
