@@ -54,19 +54,31 @@ int rv_trace_stop(int fd, struct tlob_result *res)
 
 int rv_read_events(int fd, struct tlob_event *ev, size_t n)
 {
+	uint8_t *buf = (uint8_t *)ev;
+	size_t off = 0, count = 0;
 	ssize_t l;
-	size_t count;
 
-	l = read(fd, ev, n * sizeof(*ev));
+	l = read(fd, buf, n * sizeof(*ev));
 	if (l < 0)
 		return negative_errno();
-	if (l == 0)
-		return 0;
-	if ((size_t)l % sizeof(*ev) != 0)
-		return -EPROTO;
-	count = (size_t)l / sizeof(*ev);
-	for (size_t i = 0; i < count; i++)
-		if (ev[i].size < sizeof(*ev))
+
+	/*
+	 * Records carry their size so that the ABI may grow: step by it and
+	 * keep the part we know. Record i starts at or after i * sizeof(*ev),
+	 * so moving it down to ev[i] never overwrites an unread record.
+	 */
+	while (off < (size_t)l) {
+		uint32_t size;
+
+		if ((size_t)l - off < sizeof(size))
 			return -EPROTO;
+		memcpy(&size, buf + off, sizeof(size));
+		if (size < sizeof(*ev) || size > (size_t)l - off)
+			return -EPROTO;
+		memmove(&ev[count], buf + off, sizeof(*ev));
+		ev[count].size = sizeof(*ev);
+		count++;
+		off += size;
+	}
 	return (int)count;
 }

@@ -26,9 +26,10 @@ int rv_trace_start(int fd, uint64_t threshold_ns, uint64_t tag);
 int rv_trace_stop(int fd, struct tlob_result *res);
 
 /*
- * Read whole records into @ev (room for @n). Returns the number read,
- * -EAGAIN if none is pending on a non-blocking fd, -EPROTO if the kernel
- * returned a partial record or one smaller than the structure we know.
+ * Read whole records into @ev (room for @n). Returns the number read (0
+ * at end of file), -EAGAIN if none is pending on a non-blocking fd,
+ * -EPROTO for a partial record or one smaller than the structure we know.
+ * Records of a newer, larger ABI are cut to the part this one knows.
  */
 int rv_read_events(int fd, struct tlob_event *ev, size_t n);
 
