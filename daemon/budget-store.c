@@ -37,6 +37,7 @@ Budget *budget_free(Budget *b)
 	free(b->file);
 	free(b->description);
 	free(b->binary);
+	free(b->retired);
 	return mfree(b);
 }
 

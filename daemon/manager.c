@@ -9,6 +9,7 @@
  * are kept ("retired") so counters survive restarts.
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
@@ -127,7 +128,7 @@ void budget_get_stats(Budget *b, BudgetStats *ret)
 	struct tlob_binding_stats s;
 	int r;
 
-	*ret = b->retired;
+	*ret = b->retired ? *b->retired : (BudgetStats) {};
 	if (!b->binding_id || !b->manager->kernel)
 		return;
 	r = kernel_link_stats(b->manager->kernel, b->binding_id, &s);
@@ -241,8 +242,12 @@ static void budget_unbind(Budget *b)
 		return;
 	if (k) {
 		/* Keep what the binding measured. */
-		if (kernel_link_stats(k, b->binding_id, &s) >= 0)
-			stats_add(&b->retired, &s);
+		if (!b->retired)
+			b->retired = calloc(1, sizeof(*b->retired));
+		if (!b->retired)
+			log_oom();
+		else if (kernel_link_stats(k, b->binding_id, &s) >= 0)
+			stats_add(b->retired, &s);
 		r = kernel_link_unbind(k, b->binding_id);
 		if (r < 0 && r != -ENOENT)
 			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
@@ -471,6 +476,8 @@ int manager_reload(Manager *m)
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
+	/* Parsing drop-ins and ELF files churns the heap: give it back. */
+	(void)malloc_trim(0);
 	if (m->n_budgets != before)
 		manager_emit_budget_count_changed(m);
 	return 0;

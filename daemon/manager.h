@@ -66,9 +66,10 @@ struct Budget {
 
 	/* Counters: violations from events, window statistics from the
 	 * kernel; "retired" holds those of earlier bindings (the unit was
-	 * restarted), so they survive rebinding. */
+	 * restarted), so they survive rebinding. Allocated on the first
+	 * unbinding: most budgets never need it. */
 	uint64_t n_violations;
-	BudgetStats retired;
+	BudgetStats *retired;
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
