@@ -417,6 +417,10 @@ int manager_bus_setup(Manager *m)
 				     manager_vtable, m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to add the object vtable: %m");
+	/* Without the bus there is nothing to serve: exit, be restarted. */
+	r = sd_bus_set_exit_on_disconnect(m->bus, true);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set exit on disconnect: %m");
 	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the bus to the event loop: %m");

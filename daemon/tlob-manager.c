@@ -176,6 +176,8 @@ static int run(int argc, char *argv[])
 	(void)sd_notify(false, "STOPPING=1");
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
+	if (r > 0)	/* sd-bus ended the loop: the bus went away */
+		return log_error_errno(-ECONNRESET, "Lost the connection to the bus.");
 	return 0;
 }
 
