@@ -430,10 +430,35 @@ int tlob_dropin_load(const char *root, const char *const *search_path,
 	return 0;
 }
 
-int tlob_dropin_units(const char *root, const char *const *search_path,
-		      char ***ret)
+/* A drop-in directory name without ".d" that applies to several units. */
+static bool is_pattern(const char *name)
 {
-	_cleanup_strv_free_ char **units = NULL;
+	if (tlob_unit_type_is_valid(name))
+		return true;
+	if (!tlob_unit_name_is_valid(name))
+		return false;
+	return !tlob_unit_name_is_concrete(name) || strstr(name, "-.");
+}
+
+static bool dir_has_conf(const char *path)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = is_conf_name(de->d_name);
+	closedir(d);
+	return found;
+}
+
+/* Names of the "NAME.d" directories in @search_path that @want. */
+static int scan_dirnames(const char *root, const char *const *search_path,
+			 bool patterns, char ***ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
 	int r;
 
 	if (isempty(root) || streq(root, "/"))
@@ -449,8 +474,9 @@ int tlob_dropin_units(const char *root, const char *const *search_path,
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			_cleanup_free_ char *name = NULL;
+			_cleanup_free_ char *name = NULL, *path = NULL;
 			const char *sfx = endswith(de->d_name, ".d");
+			bool ok;
 
 			if (!sfx)
 				continue;
@@ -459,12 +485,19 @@ int tlob_dropin_units(const char *root, const char *const *search_path,
 				closedir(d);
 				return -ENOMEM;
 			}
-			/* Skip templates, prefixes ("a-.service") and types. */
-			if (!tlob_unit_name_is_concrete(name) ||
-			    strstr(name, "-.") ||
-			    tlob_strv_contains(units, name))
+			if (patterns) {
+				if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+					closedir(d);
+					return -ENOMEM;
+				}
+				ok = is_pattern(name) && dir_has_conf(path);
+			} else
+				/* Not templates, prefixes ("a-.service"), types. */
+				ok = tlob_unit_name_is_concrete(name) &&
+				     !strstr(name, "-.");
+			if (!ok || tlob_strv_contains(names, name))
 				continue;
-			r = tlob_strv_consume(&units, TAKE_PTR(name));
+			r = tlob_strv_consume(&names, TAKE_PTR(name));
 			if (r < 0) {
 				closedir(d);
 				return r;
@@ -472,12 +505,51 @@ int tlob_dropin_units(const char *root, const char *const *search_path,
 		}
 		closedir(d);
 	}
-	if (!units) {
-		units = calloc(1, sizeof(char *));
-		if (!units)
+	if (!names) {
+		names = calloc(1, sizeof(char *));
+		if (!names)
 			return -ENOMEM;
 	}
-	tlob_strv_sort(units);
-	*ret = TAKE_PTR(units);
+	tlob_strv_sort(names);
+	*ret = TAKE_PTR(names);
 	return 0;
+}
+
+int tlob_dropin_units(const char *root, const char *const *search_path,
+		      char ***ret)
+{
+	return scan_dirnames(root, search_path, false, ret);
+}
+
+int tlob_dropin_patterns(const char *root, const char *const *search_path,
+			 char ***ret)
+{
+	return scan_dirnames(root, search_path, true, ret);
+}
+
+bool tlob_dropin_pattern_matches(const char *pattern, const char *unit)
+{
+	_cleanup_strv_free_ char **dirs = NULL;
+	_cleanup_free_ char *want = NULL;
+
+	if (!tlob_unit_name_is_concrete(unit) ||
+	    tlob_dropin_dirnames(unit, &dirs) < 0 ||
+	    asprintf(&want, "%s.d", pattern) < 0)
+		return false;
+	/* The unit's own directory is not a pattern. */
+	return !streq(dirs[0], want) && tlob_strv_contains(dirs + 1, want);
+}
+
+char *tlob_dropin_pattern_glob(const char *pattern)
+{
+	const char *dot = strrchr(pattern, '.');
+	char *s;
+
+	if (tlob_unit_type_is_valid(pattern))
+		return asprintf(&s, "*.%s", pattern) < 0 ? NULL : s;
+	if (!dot || dot == pattern)
+		return NULL;
+	/* "foo@.service" and "a-.service": the part before the type. */
+	return asprintf(&s, "%.*s*%s", (int)(dot - pattern), pattern, dot) < 0 ?
+	       NULL : s;
 }

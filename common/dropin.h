@@ -88,4 +88,19 @@ int tlob_dropin_load(const char *root, const char *const *search_path,
 int tlob_dropin_units(const char *root, const char *const *search_path,
 		      char ***ret);
 
+/*
+ * Drop-in directories that apply to several units: templates
+ * ("foo@.service"), prefixes ("a-.service") and unit types ("service"),
+ * each as the directory name without ".d", if it holds a *.conf; sorted,
+ * unique. Which units they concern only systemd knows (its loaded units).
+ */
+int tlob_dropin_patterns(const char *root, const char *const *search_path,
+			 char ***ret);
+
+/* Does the drop-in directory name @pattern (as above) apply to @unit? */
+bool tlob_dropin_pattern_matches(const char *pattern, const char *unit);
+
+/* @pattern as a glob for systemd's ListUnitsByPatterns: "foo@*.service". */
+char *tlob_dropin_pattern_glob(const char *pattern);
+
 #endif /* TLOB_DROPIN_H */

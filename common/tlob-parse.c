@@ -418,11 +418,18 @@ static const char *const unit_types[] = {
 	"swap", "timer", "path", "slice", "scope",
 };
 
+bool tlob_unit_type_is_valid(const char *type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(unit_types); i++)
+		if (streq(type, unit_types[i]))
+			return true;
+	return false;
+}
+
 static bool unit_name_check(const char *name, bool allow_template)
 {
 	const char *dot, *at;
 	size_t len;
-	bool type_ok = false;
 
 	if (!name)
 		return false;
@@ -432,10 +439,7 @@ static bool unit_name_check(const char *name, bool allow_template)
 	dot = strrchr(name, '.');
 	if (!dot || dot == name)
 		return false;
-	for (size_t i = 0; i < ELEMENTSOF(unit_types); i++)
-		if (streq(dot + 1, unit_types[i]))
-			type_ok = true;
-	if (!type_ok)
+	if (!tlob_unit_type_is_valid(dot + 1))
 		return false;
 
 	for (const char *c = name; c < dot; c++)

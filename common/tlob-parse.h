@@ -91,6 +91,9 @@ bool tlob_unit_name_is_valid(const char *name);
 /* Like the above but a template ("foo@.service") is refused. */
 bool tlob_unit_name_is_concrete(const char *name);
 
+/* One of systemd's unit types: "service", "socket", ... */
+bool tlob_unit_type_is_valid(const char *type);
+
 /* Budget ids: 1-64 characters of [a-z0-9_-]. */
 bool tlob_budget_id_is_valid(const char *id);
 

@@ -356,6 +356,54 @@ static void test_units(void **state)
 	tlob_strv_free(u);
 }
 
+static void test_patterns(void **state)
+{
+	char **p = NULL;
+	char *g;
+
+	assert_int_equal(tlob_dropin_patterns(root, tlob_unit_search_path, &p), 0);
+	assert_int_equal(tlob_strv_length(p), 3);
+	assert_string_equal(p[0], "service");
+	assert_string_equal(p[1], "web-.service");
+	assert_string_equal(p[2], "web@.service");
+	tlob_strv_free(p);
+
+	assert_true(tlob_dropin_pattern_matches("service", "x.service"));
+	assert_false(tlob_dropin_pattern_matches("service", "x.socket"));
+	assert_true(tlob_dropin_pattern_matches("web@.service", "web@blue.service"));
+	assert_false(tlob_dropin_pattern_matches("web@.service", "web@.service"));
+	assert_false(tlob_dropin_pattern_matches("web@.service", "webx@blue.service"));
+	assert_false(tlob_dropin_pattern_matches("web@.service", "web@blue.socket"));
+	assert_true(tlob_dropin_pattern_matches("web-.service", "web-api-v2.service"));
+	assert_true(tlob_dropin_pattern_matches("web-api-.service", "web-api-v2.service"));
+	assert_false(tlob_dropin_pattern_matches("web-.service", "web.service"));
+	assert_false(tlob_dropin_pattern_matches("web-.service", "webby.service"));
+	/* A unit's own directory is not a pattern of it. */
+	assert_false(tlob_dropin_pattern_matches("web.service", "web.service"));
+	assert_false(tlob_dropin_pattern_matches("service", "not a unit"));
+
+	g = tlob_dropin_pattern_glob("web@.service");
+	assert_string_equal(g, "web@*.service");
+	free(g);
+	g = tlob_dropin_pattern_glob("web-.service");
+	assert_string_equal(g, "web-*.service");
+	free(g);
+	g = tlob_dropin_pattern_glob("service");
+	assert_string_equal(g, "*.service");
+	free(g);
+
+	/* Empty pattern directories do not count. */
+	{
+		_cleanup_free_ char *d = NULL;
+
+		assert_true(asprintf(&d, "%s/etc/systemd/system/empty@.service.d", root) > 0);
+		assert_int_equal(mkdir(d, 0755), 0);
+		assert_int_equal(tlob_dropin_patterns(root, tlob_unit_search_path, &p), 0);
+		assert_false(tlob_strv_contains(p, "empty@.service"));
+		tlob_strv_free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_template_prefix),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_patterns),
 	};
 
 	return cmocka_run_group_tests(tests, setup_root, teardown_root);
