@@ -349,6 +349,35 @@ static int op_multistart(struct drv *d, char **args, int nargs)
 	return r;
 }
 
+/* openmany:N: N more fds of /dev/rv, doing nothing with them. */
+static int op_openmany(struct drv *d, char **args, int nargs)
+{
+	size_t opened = 0;
+	uint64_t n;
+	int r = 0;
+
+	if (kt_parse_u64(args[0], &n) < 0 || n > 100000)
+		return -EINVAL;
+	for (; opened < n; opened++) {
+		int *m, fd = open(DRV_DEV, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0) {
+			r = -errno;
+			break;
+		}
+		m = realloc(d->multi, (d->nmulti + 1) * sizeof(*m));
+		if (!m) {
+			close(fd);
+			r = -ENOMEM;
+			break;
+		}
+		d->multi = m;
+		d->multi[d->nmulti++] = fd;
+	}
+	printf("openmany opened=%zu\n", opened);
+	return r;
+}
+
 static int op_closeall(struct drv *d, char **args, int nargs)
 {
 	for (size_t i = 0; i < d->nmulti; i++)
@@ -1141,7 +1170,8 @@ static const struct op ops[] = {
 	{ "result-thread", op_result_thread, 0, "result-thread    TRACE_STOP_RESULT from another thread" },
 	{ "thread-exit", op_thread_exit, 1, "thread-exit:DUR  a thread opens a window and exits" },
 	{ "multistart", op_multistart, 2, "multistart:N,DUR open N fds with a window each" },
-	{ "closeall", op_closeall, 0, "closeall         close the multistart fds" },
+	{ "openmany", op_openmany, 1, "openmany:N       open N more fds, nothing else" },
+	{ "closeall", op_closeall, 0, "closeall         close the multistart/openmany fds" },
 	{ "loop", op_loop, 3, "loop:N,DUR,SLEEP N windows of budget DUR sleeping SLEEP" },
 	{ "sleep", op_sleep, 1, "sleep:DUR" },
 	{ "busy", op_busy, 1, "busy:DUR" },
