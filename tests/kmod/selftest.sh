@@ -993,6 +993,26 @@ t_open_memory() {
 	[ "$used" -le 16 ] || fail "200 idle /dev/rv fds of an unprivileged user pin ${used} MiB"
 }
 
+# max_user_windows counts open windows: windows freed by thread exit or by
+# enable=0 no longer count, even while their fds stay open.
+t_user_limit_open_only() {
+	reload max_user_windows=2
+	as_nobody "$DRV" fd:0 thread-exit:10s fd:1 thread-exit:10s statwait:windows_in_use=0 \
+		multistart:2,10s closeall >"$WORK/o" 2>&1 ||
+		{ cat "$WORK/o"; fail "windows freed by thread exit still count"; }
+	cat "$WORK/o"
+	rm -f "$PUB/ready" "$PUB/go"
+	as_nobody "$DRV" fd:0 start:30s fd:1 start:30s touch:$PUB/ready waitfile:$PUB/go \
+		multistart:2,10s >"$WORK/o" 2>&1 &
+	"$DRV" waitfile:$PUB/ready,timeout=20s >/dev/null
+	echo 0 >"$SYS/enable"
+	echo 1 >"$SYS/enable"
+	touch "$PUB/go"
+	wait $! || { cat "$WORK/o"; fail "windows closed by enable=0 still count"; }
+	cat "$WORK/o"
+	reload
+}
+
 t_dmesg_clean() {
 	dmesg_check
 }
@@ -1034,6 +1054,7 @@ run_test "self: thread exit inside a window frees it, no report" t_self_thread_e
 run_test "pool: exhaustion gives ENOSPC and recovers (max_windows=4)" t_pool_exhaustion
 run_test "self: max_user_windows for non-root (ENOSPC)" t_user_window_limit
 run_test "self: max_user_windows is per user, over all its processes" t_user_limit_per_user
+run_test "self: max_user_windows counts only open windows" t_user_limit_open_only
 run_test "open: idle fds of an unprivileged user pin little memory" t_open_memory
 run_test "management ioctls: EPERM unprivileged, CAP_PERFMON suffices" t_mgmt_needs_caps
 run_test "read: short buffer EINVAL, O_NONBLOCK EAGAIN; SUBSCRIBE flags" t_read_errors
