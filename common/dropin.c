@@ -440,7 +440,8 @@ static bool is_pattern(const char *name)
 	return !tlob_unit_name_is_concrete(name) || strstr(name, "-.");
 }
 
-static bool dir_has_conf(const char *path)
+/* Does a *.conf in @path set a TlobBudget=? (Other drop-ins abound.) */
+static bool dir_has_budgets(const char *path)
 {
 	struct dirent *de;
 	bool found = false;
@@ -448,8 +449,18 @@ static bool dir_has_conf(const char *path)
 
 	if (!d)
 		return false;
-	while (!found && (de = readdir(d)))
-		found = is_conf_name(de->d_name);
+	while (!found && (de = readdir(d))) {
+		_cleanup_(tlob_budget_list_done) TlobBudgetList l = {};
+		_cleanup_fclose_ FILE *f = NULL;
+		_cleanup_free_ char *p = NULL;
+
+		if (!is_conf_name(de->d_name) ||
+		    asprintf(&p, "%s/%s", path, de->d_name) < 0)
+			continue;
+		f = fopen(p, "re");
+		if (f && tlob_dropin_parse(f, p, &l, NULL, NULL) >= 0)
+			found = l.n > 0;
+	}
 	closedir(d);
 	return found;
 }
@@ -490,7 +501,7 @@ static int scan_dirnames(const char *root, const char *const *search_path,
 					closedir(d);
 					return -ENOMEM;
 				}
-				ok = is_pattern(name) && dir_has_conf(path);
+				ok = is_pattern(name) && dir_has_budgets(path);
 			} else
 				/* Not templates, prefixes ("a-.service"), types. */
 				ok = tlob_unit_name_is_concrete(name) &&

@@ -91,8 +91,8 @@ int tlob_dropin_units(const char *root, const char *const *search_path,
 /*
  * Drop-in directories that apply to several units: templates
  * ("foo@.service"), prefixes ("a-.service") and unit types ("service"),
- * each as the directory name without ".d", if it holds a *.conf; sorted,
- * unique. Which units they concern only systemd knows (its loaded units).
+ * each as the directory name without ".d", if one of its *.conf sets a
+ * TlobBudget=; sorted, unique. Which units they concern only systemd knows (its loaded units).
  */
 int tlob_dropin_patterns(const char *root, const char *const *search_path,
 			 char ***ret);

@@ -6,6 +6,10 @@
  * /etc/systemd/system.control/UNIT.d/50-TlobBudget-ID.conf (runtime ones
  * under /run/systemd/system.control), so "systemctl cat UNIT" shows it.
  *
+ * The units looked at are those with a "UNIT.d" directory, plus the ones
+ * the caller names: loaded units (from systemd) that drop-in directories
+ * of templates, prefixes or types apply to.
+ *
  * Ids: a budget of such a file has the file's ID and source "api" or
  * "runtime"; any other TlobBudget= line gets an id hashed from its unit,
  * probe and rank among equal (unit, probe) lines, stable across reloads,
@@ -197,7 +201,8 @@ static int budget_from_entry(Manager *m, const char *unit,
 	return 0;
 }
 
-int budget_store_load(Manager *m, Budget ***ret, size_t *ret_n)
+int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
+		      size_t *ret_n)
 {
 	_cleanup_strv_free_ char **units = NULL;
 	Budget **l = NULL;
@@ -207,6 +212,15 @@ int budget_store_load(Manager *m, Budget ***ret, size_t *ret_n)
 	r = tlob_dropin_units(root_of(m), tlob_unit_search_path, &units);
 	if (r < 0)
 		return r;
+	for (char **u = extra_units; u && *u; u++) {
+		if (!tlob_unit_name_is_concrete(*u) ||
+		    tlob_strv_contains(units, *u))
+			continue;
+		r = tlob_strv_extend(&units, *u);
+		if (r < 0)
+			return r;
+	}
+	tlob_strv_sort(units);
 
 	for (char **u = units; *u; u++) {
 		_cleanup_(tlob_budget_list_done) TlobBudgetList list = {};

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "dropin.h"
 #include "elf-resolve.h"
 #include "kernel-link.h"
 #include "log.h"
@@ -77,6 +78,7 @@ Manager *manager_free(Manager *m)
 	sd_event_unref(m->event);
 	free(m->root);
 	free(m->cgroup_root);
+	tlob_strv_free(m->patterns);
 	return mfree(m);
 }
 
@@ -420,14 +422,55 @@ static void try_open_kernel(Manager *m)
 		(void)unit_tracker_refresh(m->units[i]);
 }
 
+/*
+ * Units to look at besides those with their own drop-in directory: the
+ * ones we track already, and the loaded ones that drop-ins of templates,
+ * prefixes or types apply to.
+ */
+static int units_to_load(Manager *m, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL, **patterns = NULL;
+	int r;
+
+	r = tlob_dropin_patterns(m->root, tlob_unit_search_path, &patterns);
+	if (r < 0)
+		return r;
+	if (patterns[0]) {
+		r = unit_tracker_list_matching(m, patterns, &l);
+		if (r < 0)
+			log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+	}
+	for (size_t i = 0; i < m->n_units; i++) {
+		r = tlob_strv_extend(&l, m->units[i]->name);
+		if (r < 0)
+			return r;
+	}
+	tlob_strv_free(m->patterns);
+	m->patterns = TAKE_PTR(patterns);
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+bool manager_unit_wanted(Manager *m, const char *unit)
+{
+	for (char **p = m->patterns; p && *p; p++)
+		if (tlob_dropin_pattern_matches(*p, unit))
+			return true;
+	return false;
+}
+
 int manager_reload(Manager *m)
 {
+	_cleanup_strv_free_ char **extra = NULL;
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
 	int r;
 
 	try_open_kernel(m);
-	r = budget_store_load(m, &fresh, &n_fresh);
+	r = units_to_load(m, &extra);
+	if (r < 0)
+		return r;
+	r = budget_store_load(m, extra, &fresh, &n_fresh);
 	if (r < 0)
 		return r;
 

@@ -115,8 +115,11 @@ struct Manager {
 	uint64_t ratelimit_interval_usec;
 	unsigned ratelimit_burst;
 
+	/* Drop-in directories of templates, prefixes, types (dropin.h). */
+	char **patterns;
+
 	PolkitQuery *polkit_queries;
-	sd_bus_slot *match_slots[4];
+	sd_bus_slot *match_slots[5];
 };
 
 /* Limit on budgets the daemon manages (the kernel's default max_bindings). */
@@ -162,6 +165,9 @@ void manager_handle_event(Manager *m, const struct tlob_event *ev);
 /* Bind/unbind every budget of @u after its state changed. */
 void manager_unit_changed(Manager *m, Unit *u);
 
+/* Does a drop-in of a template, prefix or type apply to @unit? */
+bool manager_unit_wanted(Manager *m, const char *unit);
+
 /* systemd finished reloading: re-read the drop-ins. */
 void manager_systemd_reloaded(Manager *m);
 
@@ -189,12 +195,15 @@ int unit_tracker_load_sync(Manager *m, Unit *u, sd_bus_error *error);
  * drop-ins we wrote or removed ("systemctl cat" shows them).
  */
 int unit_tracker_daemon_reload(Manager *m);
+/* Loaded units (per systemd) that @patterns apply to; NULL-ended. */
+int unit_tracker_list_matching(Manager *m, char **patterns, char ***ret);
 /* The unit a process runs in, or NULL. */
 char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id);
 void unit_tracker_free_all(Manager *m);
 
 /* budget-store.c */
-int budget_store_load(Manager *m, Budget ***ret, size_t *ret_n);
+int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
+		      size_t *ret_n);
 int budget_store_write(Manager *m, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
 		       const char *description, char **ret_file);

@@ -17,12 +17,16 @@
  * nobody uses only makes systemd unload it again (UnitNew, UnitRemoved),
  * which must not turn into a loop of queries. UnitNew is not followed for
  * the same reason; a unit that gets loaded to start sends JobRemoved and
- * PropertiesChanged on its object path, which is known in advance.
+ * PropertiesChanged on its object path, which is known in advance. The
+ * one exception: UnitNew of a unit we do not track yet that a drop-in of
+ * a template, prefix or type applies to (foo@.service.d for foo@x) makes
+ * us re-read the drop-ins, which then tracks it.
  */
 #include <ctype.h>
 #include <sys/stat.h>
 #include <systemd/sd-login.h>
 
+#include "dropin.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -539,6 +543,29 @@ static int on_job_removed(sd_bus_message *msg, void *userdata,
 	return 0;
 }
 
+static int on_unit_new(sd_bus_message *msg, void *userdata,
+		       sd_bus_error *ret_error)
+{
+	Manager *m = userdata;
+	const char *unit, *path;
+	int r;
+
+	if (sd_bus_message_read(msg, "so", &unit, &path) < 0)
+		return 0;
+	/*
+	 * Only a unit we do not track yet that a template (prefix, type)
+	 * drop-in applies to: reloading tracks it, and a tracked unit is
+	 * never reloaded for again, so this cannot loop.
+	 */
+	if (unit_tracker_find(m, unit) || !manager_unit_wanted(m, unit))
+		return 0;
+	log_debug("%s appeared, re-reading drop-ins.", unit);
+	r = manager_reload(m);
+	if (r < 0)
+		log_error_errno(r, "Failed to reload budgets: %m");
+	return 0;
+}
+
 static int on_properties_changed(sd_bus_message *msg, void *userdata,
 				 sd_bus_error *ret_error)
 {
@@ -588,6 +615,11 @@ int unit_tracker_start(Manager *m)
 				      on_job_removed, NULL, m);
 	if (r < 0)
 		return r;
+	r = sd_bus_match_signal_async(m->bus, &m->match_slots[4], SD_DEST,
+				      SD_PATH, SD_MANAGER, "UnitNew",
+				      on_unit_new, NULL, m);
+	if (r < 0)
+		return r;
 	r = sd_bus_match_signal_async(m->bus, &m->match_slots[1], SD_DEST,
 				      SD_PATH, SD_MANAGER, "Reloading",
 				      on_reloading, NULL, m);
@@ -627,6 +659,64 @@ int unit_tracker_daemon_reload(Manager *m)
 	return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH,
 					SD_MANAGER, "Reload",
 					on_daemon_reload_reply, m, "");
+}
+
+int unit_tracker_list_matching(Manager *m, char **patterns, char ***ret)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+	_cleanup_strv_free_ char **l = NULL;
+	const char *name;
+	int r;
+
+	r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH,
+					   SD_MANAGER, "ListUnitsByPatterns");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append_strv(call, NULL);	/* any state */
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(call, 'a', "s");
+	if (r < 0)
+		return r;
+	for (char **p = patterns; *p; p++) {
+		_cleanup_free_ char *glob = tlob_dropin_pattern_glob(*p);
+
+		if (!glob)
+			return -ENOMEM;
+		r = sd_bus_message_append(call, "s", glob);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(call);
+	if (r < 0)
+		return r;
+	r = sd_bus_call(m->bus, call, 0, &e, &reply);
+	if (r < 0) {
+		if (systemd_absent(&e))
+			return 0;
+		return r;
+	}
+	r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL,
+					NULL, NULL, NULL, NULL, NULL, NULL,
+					NULL, NULL)) > 0) {
+		bool match = false;
+
+		for (char **p = patterns; *p && !match; p++)
+			match = tlob_dropin_pattern_matches(*p, name);
+		if (!match)
+			continue;
+		r = tlob_strv_extend(&l, name);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(l);
+	return 0;
 }
 
 char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id)

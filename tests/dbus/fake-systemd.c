@@ -6,7 +6,8 @@
  *   fake-systemd FIFO CGROUP_ROOT [POLKIT_ANSWER_FILE]
  *
  * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit,
- * GetUnit and Reload (logged as "call Reload", then Reloading); signals
+ * GetUnit, ListUnitsByPatterns and Reload (logged as "call Reload", then
+ * Reloading); signals
  * JobRemoved, UnitNew, UnitRemoved, Reloading; per unit the properties
  * Id, ActiveState, SubState, LoadState (org.freedesktop.systemd1.Unit)
  * and ControlGroup, ExecStart (...Service). Units are made and driven by
@@ -14,7 +15,8 @@
  *   unit NAME EXEC     a loaded, inactive service whose ExecStart= is EXEC
  *   start NAME         active, in control group /system.slice/NAME, made
  *                      as a directory under CGROUP_ROOT (a fresh inode on
- *                      every start, as a real cgroup)
+ *                      every start, as a real cgroup); UnitNew if it was
+ *                      not loaded
  *   stop NAME          inactive, no control group
  *   restart NAME       stop + start
  *   crash NAME         failed, with PropertiesChanged but no job
@@ -34,6 +36,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +263,59 @@ static int method_reload(sd_bus_message *msg, void *userdata,
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
+
+static void emit_unit_new(FakeUnit *u)
+{
+	_cleanup_free_ char *p = unit_path(u);
+
+	if (p)
+		(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
+					 "org.freedesktop.systemd1.Manager",
+					 "UnitNew", "so", u->name, p);
+}
+
+static int method_list_units_by_patterns(sd_bus_message *msg, void *userdata,
+					 sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	char **states = NULL, **patterns = NULL;
+	int r;
+
+	r = sd_bus_message_read_strv(msg, &states);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(msg, &patterns);
+	if (r >= 0)
+		r = sd_bus_message_new_method_return(msg, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ssssssouso)");
+	fprintf(stderr, "call ListUnitsByPatterns\n");
+	/* Loaded units, that is running ones here. */
+	for (size_t i = 0; r >= 0 && i < n_units; i++) {
+		_cleanup_free_ char *p = NULL;
+		bool match = false;
+
+		for (char **g = patterns; g && *g && !match; g++)
+			match = fnmatch(*g, units[i].name, 0) == 0;
+		if (!match || !unit_runs(&units[i]))
+			continue;
+		p = unit_path(&units[i]);
+		r = sd_bus_message_append(reply, "(ssssssouso)", units[i].name,
+					  "", "loaded", units[i].active_state,
+					  "running", "", p ?: "/", 0U, "", "/");
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	for (char **g = states; g && *g; g++)
+		free(*g);
+	for (char **g = patterns; g && *g; g++)
+		free(*g);
+	free(states);
+	free(patterns);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("Subscribe", "", "", method_subscribe,
@@ -270,6 +326,8 @@ static const sd_bus_vtable manager_vtable[] = {
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("Reload", "", "", method_reload,
 		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("ListUnitsByPatterns", "asas", "a(ssssssouso)",
+		      method_list_units_by_patterns, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
 	SD_BUS_SIGNAL("UnitNew", "so", 0),
 	SD_BUS_SIGNAL("UnitRemoved", "so", 0),
@@ -362,7 +420,12 @@ static void handle_line(char *line)
 		return;
 	}
 	if (streq(cmd, "start")) {
+		bool was_loaded = unit_runs(u);
+
 		unit_start(u);
+		/* systemd loads a unit to start it: UnitNew. */
+		if (!was_loaded)
+			emit_unit_new(u);
 		changed(u, true);
 	} else if (streq(cmd, "stop")) {
 		unit_stop(u);

@@ -1217,6 +1217,60 @@ static void test_many_units(void **state)
 	WAIT_FOR(count_bindings(NULL) == 0);
 }
 
+static bool fake_exists(const char *rel)
+{
+	_cleanup_free_ char *p = fake_path(rel);
+
+	return access(p, F_OK) == 0;
+}
+
+static const ListEntry *find_unit_entry(const ListEntry *l, size_t n,
+					const char *unit)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(l[i].unit, unit))
+			return &l[i];
+	return NULL;
+}
+
+static void test_template_instances(void **state)
+{
+	_cleanup_free_ char *f = NULL;
+	ListEntry l[MANY + 8];
+	size_t n;
+
+	assert_true(asprintf(&f, "%s/root/etc/systemd/system/web@.service.d/tlob.conf",
+			     fake_dir) > 0);
+	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_stop 10ms\n");
+	fake_systemd("unit web@a.service %s", fake_exec);
+	fake_systemd("unit web@b.service %s", fake_exec);
+	fake_systemd("start web@a.service");
+	WAIT_FOR(fake_exists("cgroup/system.slice/web@a.service"));
+
+	/* A reload asks systemd which loaded units the template covers. */
+	assert_ok(call("Reload", NULL, NULL));
+	WAIT_FOR(count_bindings(" 10000000 ") == 1);
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_non_null(find_unit_entry(l, n, "web@a.service"));
+	assert_string_equal(find_unit_entry(l, n, "web@a.service")->source, "dropin");
+	assert_null(find_unit_entry(l, n, "web@b.service"));
+
+	/* A new instance is noticed as systemd loads it (UnitNew). */
+	fake_systemd("start web@b.service");
+	WAIT_FOR(count_bindings(" 10000000 ") == 2);
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_non_null(find_unit_entry(l, n, "web@b.service"));
+
+	/* Stopped, it stays listed, inactive, also over a reload. */
+	fake_systemd("stop web@b.service");
+	WAIT_FOR(count_bindings(" 10000000 ") == 1);
+	assert_ok(call("Reload", NULL, NULL));
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_non_null(find_unit_entry(l, n, "web@b.service"));
+	assert_false(find_unit_entry(l, n, "web@b.service")->active);
+	assert_true(find_unit_entry(l, n, "web@a.service")->active);
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1269,6 +1323,7 @@ int main(void)
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_kernel_unavailable),
 		cmocka_unit_test(test_many_units),
+		cmocka_unit_test(test_template_instances),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

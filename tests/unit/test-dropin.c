@@ -392,14 +392,18 @@ static void test_patterns(void **state)
 	assert_string_equal(g, "*.service");
 	free(g);
 
-	/* Empty pattern directories do not count. */
+	/* Pattern directories without budgets do not count. */
 	{
 		_cleanup_free_ char *d = NULL;
 
 		assert_true(asprintf(&d, "%s/etc/systemd/system/empty@.service.d", root) > 0);
 		assert_int_equal(mkdir(d, 0755), 0);
+		write_file("/usr/lib/systemd/system/socket.d/10-timeout.conf",
+			   "[Socket]\nTimeoutSec=5\n[X-Tlob]\nTlobBudget=\n");
 		assert_int_equal(tlob_dropin_patterns(root, tlob_unit_search_path, &p), 0);
 		assert_false(tlob_strv_contains(p, "empty@.service"));
+		assert_false(tlob_strv_contains(p, "socket"));
+		assert_int_equal(tlob_strv_length(p), 3);
 		tlob_strv_free(p);
 	}
 }
