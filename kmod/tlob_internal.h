@@ -184,8 +184,8 @@ struct tlob_bind_spec {
 
 int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id);
 int tlob_binding_remove(u32 id, struct tlob_fd *owner);
-int tlob_binding_remove_sysfs(const struct path *path, u64 start,
-			      u64 cgroup_id, bool any_cgroup);
+int tlob_binding_remove_sysfs(const char *name, const struct path *path,
+			      u64 start, u64 cgroup_id, bool any_cgroup);
 void tlob_binding_remove_owned(struct tlob_fd *owner);
 void tlob_binding_remove_all(void);
 int tlob_binding_get_stats(struct tlob_binding_stats *st);

@@ -88,6 +88,19 @@ static int tlob_cgroup_path_id(const char *name, u64 *id)
 	return ret;
 }
 
+static int tlob_monitor_remove(const struct tlob_cmd *cmd, struct path *path,
+			       u64 cgroup_id)
+{
+	int ret;
+
+	ret = tlob_binding_remove_sysfs(cmd->path, path, cmd->start, cgroup_id,
+					!cmd->has_cgroup);
+	if (path)
+		path_put(path);
+	return ret;
+}
+
+/* Apply one parsed command; a removal also accepts a deleted file. */
 static int tlob_monitor_apply(const struct tlob_cmd *cmd)
 {
 	struct tlob_bind_spec spec = { };
@@ -102,21 +115,18 @@ static int tlob_monitor_apply(const struct tlob_cmd *cmd)
 			return ret;
 	}
 	ret = kern_path(cmd->path, LOOKUP_FOLLOW, &path);
+	if (cmd->op == TLOB_CMD_REMOVE)
+		return tlob_monitor_remove(cmd, ret ? NULL : &path, cgroup_id);
 	if (ret)
 		return -ENOENT;
 
-	if (cmd->op == TLOB_CMD_REMOVE) {
-		ret = tlob_binding_remove_sysfs(&path, cmd->start, cgroup_id,
-						!cmd->has_cgroup);
-	} else {
-		spec.path = &path;
-		spec.on_return = cmd->op == TLOB_CMD_RETURN;
-		spec.start_offset = cmd->start;
-		spec.stop_offset = cmd->stop;
-		spec.threshold_ns = cmd->threshold;
-		spec.cgroup_id = cgroup_id;
-		ret = tlob_binding_add(&spec, &id);
-	}
+	spec.path = &path;
+	spec.on_return = cmd->op == TLOB_CMD_RETURN;
+	spec.start_offset = cmd->start;
+	spec.stop_offset = cmd->stop;
+	spec.threshold_ns = cmd->threshold;
+	spec.cgroup_id = cgroup_id;
+	ret = tlob_binding_add(&spec, &id);
 	path_put(&path);
 	return ret;
 }

@@ -332,13 +332,16 @@ int tlob_binding_remove(u32 id, struct tlob_fd *owner)
 
 /*
  * "-PATH:START [cgroup=C]" in sysfs: remove the sysfs bindings of that
- * file and offset (and cgroup, unless @any_cgroup).  -EPERM if only
- * bindings owned by a /dev/rv fd match, -ENOENT if none does.
+ * file and offset (and cgroup, unless @any_cgroup).  The file is the one
+ * @path (if it still resolves, else NULL) leads to, or the one listed as
+ * @name, so a binding stays removable as listed after its file is
+ * renamed or deleted.  -EPERM if only bindings owned by a /dev/rv fd
+ * match, -ENOENT if none does.
  */
-int tlob_binding_remove_sysfs(const struct path *path, u64 start,
-			      u64 cgroup_id, bool any_cgroup)
+int tlob_binding_remove_sysfs(const char *name, const struct path *path,
+			      u64 start, u64 cgroup_id, bool any_cgroup)
 {
-	struct inode *inode = d_real_inode(path->dentry);
+	struct inode *inode = path ? d_real_inode(path->dentry) : NULL;
 	struct tlob_binding *b;
 	bool owned = false;
 	int removed = 0;
@@ -346,7 +349,9 @@ int tlob_binding_remove_sysfs(const struct path *path, u64 start,
 
 	mutex_lock(&tlob_bind_mutex);
 	idr_for_each_entry(&tlob_bindings, b, id) {
-		if (b->inode != inode || b->start_offset != start)
+		if (b->start_offset != start)
+			continue;
+		if (b->inode != inode && strcmp(b->pathname, name))
 			continue;
 		if (!any_cgroup && b->cgroup_id != cgroup_id)
 			continue;
