@@ -71,7 +71,7 @@ static void free_fields(char **bufs, size_t n)
 }
 
 static void log_summary(const char *unit, const char *what, const char *id,
-			uint64_t suppressed)
+			uint32_t pid, uint64_t suppressed)
 {
 	struct iovec iov[N_FIELDS];
 	char *bufs[N_FIELDS];
@@ -83,6 +83,9 @@ static void log_summary(const char *unit, const char *what, const char *id,
 		   "MESSAGE=%s%s%s: %llu more violation(s) not logged (rate limit).",
 		   unit, *unit ? ": " : "", what,
 		   (unsigned long long)suppressed);
+	/* The last violator, so "journalctl -u UNIT" shows this too. */
+	if (pid > 0)
+		r |= field(iov, &n, bufs, "OBJECT_PID=%u", pid);
 	r |= field(iov, &n, bufs, "TLOB_BUDGET_ID=%s", id);
 	r |= field(iov, &n, bufs, "TLOB_UNIT=%s", unit);
 	r |= field(iov, &n, bufs, "TLOB_SUPPRESSED=%llu",
@@ -100,7 +103,7 @@ static int on_budget_ratelimit(sd_event_source *s, uint64_t usec,
 	uint64_t n = ratelimit_flush(&b->ratelimit, usec);
 
 	if (n > 0)
-		log_summary(b->unit_name, probe_label(b), b->id, n);
+		log_summary(b->unit_name, probe_label(b), b->id, b->last_pid, n);
 	return 0;
 }
 
@@ -111,7 +114,7 @@ static int on_self_ratelimit(sd_event_source *s, uint64_t usec,
 	uint64_t n = ratelimit_flush(&m->self_ratelimit, usec);
 
 	if (n > 0)
-		log_summary("", "self-instrumented windows", "", n);
+		log_summary("", "self-instrumented windows", "", 0, n);
 	return 0;
 }
 
@@ -162,6 +165,8 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 		id = "";
 	}
 
+	if (b)
+		b->last_pid = ev->tgid;
 	if (!ratelimit_below(rl, now, &suppressed)) {
 		if (b)
 			arm_summary(m, &b->ratelimit_source, rl,
@@ -173,6 +178,7 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 	}
 	if (suppressed > 0)
 		log_summary(unit, b ? label : "self-instrumented windows", id,
+			    b ? b->last_pid : 0,
 			    suppressed);
 
 	r |= field(iov, &n, bufs, "MESSAGE_ID=" TLOB_MESSAGE_ID);

@@ -73,6 +73,7 @@ struct Budget {
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
+	uint32_t last_pid;			/* of the last violation */
 };
 
 struct Unit {

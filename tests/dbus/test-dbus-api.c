@@ -949,7 +949,8 @@ static void test_self_instrumented(void **state)
 static void test_ratelimit(void **state)
 {
 	const char *logged[] = { NULL, "MESSAGE_ID=b80203fec96a437b96bd4ceb44fba08e", NULL };
-	const char *summary[] = { NULL, "TLOB_SUPPRESSED=990", NULL };
+	const char *summary[] = { NULL, "TLOB_SUPPRESSED=990", "OBJECT_PID=4242",
+				  "PRIORITY=4", NULL };
 	uint64_t before = prop_u64("ViolationCount");
 	char idf[96];
 
