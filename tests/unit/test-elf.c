@@ -116,7 +116,6 @@ static void test_raw_offsets(void **state)
 
 static void test_bad_files(void **state)
 {
-	_cleanup_free_ char *src = NULL;
 	TlobProbePoint pt = { .symbol = (char *)"main" };
 	char empty[] = "/tmp/tlob-test-elf-XXXXXX";
 	_cleanup_close_ int fd = -EBADF;
