@@ -53,6 +53,10 @@ int manager_new(Manager **ret)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return r;
+	/* Pings systemd by itself when the unit sets WatchdogSec=. */
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(m);
 	return 0;
 }
