@@ -42,16 +42,9 @@
 
 static int refresh_start(Unit *u);
 
-/* A refresh of @u ended (or was dropped): let a waiting unit go. */
-static void refresh_finished(Unit *u)
+/* Start waiting refreshes while there is room. */
+static void refresh_kick(Manager *m)
 {
-	Manager *m = u->manager;
-
-	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
-	if (!u->refreshing)
-		return;
-	u->refreshing = false;
-	m->n_refreshing--;
 	for (size_t i = 0; i < m->n_units && m->n_refreshing < REFRESH_MAX; i++) {
 		Unit *w = m->units[i];
 
@@ -61,6 +54,17 @@ static void refresh_finished(Unit *u)
 		if (refresh_start(w) < 0)
 			log_debug("Failed to query unit %s, ignoring.", w->name);
 	}
+}
+
+/* A refresh of @u ended (or was dropped): let a waiting unit go. */
+static void refresh_finished(Unit *u)
+{
+	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
+	if (!u->refreshing)
+		return;
+	u->refreshing = false;
+	u->manager->n_refreshing--;
+	refresh_kick(u->manager);
 }
 
 static Unit *unit_free(Unit *u)
@@ -133,6 +137,8 @@ void unit_tracker_unref(Manager *m, Unit *u)
 			break;
 		}
 	unit_free(u);
+	/* It may have held one of the query slots. */
+	refresh_kick(m);
 }
 
 void unit_tracker_free_all(Manager *m)
