@@ -1142,11 +1142,13 @@ static int op_stress(struct drv *d, char **args, int nargs)
 static int op_fd(struct drv *d, char **args, int nargs)
 {
 	uint64_t i;
+	int fd;
 
 	if (kt_parse_u64(args[0], &i) < 0 || i >= DRV_MAX_FDS)
 		return -EINVAL;
 	d->cur = (int)i;
-	return cur_fd(d) < 0 ? cur_fd(d) : 0;
+	fd = cur_fd(d);
+	return fd < 0 ? fd : 0;
 }
 
 static int op_close(struct drv *d, char **args, int nargs)
