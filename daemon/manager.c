@@ -76,6 +76,7 @@ Manager *manager_free(Manager *m)
 	manager_polkit_free_all(m);
 	for (size_t i = 0; i < ELEMENTSOF(m->match_slots); i++)
 		sd_bus_slot_unref(m->match_slots[i]);
+	sd_bus_slot_unref(m->daemon_reload_slot);
 	sd_event_source_disable_unref(m->self_ratelimit_source);
 	kernel_link_free(m->kernel);
 	sd_bus_flush_close_unref(m->bus);

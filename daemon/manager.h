@@ -116,6 +116,9 @@ struct Manager {
 	uint64_t ratelimit_interval_usec;
 	unsigned ratelimit_burst;
 
+	sd_bus_slot *daemon_reload_slot;	/* our systemd Reload() call */
+	bool daemon_reload_again;		/* another one is needed */
+
 	/* Drop-in directories of templates, prefixes, types (dropin.h). */
 	char **patterns;
 

@@ -651,19 +651,37 @@ static int on_daemon_reload_reply(sd_bus_message *reply, void *userdata,
 				  sd_bus_error *ret_error)
 {
 	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	Manager *m = userdata;
+	int r;
 
+	m->daemon_reload_slot = sd_bus_slot_unref(m->daemon_reload_slot);
 	if (e)
 		log_full_errno(systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
 			       "Failed to make systemd reload, \"systemctl cat\" shows the change after the next daemon-reload: %s",
 			       e->message);
+	if (m->daemon_reload_again) {
+		m->daemon_reload_again = false;
+		r = unit_tracker_daemon_reload(m);
+		if (r < 0)
+			log_warning_errno(r, "Failed to ask systemd to reload, ignoring: %m");
+	}
 	return 0;
 }
 
 int unit_tracker_daemon_reload(Manager *m)
 {
-	/* Floating: the reply only matters for the log. */
-	return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH,
-					SD_MANAGER, "Reload",
+	/*
+	 * One reload at a time: changes made while one runs are covered by
+	 * one more, so a burst of AddBudget calls costs two reloads, not one
+	 * each. A lone change is seen at once: systemd handles our Reload
+	 * before whatever the caller asks it after our reply.
+	 */
+	if (m->daemon_reload_slot) {
+		m->daemon_reload_again = true;
+		return 0;
+	}
+	return sd_bus_call_method_async(m->bus, &m->daemon_reload_slot, SD_DEST,
+					SD_PATH, SD_MANAGER, "Reload",
 					on_daemon_reload_reply, m, "");
 }
 

@@ -21,6 +21,7 @@
  *   restart NAME       stop + start
  *   crash NAME         failed, with PropertiesChanged but no job
  *   reload             Reloading(true), then Reloading(false)
+ *   reload-delay MS    answer Reload() calls MS milliseconds late
  * Every state change emits PropertiesChanged on the unit; start, stop and
  * restart also emit JobRemoved. As in systemd, a unit that does not run is
  * unloaded ("garbage-collected"): GetUnit fails with NoSuchUnit, and
@@ -255,12 +256,37 @@ static void emit_reloading(void)
 				 "Reloading", "b", 0);
 }
 
+static uint64_t reload_delay_usec;
+
+static int on_reload_done(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	sd_bus_message *msg = userdata;
+
+	emit_reloading();
+	(void)sd_bus_reply_method_return(msg, NULL);
+	sd_bus_message_unref(msg);
+	return 0;
+}
+
 static int method_reload(sd_bus_message *msg, void *userdata,
 			 sd_bus_error *error)
 {
+	uint64_t now;
+	int r;
+
 	fprintf(stderr, "call Reload\n");
-	emit_reloading();
-	return sd_bus_reply_method_return(msg, NULL);
+	if (reload_delay_usec == 0) {
+		emit_reloading();
+		return sd_bus_reply_method_return(msg, NULL);
+	}
+	/* A slow reload: answer later, as systemd does once it is done. */
+	r = sd_event_now(sd_bus_get_event(bus), CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		return r;
+	r = sd_event_add_time(sd_bus_get_event(bus), NULL, CLOCK_MONOTONIC,
+			      now + reload_delay_usec, 0, on_reload_done,
+			      sd_bus_message_ref(msg));
+	return r < 0 ? r : 1;
 }
 
 
@@ -397,6 +423,10 @@ static void handle_line(char *line)
 		return;
 	if (streq(cmd, "reload")) {
 		emit_reloading();
+		return;
+	}
+	if (streq(cmd, "reload-delay") && name) {
+		reload_delay_usec = strtoull(name, NULL, 10) * 1000;
 		return;
 	}
 	if (!name) {

@@ -1272,6 +1272,29 @@ static void test_template_instances(void **state)
 	assert_true(find_unit_entry(l, n, "web@a.service")->active);
 }
 
+static void test_reload_coalescing(void **state)
+{
+	char ids[8][64], probe[64];
+	unsigned q, n;
+
+	/* While systemd reloads, further changes wait for one more reload. */
+	fake_systemd("reload-delay 400");
+	usleep(100000);
+	q = systemd_calls("call Reload");
+	for (unsigned i = 0; i < ELEMENTSOF(ids); i++) {
+		snprintf(probe, sizeof(probe), "tlob_fixture_%s+%u",
+			 i < 4 ? "start" : "stop", i % 4 + 1);
+		assert_ok(add_budget("demo.service", probe, 10 * MS, ids[i], NULL));
+	}
+	usleep(1500000);
+	n = systemd_calls("call Reload") - q;
+	if (n < 1 || n >= ELEMENTSOF(ids))
+		fail_msg("%u budgets added: %u systemd reloads", (unsigned)ELEMENTSOF(ids), n);
+	fake_systemd("reload-delay 0");
+	for (unsigned i = 0; i < ELEMENTSOF(ids); i++)
+		assert_ok(call("RemoveBudget", NULL, "s", ids[i]));
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1325,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_unavailable),
 		cmocka_unit_test(test_many_units),
 		cmocka_unit_test(test_template_instances),
+		cmocka_unit_test(test_reload_coalescing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
