@@ -199,8 +199,11 @@ test_sandbox() {
 	[ "$caps" = 0000004000000004 ] || fail "CapBnd $caps, expected 0000004000000004"
 	grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" || fail "NoNewPrivs is not set"
 	[ "$(stat -c %U "/proc/$pid")" = root ] || fail "not running as root"
+	# systemd's rating of the loaded unit: exposure at most 2.0
+	systemd-analyze security --no-pager --threshold=20 tlob-manager.service >"$tmp/security" ||
+		fail "$(tail -n 1 "$tmp/security")"
 }
-t "tlob-manager runs with CAP_PERFMON and CAP_DAC_READ_SEARCH only" test_sandbox
+t "tlob-manager runs sandboxed: CAP_PERFMON and CAP_DAC_READ_SEARCH only, exposure <= 2.0" test_sandbox
 
 test_introspection() {
 	busctl introspect --xml-interface "${BUS[0]}" "${BUS[1]}" >"$tmp/live.xml" ||
