@@ -5,6 +5,7 @@
  * state) asks polkit, then acts.
  */
 #include <ctype.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "log.h"
@@ -398,6 +399,8 @@ void manager_emit_budget_count_changed(Manager *m)
 {
 	int r;
 
+	/* For "systemctl status tlob-manager". */
+	(void)sd_notifyf(false, "STATUS=Watching %zu budget(s).", m->n_budgets);
 	if (!m->bus)
 		return;
 	r = sd_bus_emit_properties_changed(m->bus, OBJECT_PATH, INTERFACE,

@@ -171,7 +171,8 @@ static int run(int argc, char *argv[])
 	if (r < 0)
 		return log_error_errno(r, "Failed to start: %m");
 
-	(void)sd_notify(false, "READY=1\nSTATUS=Watching budgets.");
+	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
+			 m->n_budgets);
 	r = sd_event_loop(m->event);
 	(void)sd_notify(false, "STOPPING=1");
 	if (r < 0)
