@@ -2,11 +2,11 @@
 /*
  * tlob-load: probe targets for bench/daemon-bench.
  *
- *   tlob-load burst SECONDS [THREADS]
+ *   tlob-load burst SECONDS [THREADS [SLEEP_US]]
  *	THREADS threads (default 1) call load_burst() in a loop for SECONDS;
- *	load_burst() sleeps for 20 us, so a budget of 1 us on it (entry to
- *	return) is exceeded by every call, while the CPUs stay free for the
- *	daemon under test. Prints calls=N.
+ *	load_burst() sleeps for SLEEP_US (default 20) microseconds, so a
+ *	budget of 1 us on it (entry to return) is exceeded by every call,
+ *	while the CPUs stay free for the daemon under test. Prints calls=N.
  *   tlob-load idle
  *	sleeps until killed; load_sled() is never run. load_sled is a run of
  *	4096 one-byte NOPs, so load_sled+1 ... load_sled+4095 are all valid
@@ -24,13 +24,16 @@
 #include <unistd.h>
 
 /* What the budgets probe: must stay real, exported functions. */
-__attribute__((noinline, used)) void load_burst(void);
+__attribute__((noinline, used)) void load_burst(long sleep_ns);
 __attribute__((noinline, used)) void load_sled(void);
 __attribute__((noinline, used)) void load_sled_end(void);
 
-__attribute__((noinline, used)) void load_burst(void)
+__attribute__((noinline, used)) void load_burst(long sleep_ns)
 {
-	struct timespec ts = { .tv_nsec = 20000 };
+	struct timespec ts = {
+		.tv_sec = sleep_ns / 1000000000L,
+		.tv_nsec = sleep_ns % 1000000000L,
+	};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -49,6 +52,7 @@ __attribute__((noinline, used)) void load_sled_end(void)
 
 static atomic_bool stop;
 static atomic_ulong calls;
+static long burst_sleep_ns = 20000;
 
 static void *burst_thread(void *arg)
 {
@@ -56,7 +60,7 @@ static void *burst_thread(void *arg)
 
 	(void)arg;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
-		load_burst();
+		load_burst(burst_sleep_ns);
 		n++;
 	}
 	atomic_fetch_add(&calls, n);
@@ -76,13 +80,15 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 
 static int cmd_burst(int argc, char **argv)
 {
-	unsigned long seconds, nthreads = 1, i;
+	unsigned long seconds, nthreads = 1, sleep_us = 20, i;
 	pthread_t *threads;
 	int r;
 
-	if (argc < 1 || argc > 2 || parse_uint(argv[0], 3600, &seconds) < 0 ||
-	    (argc == 2 && parse_uint(argv[1], 256, &nthreads) < 0))
+	if (argc < 1 || argc > 3 || parse_uint(argv[0], 3600, &seconds) < 0 ||
+	    (argc >= 2 && parse_uint(argv[1], 256, &nthreads) < 0) ||
+	    (argc == 3 && parse_uint(argv[2], 1000000, &sleep_us) < 0))
 		return -EINVAL;
+	burst_sleep_ns = (long)sleep_us * 1000;
 
 	threads = calloc(nthreads, sizeof(*threads));
 	if (!threads) {
@@ -118,7 +124,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	if (r == -EINVAL)
-		fprintf(stderr, "usage: tlob-load burst SECONDS [THREADS]\n"
+		fprintf(stderr, "usage: tlob-load burst SECONDS [THREADS [SLEEP_US]]\n"
 				"       tlob-load idle\n");
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
