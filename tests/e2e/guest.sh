@@ -631,6 +631,39 @@ test_self() {
 }
 t "a self-instrumented program in a unit is logged with its unit" test_self
 
+test_kernel_unavailable() {
+	systemctl stop tlob-manager.service
+	rmmod tlob || fail "rmmod tlob failed: $(lsmod | grep tlob)"
+	# D-Bus activation starts it again, without /dev/rv
+	expect_error KernelUnavailable add tlob-demo.service demo_handle 50ms
+	[ -n "$(budget_id tlob-demo.service demo_request)" ] || fail "list without the module: $(budgets)"
+	tlobctl status | grep -q . || fail "status without the module failed"
+}
+t "without the module: org.tlob.Error.KernelUnavailable, budgets still listed" test_kernel_unavailable
+
+test_too_many() {
+	local ids=() id out
+	systemctl stop tlob-manager.service
+	modprobe tlob max_bindings=3 || fail "modprobe failed"
+	systemctl start tlob-manager.service
+	wait_until 30 field_is "$(budget_id tlob-demo.service demo_request)" active true ||
+		fail "not active: $(budgets)"
+	# one binding is tlob-demo's drop-in budget: two more fit
+	for sym in demo_handle main; do
+		id=$(tlobctl add tlob-demo.service "$sym" 1s) || fail "add $sym failed"
+		ids+=("$id")
+	done
+	out=$(SYSTEMD_LOG_LEVEL=debug tlobctl add tlob-demo.service sleep_us 1s 2>&1) &&
+		fail "a fourth binding was accepted"
+	for id in "${ids[@]}"; do
+		tlobctl remove "$id"
+	done
+	grep -q "D-Bus error org.tlob.Error.TooMany:" <<<"$out" || fail "$out"
+	# and it keeps serving
+	[ -n "$(budget_id tlob-demo.service demo_request)" ] || fail "list: $(budgets)"
+}
+t "kernel binding table full (max_bindings=3): org.tlob.Error.TooMany" test_too_many
+
 test_dmesg() {
 	if dmesg | grep -E 'BUG:|WARNING:|Oops|scheduling while atomic|sleeping function called' \
 		>"$tmp/dmesg"; then
