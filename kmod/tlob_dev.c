@@ -257,21 +257,27 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		if (ret)
 			goto out_unlock;
 	}
-	if (!ctx->key_held) {
-		static_branch_deferred_inc(&tlob_hooks_key);
-		ctx->key_held = true;
+	if (!ctx->hooks_held) {
+		ret = tlob_hooks_get();
+		if (ret)
+			goto out_uncharge;
+		ctx->hooks_held = true;
 	}
 	w = tlob_window_open(&args, true);
 	if (IS_ERR(w)) {
-		if (charge)
-			tlob_uid_uncharge(uid);
 		ret = PTR_ERR(w);
-		goto out_unlock;
+		goto out_uncharge;
 	}
 	ctx->self = w;
 	ctx->self_gen = args.gen;
 	ctx->charged = charge;
 	ctx->uid = uid;
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+out_uncharge:
+	if (charge)
+		tlob_uid_uncharge(uid);
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
@@ -562,8 +568,8 @@ static int tlob_dev_release(struct inode *inode, struct file *file)
 	tlob_unsubscribe(ctx);
 	irq_work_sync(&ctx->wakeup_work);
 
-	if (ctx->key_held)
-		static_branch_slow_dec_deferred(&tlob_hooks_key);
+	if (ctx->hooks_held)
+		tlob_hooks_put();
 	mutex_destroy(&ctx->read_lock);
 	mutex_destroy(&ctx->lock);
 	kvfree(ctx->ring);

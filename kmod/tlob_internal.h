@@ -5,7 +5,8 @@
  *
  * Lock order (outer to inner):
  *   tlob_bind_mutex -> tlob_fd.lock -> tlob_window.lock -> tlob_fd.ring_lock
- *   tlob_window.lock -> tlob_binding.stats_lock
+ *   tlob_bind_mutex, tlob_fd.lock -> tlob_hooks_mutex (tracepoint locks)
+ *   tlob_window.lock -> tlob_hash_lock, tlob_binding.stats_lock
  *   tlob_hash_lock and tlob_pool_lock are leaves.
  * Every lock reachable from a tracepoint probe or the hrtimer is a
  * raw_spinlock_t, so the module is correct on PREEMPT_RT too.
@@ -16,7 +17,6 @@
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
-#include <linux/jump_label_ratelimit.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
@@ -50,14 +50,6 @@ struct tlob_counters {
 };
 
 extern struct tlob_counters tlob_counters;
-
-/*
- * Enabled while anything can open a window (a binding exists, or a /dev/rv
- * fd has used TRACE_START): the scheduler hooks do nothing otherwise.
- * Only changed from sleepable context; disabling is deferred by a second
- * so that open/close churn does not patch kernel text each time.
- */
-extern struct static_key_false_deferred tlob_hooks_key;
 
 struct tlob_fd;
 struct tlob_binding;
@@ -140,8 +132,10 @@ struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 		     const struct tlob_window_result *res, u16 type);
 void tlob_monitor_init_window(struct tlob_window *w);
-int tlob_hooks_register(void);
-void tlob_hooks_unregister(void);
+int tlob_hooks_init(void);
+int tlob_hooks_get(void);
+void tlob_hooks_put(void);
+void tlob_hooks_exit(void);
 
 /*
  * A uprobe binding: START (and STOP) probes on one ELF file.
@@ -207,7 +201,7 @@ struct tlob_fd {
 	u32 self_gen;			/* its tlob_window.gen */
 	bool charged;			/* @self counts against @uid's limit */
 	kuid_t uid;
-	bool key_held;			/* holds a tlob_hooks_key reference */
+	bool hooks_held;		/* holds a tlob_hooks_get() reference */
 	/* Protected by tlob_bind_mutex. */
 	struct list_head bindings;
 	/* Protected by tlob_sub_mutex; RCU readers. */

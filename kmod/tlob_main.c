@@ -102,12 +102,12 @@ static int __init tlob_init(void)
 	ret = tlob_instance_create();
 	if (ret)
 		goto err_pool;
-	ret = tlob_hooks_register();
+	ret = tlob_hooks_init();
 	if (ret)
 		goto err_instance;
 	ret = tlob_dev_init();
 	if (ret)
-		goto err_hooks;
+		goto err_instance;
 	ret = tlob_sysfs_init();
 	if (ret)
 		goto err_dev;
@@ -115,8 +115,6 @@ static int __init tlob_init(void)
 
 err_dev:
 	tlob_dev_exit();
-err_hooks:
-	tlob_hooks_unregister();
 err_instance:
 	tlob_instance_destroy();
 err_pool:
@@ -127,7 +125,7 @@ err_pool:
 /*
  * No /dev/rv file is open (each holds a module reference).  Remove the
  * control files, then every binding (no uprobe handler runs after that),
- * then the remaining windows, then the scheduler hooks.
+ * then the remaining windows, then the scheduler hooks if still attached.
  */
 static void __exit tlob_exit(void)
 {
@@ -136,8 +134,7 @@ static void __exit tlob_exit(void)
 	tlob_binding_remove_all();
 	tlob_set_enabled(false);
 	tlob_close_all();
-	tlob_hooks_unregister();
-	static_key_deferred_flush(&tlob_hooks_key);
+	tlob_hooks_exit();
 	tlob_instance_destroy();
 	tlob_bindings_exit();
 	tlob_pool_exit();

@@ -19,11 +19,10 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "tlob_internal.h"
 #include "tlob_trace.h"
-
-DEFINE_STATIC_KEY_DEFERRED_FALSE(tlob_hooks_key, HZ);
 
 /* tlob_event.state carries the model's state numbers. */
 static_assert(running_tlob == TLOB_STATE_RUNNING);
@@ -332,8 +331,7 @@ static void tlob_task_event(struct task_struct *task, unsigned int event)
 /* Cheap exit for the common case: no window anywhere. */
 static inline bool tlob_hooks_idle(void)
 {
-	return !static_branch_unlikely(&tlob_hooks_key.key) ||
-	       !atomic_read(&tlob_counters.windows_in_use);
+	return !atomic_read(&tlob_counters.windows_in_use);
 }
 
 static void tlob_sched_switch(void *data, bool preempt,
@@ -394,44 +392,106 @@ static void tlob_tracepoint_lookup(struct tracepoint *tp, void *priv)
 	}
 }
 
-static void tlob_hooks_unregister_from(unsigned int n)
+/*
+ * The scheduler hooks are attached only while something can open a
+ * window: a binding exists or a /dev/rv file has used TRACE_START.  A
+ * loaded but unused module then costs the scheduler nothing.  Detaching
+ * waits a second after the last user left, so that open/close churn does
+ * not attach and detach (and patch kernel text) every time.
+ */
+static DEFINE_MUTEX(tlob_hooks_mutex);
+static unsigned int tlob_hooks_users;	/* under tlob_hooks_mutex */
+static bool tlob_hooks_attached;	/* under tlob_hooks_mutex */
+
+static void tlob_hooks_detach_from(unsigned int n)
 {
 	while (n--)
 		tracepoint_probe_unregister(tlob_tracepoints[n].tp,
 					    tlob_tracepoints[n].probe, NULL);
+	/* No probe runs any more once this returns. */
 	tracepoint_synchronize_unregister();
 }
 
-int tlob_hooks_register(void)
+static int tlob_hooks_attach(void)
 {
 	unsigned int i;
 	int ret;
+
+	lockdep_assert_held(&tlob_hooks_mutex);
+	for (i = 0; i < ARRAY_SIZE(tlob_tracepoints); i++) {
+		ret = tracepoint_probe_register(tlob_tracepoints[i].tp,
+						tlob_tracepoints[i].probe,
+						NULL);
+		if (ret) {
+			tlob_hooks_detach_from(i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void tlob_hooks_idle_fn(struct work_struct *work)
+{
+	mutex_lock(&tlob_hooks_mutex);
+	/* No user: no window can be open, none can open. */
+	if (!tlob_hooks_users && tlob_hooks_attached) {
+		tlob_hooks_detach_from(ARRAY_SIZE(tlob_tracepoints));
+		tlob_hooks_attached = false;
+	}
+	mutex_unlock(&tlob_hooks_mutex);
+}
+
+static DECLARE_DELAYED_WORK(tlob_hooks_idle_work, tlob_hooks_idle_fn);
+
+/* Find the tracepoints at load, so that a kernel without them fails it. */
+int tlob_hooks_init(void)
+{
+	unsigned int i;
 
 	for_each_kernel_tracepoint(tlob_tracepoint_lookup, NULL);
 	for (i = 0; i < ARRAY_SIZE(tlob_tracepoints); i++) {
 		if (!tlob_tracepoints[i].tp) {
 			pr_err("tracepoint %s not found\n",
 			       tlob_tracepoints[i].name);
-			ret = -ENOENT;
-			goto err_unregister;
+			return -ENOENT;
 		}
-		ret = tracepoint_probe_register(tlob_tracepoints[i].tp,
-						tlob_tracepoints[i].probe,
-						NULL);
-		if (ret)
-			goto err_unregister;
 	}
 	return 0;
+}
 
-err_unregister:
-	tlob_hooks_unregister_from(i);
+/*
+ * Take a reference on the hooks before anything that may open windows;
+ * they are attached when this returns 0.  Sleeps.
+ */
+int tlob_hooks_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&tlob_hooks_mutex);
+	if (!tlob_hooks_attached) {
+		ret = tlob_hooks_attach();
+		tlob_hooks_attached = !ret;
+	}
+	if (!ret)
+		tlob_hooks_users++;
+	mutex_unlock(&tlob_hooks_mutex);
 	return ret;
 }
 
-/* After it, no probe runs any more. */
-void tlob_hooks_unregister(void)
+/* Drop it once the windows it allowed are closed.  Sleeps. */
+void tlob_hooks_put(void)
 {
-	tlob_hooks_unregister_from(ARRAY_SIZE(tlob_tracepoints));
+	mutex_lock(&tlob_hooks_mutex);
+	if (!--tlob_hooks_users)
+		mod_delayed_work(system_wq, &tlob_hooks_idle_work, HZ);
+	mutex_unlock(&tlob_hooks_mutex);
+}
+
+/* Unload: every user is gone; detach now if still attached. */
+void tlob_hooks_exit(void)
+{
+	cancel_delayed_work_sync(&tlob_hooks_idle_work);
+	tlob_hooks_idle_fn(NULL);
 }
 
 /* Timers are set up once, for the life of the pool. */

@@ -274,8 +274,12 @@ int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id)
 	b = tlob_binding_alloc(spec);
 	if (IS_ERR(b))
 		return PTR_ERR(b);
+	ret = tlob_hooks_get();
+	if (ret) {
+		tlob_binding_free(b);
+		return ret;
+	}
 
-	static_branch_deferred_inc(&tlob_hooks_key);
 	mutex_lock(&tlob_bind_mutex);
 	ret = tlob_binding_check(b);
 	if (ret)
@@ -298,7 +302,7 @@ err_remove_id:
 	idr_remove(&tlob_bindings, b->id);
 err_unlock:
 	mutex_unlock(&tlob_bind_mutex);
-	static_branch_slow_dec_deferred(&tlob_hooks_key);
+	tlob_hooks_put();
 	tlob_binding_free(b);
 	return ret;
 }
@@ -311,7 +315,7 @@ static void tlob_binding_destroy(struct tlob_binding *b)
 	tlob_nr_bindings--;
 	tlob_binding_disarm(b);
 	tlob_binding_free(b);
-	static_branch_slow_dec_deferred(&tlob_hooks_key);
+	tlob_hooks_put();
 }
 
 /* TLOB_IOCTL_UNBIND: only the owner fd may remove its binding. */
