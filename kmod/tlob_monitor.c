@@ -306,24 +306,27 @@ struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 	return NULL;
 }
 
-/* Step every window of @task; scheduler context. */
+/*
+ * Step every window of @task.  Scheduler context: the sched_switch and
+ * sched_wakeup probes run with interrupts disabled.
+ */
 static void tlob_task_event(struct task_struct *task, unsigned int event)
 {
 	struct tlob_window *w;
-	unsigned long flags;
 	u64 now = 0;
 
+	lockdep_assert_irqs_disabled();
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(w, tlob_hash_bucket(task), hnode) {
 		if (READ_ONCE(w->task) != task)
 			continue;
-		raw_spin_lock_irqsave(&w->lock, flags);
+		raw_spin_lock(&w->lock);
 		if (w->live && w->task == task) {
 			if (!now)
 				now = ktime_get_ns();
 			tlob_window_step(w, event, now);
 		}
-		raw_spin_unlock_irqrestore(&w->lock, flags);
+		raw_spin_unlock(&w->lock);
 	}
 	rcu_read_unlock();
 }
