@@ -335,6 +335,17 @@ int table_print(const Table *t, FILE *f, bool color)
 	return 0;
 }
 
+/* Whether column @j of @row shows in the record form. */
+static bool record_shows(const Table *t, size_t row, size_t j)
+{
+	const TableColumn *col = &t->columns[j];
+
+	if (!column_is_human(col))
+		return false;
+	/* a field without a value says nothing */
+	return col->type != TABLE_STRING || !isempty(table_cell(t, row, j)->str);
+}
+
 int table_print_record(const Table *t, size_t row, FILE *f)
 {
 	char buf[CELL_TEXT_MAX];
@@ -343,16 +354,13 @@ int table_print_record(const Table *t, size_t row, FILE *f)
 	if (row >= table_rows(t))
 		return -ERANGE;
 	for (size_t j = 0; j < t->n_columns; j++)
-		if (column_is_human(&t->columns[j]))
+		if (record_shows(t, row, j))
 			label = MAX(label, text_width(t->columns[j].header));
 
 	for (size_t j = 0; j < t->n_columns; j++) {
 		const TableColumn *col = &t->columns[j];
 
-		if (!column_is_human(col))
-			continue;
-		/* a field without a value says nothing */
-		if (col->type == TABLE_STRING && isempty(table_cell(t, row, j)->str))
+		if (!record_shows(t, row, j))
 			continue;
 		fprintf(f, "%*s%s: %s\n", (int)(label - text_width(col->header)), "",
 			col->header,

@@ -17,6 +17,7 @@
 #include "macro.h"
 #include "pager.h"
 #include "polkit-agent.h"
+#include "props.h"
 #include "table.h"
 #include "tlob-parse.h"
 
@@ -103,279 +104,6 @@ static int bus_call(sd_bus *bus, const char *member, sd_bus_error *error,
 	if (r < 0)
 		return r;
 	return sd_bus_call(bus, m, 0, error, reply);
-}
-
-/*
- * Properties: GetBudget's a{sv} and the manager's properties. Values of
- * the types the API uses are kept; others are skipped.
- */
-typedef struct Prop {
-	char *name;
-	char type;		/* 's', 't' (also for 'u'), 'b', 'h' (a(tt)) */
-	char *str;
-	uint64_t u64;
-	TlobHistPair *pairs;
-	size_t n_pairs;
-} Prop;
-
-typedef struct PropList {
-	Prop *props;
-	size_t n;
-} PropList;
-
-static void prop_list_done(PropList *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->props[i].name);
-		free(l->props[i].str);
-		free(l->props[i].pairs);
-	}
-	l->props = mfree(l->props);
-	l->n = 0;
-}
-
-static const Prop *prop_find(const PropList *l, const char *name)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (streq(l->props[i].name, name))
-			return &l->props[i];
-	return NULL;
-}
-
-static uint64_t prop_u64(const PropList *l, const char *name)
-{
-	const Prop *p = prop_find(l, name);
-
-	return p && p->type == 't' ? p->u64 : 0;
-}
-
-static int read_hist_pairs(sd_bus_message *m, Prop *p)
-{
-	uint64_t upper, count;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "(tt)");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_read(m, "(tt)", &upper, &count)) > 0) {
-		TlobHistPair *n;
-
-		if (p->n_pairs >= TLOB_HIST_BUCKETS)
-			return -EBADMSG;
-		n = reallocarray(p->pairs, p->n_pairs + 1, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		p->pairs = n;
-		p->pairs[p->n_pairs++] = (TlobHistPair) { upper, count };
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
-}
-
-/* Reads the variant of the current dict entry into @p. */
-static int read_variant(sd_bus_message *m, Prop *p)
-{
-	const char *contents, *s;
-	uint32_t u32;
-	int b, r;
-
-	r = sd_bus_message_peek_type(m, NULL, &contents);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_enter_container(m, 'v', contents);
-	if (r < 0)
-		return r;
-
-	if (streq(contents, "s") || streq(contents, "o")) {
-		r = sd_bus_message_read_basic(m, contents[0], &s);
-		if (r >= 0) {
-			p->type = 's';
-			p->str = strdup(s);
-			if (!p->str)
-				r = -ENOMEM;
-		}
-	} else if (streq(contents, "t")) {
-		r = sd_bus_message_read_basic(m, 't', &p->u64);
-		p->type = 't';
-	} else if (streq(contents, "u")) {
-		r = sd_bus_message_read_basic(m, 'u', &u32);
-		p->type = 't';
-		p->u64 = u32;
-	} else if (streq(contents, "b")) {
-		r = sd_bus_message_read_basic(m, 'b', &b);
-		p->type = 'b';
-		p->u64 = !!b;
-	} else if (streq(contents, "a(tt)")) {
-		r = read_hist_pairs(m, p);
-		p->type = 'h';
-	} else {
-		r = sd_bus_message_skip(m, contents);
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(m);
-}
-
-static int read_props(sd_bus_message *m, PropList *ret)
-{
-	_cleanup_(prop_list_done) PropList l = {};
-	const char *name;
-	int r;
-
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		Prop *n;
-
-		r = sd_bus_message_read_basic(m, 's', &name);
-		if (r < 0)
-			return r;
-		n = reallocarray(l.props, l.n + 1, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l.props = n;
-		n = &l.props[l.n++];
-		*n = (Prop) { .name = strdup(name) };
-		if (!n->name)
-			return -ENOMEM;
-		r = read_variant(m, n);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(m);
-	if (r < 0)
-		return r;
-	*ret = l;
-	l = (PropList) {};
-	return 0;
-}
-
-/* "BudgetNSec" -> "budget_nsec", "StopOnReturn" -> "stop_on_return". */
-static char *snake_case(const char *s)
-{
-	char *ret = malloc(strlen(s) * 2 + 1), *p = ret;
-
-	if (!ret)
-		return NULL;
-	for (size_t i = 0; s[i]; i++) {
-		char c = s[i];
-
-		if (c >= 'A' && c <= 'Z') {
-			if (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
-				      (s[i - 1] >= '0' && s[i - 1] <= '9')))
-				*p++ = '_';
-			c = c - 'A' + 'a';
-		}
-		*p++ = c;
-	}
-	*p = 0;
-	return ret;
-}
-
-static const char *prop_label(const char *name)
-{
-	static const struct {
-		const char *name, *label;
-	} labels[] = {
-		{ "BudgetNSec", "Budget" },
-		{ "MaxNSec", "Max" },
-		{ "StartOffset", "Start offset" },
-		{ "StopOffset", "Stop offset" },
-		{ "StopOnReturn", "Stop on return" },
-		{ "BudgetCount", "Budgets" },
-		{ "ViolationCount", "Violations" },
-		{ "DroppedEvents", "Dropped events" },
-	};
-
-	for (size_t i = 0; i < ELEMENTSOF(labels); i++)
-		if (streq(labels[i].name, name))
-			return labels[i].label;
-	return name;
-}
-
-/* How a property is shown to humans; JSON always has the raw value. */
-static TableType prop_table_type(const Prop *p)
-{
-	switch (p->type) {
-	case 's':
-		return TABLE_STRING;
-	case 'b':
-		return TABLE_BOOL;
-	case 'h':
-		return TABLE_PAIRS;
-	default:
-		if (streq(p->name, "BudgetNSec"))
-			return TABLE_TIMESPAN;
-		if (endswith(p->name, "NSec"))
-			return TABLE_DURATION;
-		if (endswith(p->name, "Offset"))
-			return TABLE_HEX;
-		return TABLE_U64;
-	}
-}
-
-/* Columns for @l, named in snake_case for JSON; histograms JSON only. */
-static int table_add_prop_columns(Table *t, const PropList *l)
-{
-	int r;
-
-	for (size_t i = 0; i < l->n; i++) {
-		const Prop *p = &l->props[i];
-		_cleanup_free_ char *key = snake_case(p->name);
-
-		if (!key)
-			return -ENOMEM;
-		r = table_add_column(t, p->type == 'h' ? NULL : prop_label(p->name),
-				     key, prop_table_type(p), 0);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
-static int table_add_prop_cells(Table *t, const PropList *l)
-{
-	int r;
-
-	for (size_t i = 0; i < l->n; i++) {
-		const Prop *p = &l->props[i];
-
-		switch (p->type) {
-		case 's':
-			r = table_add_string(t, p->str);
-			break;
-		case 'b':
-			r = table_add_bool(t, p->u64);
-			break;
-		case 'h': {
-			_cleanup_free_ TablePair *pairs = NULL;
-
-			if (p->n_pairs > 0) {
-				pairs = calloc(p->n_pairs, sizeof(*pairs));
-				if (!pairs)
-					return -ENOMEM;
-			}
-			for (size_t j = 0; j < p->n_pairs; j++)
-				pairs[j] = (TablePair) { p->pairs[j].upper_ns,
-							 p->pairs[j].count };
-			r = table_add_pairs(t, pairs, p->n_pairs);
-			break;
-		}
-		default:
-			r = table_add_u64(t, p->u64);
-			break;
-		}
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 static void json_print_table(const Table *t, bool object)
@@ -583,7 +311,7 @@ static int get_budget(sd_bus *bus, const char *id, sd_bus_error *error,
 	r = bus_call(bus, "GetBudget", error, &reply, "s", id);
 	if (r < 0)
 		return r;
-	r = read_props(reply, ret);
+	r = bus_read_props(reply, ret);
 	if (r < 0)
 		return bus_parse_error(r);
 	return 1;
@@ -694,7 +422,7 @@ static int get_manager_props(sd_bus *bus, PropList *ret)
 			       &error, &reply, "s", TLOB_BUS_IFACE);
 	if (r < 0)
 		return log_bus_error("get the properties of tlob-manager", &error, r);
-	r = read_props(reply, ret);
+	r = bus_read_props(reply, ret);
 	if (r < 0)
 		return bus_parse_error(r);
 	return 0;
@@ -743,7 +471,7 @@ static int status_all(sd_bus *bus)
 		json_writer_init(&w, stdout, arg_json);
 		json_begin_object(&w);
 		for (size_t i = 0; i < l.n; i++) {
-			_cleanup_free_ char *key = snake_case(l.props[i].name);
+			_cleanup_free_ char *key = prop_snake_case(l.props[i].name);
 
 			if (!key)
 				return log_oom();

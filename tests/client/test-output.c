@@ -11,6 +11,7 @@
 #include "hist.h"
 #include "json.h"
 #include "macro.h"
+#include "props.h"
 #include "table.h"
 
 /* An in-memory FILE; the text is in ->buf after capture_end(). */
@@ -383,6 +384,85 @@ static void test_hist_print(void **state)
 	}
 }
 
+static void check_snake(const char *in, const char *out)
+{
+	_cleanup_free_ char *s = prop_snake_case(in);
+
+	assert_non_null(s);
+	assert_string_equal(s, out);
+}
+
+static void test_prop_names(void **state)
+{
+	check_snake("BudgetNSec", "budget_nsec");
+	check_snake("MaxNSec", "max_nsec");
+	check_snake("StopOnReturn", "stop_on_return");
+	check_snake("StartOffset", "start_offset");
+	check_snake("Id", "id");
+	check_snake("Histogram", "histogram");
+	check_snake("ViolationCount", "violation_count");
+	check_snake("Sha256Sum", "sha256_sum");
+	check_snake("already_snake", "already_snake");
+	check_snake("", "");
+
+	assert_string_equal(prop_label("MaxNSec"), "Max");
+	assert_string_equal(prop_label("DroppedEvents"), "Dropped events");
+	assert_string_equal(prop_label("Unit"), "Unit");
+}
+
+static void test_prop_types(void **state)
+{
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"BudgetNSec", .type = 't' }),
+			 TABLE_TIMESPAN);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"MaxNSec", .type = 't' }),
+			 TABLE_DURATION);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"StopOffset", .type = 't' }),
+			 TABLE_HEX);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"Windows", .type = 't' }),
+			 TABLE_U64);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"Active", .type = 'b' }),
+			 TABLE_BOOL);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"Unit", .type = 's' }),
+			 TABLE_STRING);
+	assert_int_equal(prop_table_type(&(Prop) { .name = (char *)"Histogram", .type = 'h' }),
+			 TABLE_PAIRS);
+}
+
+static void test_prop_table(void **state)
+{
+	_cleanup_(table_freep) Table *t = table_new();
+	_cleanup_(capture_done) Capture c = {};
+	TlobHistPair pairs[] = { { 4, 2 } };
+	Prop props[] = {
+		{ .name = (char *)"Unit", .type = 's', .str = (char *)"a.service" },
+		{ .name = (char *)"BudgetNSec", .type = 't', .u64 = 20 * NSEC_PER_MSEC },
+		{ .name = (char *)"Active", .type = 'b', .u64 = 1 },
+		{ .name = (char *)"Histogram", .type = 'h', .pairs = pairs, .n_pairs = 1 },
+		{ .name = (char *)"Description", .type = 's', .str = (char *)"" },
+	};
+	PropList l = { .props = props, .n = ELEMENTSOF(props) };
+	JsonWriter w;
+
+	assert_int_equal(prop_u64(&l, "BudgetNSec"), 20 * NSEC_PER_MSEC);
+	assert_int_equal(prop_u64(&l, "Unit"), 0);
+	assert_int_equal(prop_u64(&l, "Nope"), 0);
+	assert_null(prop_find(&l, "Nope"));
+
+	assert_int_equal(table_add_prop_columns(t, &l), 0);
+	assert_int_equal(table_add_prop_cells(t, &l), 0);
+	capture_begin(&c);
+	assert_int_equal(table_print_record(t, 0, c.f), 0);
+	json_writer_init(&w, c.f, JSON_SHORT);
+	table_json_object(t, 0, &w);
+	json_finish(&w);
+	assert_string_equal(capture_end(&c),
+			    "  Unit: a.service\n"
+			    "Budget: 20ms\n"
+			    "Active: yes\n"
+			    "{\"unit\":\"a.service\",\"budget_nsec\":20000000,\"active\":true,"
+			    "\"histogram\":[[4,2]],\"description\":\"\"}\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +479,9 @@ int main(void)
 		cmocka_unit_test(test_hist_bucket_of_bound),
 		cmocka_unit_test(test_hist_from_pairs),
 		cmocka_unit_test(test_hist_print),
+		cmocka_unit_test(test_prop_names),
+		cmocka_unit_test(test_prop_types),
+		cmocka_unit_test(test_prop_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
