@@ -166,7 +166,9 @@ const char *prop_label(const char *name)
 	static const struct {
 		const char *name, *label;
 	} labels[] = {
+		{ "Id", "ID" },
 		{ "BudgetNSec", "Budget" },
+		{ "SumNSec", "Total time" },
 		{ "MaxNSec", "Max" },
 		{ "StartOffset", "Start offset" },
 		{ "StopOffset", "Stop offset" },
