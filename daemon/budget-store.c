@@ -34,15 +34,45 @@ Budget *budget_free(Budget *b)
 	if (!b)
 		return NULL;
 	sd_event_source_disable_unref(b->ratelimit_source);
-	free(b->id);
-	free(b->unit_name);
-	free(b->probe_text);
-	tlob_probe_done(&b->probe);
-	free(b->file);
+	rcstr_unref(b->unit_name);
+	rcstr_unref(b->file);
 	free(b->description);
-	free(b->binary);
+	rcstr_unref(b->binary);
 	free(b->retired);
 	return mfree(b);
+}
+
+int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
+	       Budget **ret)
+{
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
+	size_t id_len = strlen(id) + 1, probe_len = strlen(probe) + 1;
+	size_t path_len;
+	Budget *b;
+	char *t;
+	int r;
+
+	r = tlob_probe_parse(probe, &p);
+	if (r < 0)
+		return r;
+	path_len = p.path ? strlen(p.path) + 1 : 0;
+	b = calloc(1, sizeof(*b) + id_len + probe_len + path_len);
+	if (!b)
+		return -ENOMEM;
+	b->manager = m;
+	b->unit_name = rcstr_ref(unit_name);
+	t = b->text;
+	b->id = memcpy(t, id, id_len);
+	t += id_len;
+	b->probe_text = memcpy(t, probe, probe_len);
+	t += probe_len;
+	if (p.path)
+		b->probe_path = memcpy(t, p.path, path_len);
+	b->has_stop = p.has_stop;
+	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
+				      m->ratelimit_burst);
+	*ret = b;
+	return 0;
 }
 
 static void budget_freep(Budget **b)
@@ -159,44 +189,44 @@ static void warn_line(const char *file, unsigned line, int error,
 	log_warning("%s:%u: %s, ignoring.", file, line, what);
 }
 
-static int budget_from_entry(Manager *m, const char *unit,
-			     const TlobBudgetEntry *e, Budget **l, size_t n,
-			     Budget **ret)
+/*
+ * A budget of @unit (rcstr) from @e. @file is an rcstr of the drop-in path
+ * of the previous entry, replaced when this one comes from another file:
+ * the budgets of a file share one copy.
+ */
+static int budget_from_entry(Manager *m, char *unit, const TlobBudgetEntry *e,
+			     Budget **l, size_t n, char **file, Budget **ret)
 {
 	_cleanup_(budget_freep) Budget *b = NULL;
+	_cleanup_free_ char *id = NULL;
 	BudgetSource source = BUDGET_SOURCE_DROPIN;
-	char *id = NULL;
 	int r;
 
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	b->manager = m;
-	b->budget_ns = e->budget_ns;
-	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-				      m->ratelimit_burst);
-	b->unit_name = strdup(unit);
-	b->probe_text = strdup(e->probe);
-	b->file = strdup(e->file);
-	if (!b->unit_name || !b->probe_text || !b->file)
-		return -ENOMEM;
-	r = tlob_probe_parse(e->probe, &b->probe);
-	if (r < 0)
-		return r;	/* the parser gave us this text: cannot happen */
+	if (!*file || !streq(*file, e->file)) {
+		rcstr_unref(*file);
+		*file = rcstr_new(e->file);
+		if (!*file)
+			return -ENOMEM;
+	}
 
 	r = classify_file(m, e->file, &source, &id);
 	if (r < 0)
 		return r;
-	if (r > 0 && !id_taken(l, n, id)) {
-		b->id = id;
-		b->source = source;
-		b->description = read_description(e->file);
-	} else {
-		free(id);
-		r = dropin_id(unit, e->probe, l, n, &b->id);
+	if (r == 0 || id_taken(l, n, id)) {
+		id = mfree(id);
+		source = BUDGET_SOURCE_DROPIN;
+		r = dropin_id(unit, e->probe, l, n, &id);
 		if (r < 0)
 			return r;
 	}
+	r = budget_new(m, unit, id, e->probe, &b);
+	if (r < 0)
+		return r;	/* the parser gave us this text: only ENOMEM */
+	b->budget_ns = e->budget_ns;
+	b->file = rcstr_ref(*file);
+	b->source = source;
+	if (source != BUDGET_SOURCE_DROPIN)
+		b->description = read_description(e->file);
 	*ret = TAKE_PTR(b);
 	return 0;
 }
@@ -224,6 +254,8 @@ int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
 
 	for (char **u = units; *u; u++) {
 		_cleanup_(tlob_budget_list_done) TlobBudgetList list = {};
+		_cleanup_(rcstr_unrefp) char *unit = NULL, *file = NULL;
+		Budget **nl;
 
 		r = tlob_dropin_load(root_of(m), tlob_unit_search_path, *u,
 				     &list, warn_line, m);
@@ -234,20 +266,22 @@ int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
 					  *u);
 			continue;
 		}
+		if (list.n == 0)
+			continue;
+		unit = rcstr_new(*u);
+		nl = reallocarray(l, n + list.n, sizeof(*l));
+		if (nl)
+			l = nl;
+		if (!unit || !nl) {
+			r = -ENOMEM;
+			goto fail;
+		}
 		for (size_t i = 0; i < list.n; i++) {
-			Budget **nl, *b;
-
-			r = budget_from_entry(m, *u, &list.entries[i], l, n, &b);
+			r = budget_from_entry(m, unit, &list.entries[i], l, n,
+					      &file, &l[n]);
 			if (r < 0)
 				goto fail;
-			nl = reallocarray(l, n + 1, sizeof(*l));
-			if (!nl) {
-				budget_free(b);
-				r = -ENOMEM;
-				goto fail;
-			}
-			l = nl;
-			l[n++] = b;
+			n++;
 		}
 	}
 	*ret = l;

@@ -36,9 +36,9 @@ static const char *probe_label(const Budget *b)
 {
 	const char *c;
 
-	if (!b->probe.path)
+	if (!b->probe_path)
 		return b->probe_text;
-	c = b->probe_text + strlen(b->probe.path);
+	c = b->probe_text + strlen(b->probe_path);
 	return *c == ':' ? c + 1 : b->probe_text;
 }
 

@@ -263,7 +263,7 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 					 "No budget with id \"%s\".", id);
 	budget_get_stats(b, &st);
 	budget_refresh_offsets(b);
-	binary = b->binary ?: b->probe.path ?: (b->unit ? b->unit->exec_path : NULL);
+	binary = b->binary ?: b->probe_path ?: (b->unit ? b->unit->exec_path : NULL);
 
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
@@ -279,7 +279,7 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 		"Binary", "s", strempty(binary),
 		"StartOffset", "t", b->start_offset,
 		"StopOffset", "t", b->stop_offset,
-		"StopOnReturn", "b", (int)!b->probe.has_stop,
+		"StopOnReturn", "b", (int)!b->has_stop,
 		"BudgetNSec", "t", b->budget_ns,
 		"Source", "s", budget_source_to_string(b->source),
 		"Active", "b", (int)budget_is_active(b),

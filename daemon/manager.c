@@ -150,8 +150,8 @@ void budget_get_stats(Budget *b, BudgetStats *ret)
 /* The ELF file the probe is in: its own PATH or the unit's executable. */
 static const char *budget_binary(const Budget *b)
 {
-	if (b->probe.path)
-		return b->probe.path;
+	if (b->probe_path)
+		return b->probe_path;
 	return b->unit ? b->unit->exec_path : NULL;
 }
 
@@ -216,8 +216,18 @@ static int resolve_probe(const TlobProbe *probe, const char *binary,
 	return TAKE_FD(fd);
 }
 
+/* The ELF path of @b as an rcstr: shared with its unit when it is the
+ * unit's executable. */
+static char *budget_binary_ref(const Budget *b)
+{
+	if (b->probe_path)
+		return rcstr_new(b->probe_path);
+	return rcstr_ref(b->unit ? b->unit->exec_path : NULL);
+}
+
 void budget_refresh_offsets(Budget *b)
 {
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_close_ int fd = -EBADF;
 	const char *binary = budget_binary(b);
 	uint64_t start, stop;
@@ -226,17 +236,19 @@ void budget_refresh_offsets(Budget *b)
 	/* A bound budget shows what the kernel has. */
 	if (b->binding_id || !binary)
 		return;
-	fd = resolve_probe(&b->probe, binary, &start, &stop, NULL);
+	if (tlob_probe_parse(b->probe_text, &p) < 0)
+		return;
+	fd = resolve_probe(&p, binary, &start, &stop, NULL);
 	if (fd < 0)
 		return;
-	copy = strdup(binary);
+	copy = budget_binary_ref(b);
 	if (!copy)
 		return;
-	free(b->binary);
+	rcstr_unref(b->binary);
 	b->binary = copy;
 	b->start_offset = start;
-	b->stop_offset = b->probe.has_stop ? stop : 0;
-	b->stop_on_return = !b->probe.has_stop;
+	b->stop_offset = b->has_stop ? stop : 0;
+	b->stop_on_return = !b->has_stop;
 }
 
 static void budget_unbind(Budget *b)
@@ -272,6 +284,7 @@ static void budget_unbind(Budget *b)
  */
 static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
 {
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_close_ int fd = -EBADF;
 	struct tlob_bind_args args = {};
 	const char *binary = budget_binary(b);
@@ -283,13 +296,16 @@ static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
 	if (!b->manager->kernel)
 		return sd_bus_error_set_errnof(error, -b->manager->kernel_error,
 					       "Kernel link unavailable: %m");
-	fd = resolve_probe(&b->probe, binary, &start, &stop, error);
+	r = tlob_probe_parse(b->probe_text, &p);
+	if (r < 0)
+		return r;	/* it was parsed before: only ENOMEM */
+	fd = resolve_probe(&p, binary, &start, &stop, error);
 	if (fd < 0)
 		return fd;
 
-	args.flags = b->probe.has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
+	args.flags = b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
 	args.start_offset = start;
-	args.stop_offset = b->probe.has_stop ? stop : 0;
+	args.stop_offset = b->has_stop ? stop : 0;
 	args.threshold_ns = b->budget_ns;
 	args.cgroup_id = cgroup_id;
 	args.cookie = (uint64_t)strtoull(b->id, NULL, 16);
@@ -297,16 +313,16 @@ static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
 	if (r < 0)
 		return r;
 
-	copy = strdup(binary);
+	copy = budget_binary_ref(b);
 	if (!copy) {
 		(void)kernel_link_unbind(b->manager->kernel, id);
 		return -ENOMEM;
 	}
-	free(b->binary);
+	rcstr_unref(b->binary);
 	b->binary = copy;
 	b->start_offset = start;
 	b->stop_offset = args.stop_offset;
-	b->stop_on_return = !b->probe.has_stop;
+	b->stop_on_return = !b->has_stop;
 	b->binding_id = id;
 	b->cgroup_id = cgroup_id;
 	b->bind_error = 0;
@@ -345,9 +361,20 @@ static void budget_sync(Budget *b)
 
 void manager_unit_changed(Manager *m, Unit *u)
 {
+	unsigned n = 0;
+
 	for (size_t i = 0; i < m->n_budgets; i++)
-		if (m->budgets[i]->unit == u)
+		if (m->budgets[i]->unit == u) {
 			budget_sync(m->budgets[i]);
+			n++;
+		}
+	/*
+	 * Resolving probes (libelf) churns the heap between the long-lived
+	 * allocations of the bindings: give the free pages back after a
+	 * unit with many budgets (re)started.
+	 */
+	if (n >= 16)
+		(void)malloc_trim(0);
 }
 
 /* Give @b its Unit, tracking the unit if it is new. */
@@ -376,11 +403,18 @@ static void budget_detach(Manager *m, Budget *b)
 
 static int manager_append_budget(Manager *m, Budget *b)
 {
-	Budget **l = reallocarray(m->budgets, m->n_budgets + 1, sizeof(*l));
+	Budget **l;
 
-	if (!l)
-		return -ENOMEM;
-	m->budgets = l;
+	/* Grow by halves, not one by one: a reload appends hundreds. */
+	if (m->n_budgets >= m->n_budgets_allocated) {
+		size_t n = MAX(m->n_budgets + m->n_budgets / 2, (size_t)16);
+
+		l = reallocarray(m->budgets, n, sizeof(*l));
+		if (!l)
+			return -ENOMEM;
+		m->budgets = l;
+		m->n_budgets_allocated = n;
+	}
 	m->budgets[m->n_budgets++] = b;
 	return 0;
 }
@@ -496,7 +530,7 @@ int manager_reload(Manager *m)
 
 		if (old) {
 			/* Same budget; the file or description may be new. */
-			free(old->file);
+			rcstr_unref(old->file);
 			old->file = TAKE_PTR(fresh[j]->file);
 			free(old->description);
 			old->description = TAKE_PTR(fresh[j]->description);
@@ -577,6 +611,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_free_ char *canonical = NULL, *id = NULL, *file = NULL;
+	_cleanup_(rcstr_unrefp) char *name = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	uint64_t start, stop;
 	Budget *b = NULL;
@@ -650,22 +685,14 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 					       "Failed to write the drop-in: %m");
 	}
 
-	b = calloc(1, sizeof(*b));
-	if (!b)
+	name = rcstr_new(unit);
+	if (!name || budget_new(m, name, id, canonical, &b) < 0)
 		goto oom;
-	b->manager = m;
-	b->id = strdup(id);
-	b->unit_name = strdup(unit);
-	b->probe_text = TAKE_PTR(canonical);
-	b->probe = p;
-	p = (TlobProbe) {};
 	b->budget_ns = budget_ns;
 	b->source = runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
-	b->file = TAKE_PTR(file);
+	b->file = rcstr_new(file);
 	b->description = isempty(description) ? NULL : strdup(description);
-	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-				      m->ratelimit_burst);
-	if (!b->id || !b->unit_name || (!isempty(description) && !b->description))
+	if (!b->file || (!isempty(description) && !b->description))
 		goto oom;
 	r = manager_append_budget(m, b);
 	if (r < 0)
@@ -694,7 +721,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 
 oom:
 	/* Nothing refers to @b yet. */
-	(void)unlink(b && b->file ? b->file : file);
+	(void)unlink(file);
 	budget_free(b);
 	unit_tracker_unref(m, u);
 	return -ENOMEM;

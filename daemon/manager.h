@@ -15,6 +15,7 @@
 #include <linux/tlob.h>
 
 #include "ratelimit.h"
+#include "rcstr.h"
 #include "tlob-parse.h"
 
 typedef struct Manager Manager;
@@ -42,27 +43,36 @@ typedef struct BudgetStats {
 	uint64_t hist[TLOB_HIST_BUCKETS];
 } BudgetStats;
 
+/*
+ * A budget. Kept small, as a daemon may hold a thousand: the strings its
+ * unit's other budgets have too are shared (rcstr.h), its own ones (id,
+ * probe) live in the same allocation, the parsed probe is not kept (it is
+ * parsed again to bind), and statistics are allocated when needed.
+ */
 struct Budget {
 	Manager *manager;
 	Unit *unit;			/* the unit it measures */
 
-	char *id;
-	char *unit_name;
-	char *probe_text;		/* canonical probe specification */
-	TlobProbe probe;
+	char *unit_name;		/* rcstr */
+	char *file;			/* drop-in it comes from, rcstr */
+	char *description;		/* NULL when none */
+	const char *id;			/* in text[] */
+	const char *probe_text;		/* canonical probe specification, in text[] */
+	const char *probe_path;		/* its PATH, in text[]; NULL: the unit's
+					 * main executable */
 	uint64_t budget_ns;
 	BudgetSource source;
-	char *file;			/* drop-in it comes from */
-	char *description;
+	bool has_stop;			/* false: the window ends on return */
 
 	/* Where it is bound, while it is (binding_id != 0). */
-	char *binary;			/* resolved ELF path */
-	uint64_t start_offset;
-	uint64_t stop_offset;
 	bool stop_on_return;
 	uint32_t binding_id;
+	char *binary;			/* resolved ELF path, rcstr */
+	uint64_t start_offset;
+	uint64_t stop_offset;
 	uint64_t cgroup_id;
 	int bind_error;			/* last failure to bind, for logs */
+	uint32_t last_pid;		/* of the last violation */
 
 	/* Counters: violations from events, window statistics from the
 	 * kernel; "retired" holds those of earlier bindings (the unit was
@@ -73,7 +83,8 @@ struct Budget {
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
-	uint32_t last_pid;			/* of the last violation */
+
+	char text[];			/* "ID\0PROBE\0[PATH\0]" */
 };
 
 struct Unit {
@@ -82,7 +93,7 @@ struct Unit {
 	char *object_path;
 	bool active;			/* ActiveState active/reloading */
 	char *control_group;		/* from systemd, "" when none */
-	char *exec_path;		/* main executable (first ExecStart=) */
+	char *exec_path;		/* main executable (first ExecStart=), rcstr */
 	uint64_t cgroup_id;		/* st_ino of the cgroup directory, 0 */
 	bool loaded;			/* systemd knows the unit */
 	sd_bus_slot *refresh_slot;	/* pending state query */
@@ -104,6 +115,7 @@ struct Manager {
 
 	Budget **budgets;		/* in the order they were loaded */
 	size_t n_budgets;
+	size_t n_budgets_allocated;
 	Unit **units;
 	size_t n_units;
 	unsigned n_refreshing;		/* units with a query chain running */
@@ -213,6 +225,13 @@ int budget_store_write(Manager *m, const char *unit, const char *id,
 		       const char *description, char **ret_file);
 int budget_store_remove(Manager *m, const Budget *b);
 int budget_store_new_id(Manager *m, char **ret);
+/*
+ * A budget of @unit_name (an rcstr, referenced) with @id and the canonical
+ * probe @probe; the rest is the caller's to fill in. -EINVAL for a bad
+ * probe, -ENOMEM.
+ */
+int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
+	       Budget **ret);
 Budget *budget_free(Budget *b);
 
 /* manager-polkit.c */

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -142,6 +143,15 @@ static int run(int argc, char *argv[])
 
 	if (ensure_std_fds() < 0)
 		return -EBADF;
+	/*
+	 * A long-running daemon with a small steady heap and large
+	 * transient buffers (replies listing every budget, drop-in and ELF
+	 * reading): serve those from mmap and give them back on free, and
+	 * trim the heap top sooner. Fixed values also stop glibc from
+	 * raising the mmap threshold after the first large free.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 	log_setup();
 	r = parse_argv(argc, argv);
 	if (r <= 0)

@@ -79,7 +79,7 @@ static Unit *unit_free(Unit *u)
 	free(u->name);
 	free(u->object_path);
 	free(u->control_group);
-	free(u->exec_path);
+	rcstr_unref(u->exec_path);
 	return mfree(u);
 }
 
@@ -304,8 +304,14 @@ static int parse_type_props(Unit *u, sd_bus_message *reply)
 
 	free(u->control_group);
 	u->control_group = TAKE_PTR(cg);
-	free(u->exec_path);
-	u->exec_path = TAKE_PTR(exec);
+	/* Shared with the budgets bound to it (rcstr). */
+	rcstr_unref(u->exec_path);
+	u->exec_path = NULL;
+	if (exec) {
+		u->exec_path = rcstr_new(exec);
+		if (!u->exec_path)
+			return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -31,9 +31,12 @@
 
 typedef struct FakeBinding {
 	uint32_t id;
-	char *path;
+	char *path;		/* rcstr: one copy per file */
 	struct tlob_bind_args args;
-	struct tlob_binding_stats stats;
+	/* Allocated by the first "window": the module keeps no statistics
+	 * in the manager either, so tests/dbus/rss-budgets.sh measures the
+	 * daemon, not the fake. */
+	struct tlob_binding_stats *stats;
 } FakeBinding;
 
 struct KernelLink {
@@ -180,12 +183,18 @@ static void handle_command(KernelLink *k, char *line)
 			log_error("fake kernel: no binding %s", argv[1]);
 			return;
 		}
-		b->stats.windows++;
-		b->stats.sum_ns += e;
-		b->stats.max_ns = MAX(b->stats.max_ns, e);
-		b->stats.hist[hist_bucket(e)]++;
+		if (!b->stats)
+			b->stats = calloc(1, sizeof(*b->stats));
+		if (!b->stats) {
+			log_oom();
+			return;
+		}
+		b->stats->windows++;
+		b->stats->sum_ns += e;
+		b->stats->max_ns = MAX(b->stats->max_ns, e);
+		b->stats->hist[hist_bucket(e)]++;
 		if (e >= b->args.threshold_ns)
-			b->stats.violations++;
+			b->stats->violations++;
 	} else if (streq(argv[0], "self") && argc == 8) {
 		emit(k, TLOB_EV_VIOLATION, NULL,
 		     (uint32_t)strtoul(argv[1], NULL, 10),
@@ -260,8 +269,10 @@ KernelLink *kernel_link_free(KernelLink *k)
 		return NULL;
 	sd_event_source_disable_unref(k->io);
 	safe_close(k->fd);
-	for (size_t i = 0; i < k->n_bindings; i++)
-		free(k->bindings[i].path);
+	for (size_t i = 0; i < k->n_bindings; i++) {
+		rcstr_unref(k->bindings[i].path);
+		free(k->bindings[i].stats);
+	}
 	free(k->bindings);
 	return mfree(k);
 }
@@ -269,7 +280,7 @@ KernelLink *kernel_link_free(KernelLink *k)
 int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 		     uint32_t *ret_id)
 {
-	char proc[64], path[4096];
+	char proc[64], path[4096], *shared = NULL;
 	FakeBinding *l;
 	ssize_t n;
 
@@ -282,11 +293,14 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	if (n < 0)
 		return -EBADF;
 	path[n] = 0;
-	for (size_t i = 0; i < k->n_bindings; i++)
-		if (streq(k->bindings[i].path, path) &&
-		    k->bindings[i].args.start_offset == args->start_offset &&
+	for (size_t i = 0; i < k->n_bindings; i++) {
+		if (!streq(k->bindings[i].path, path))
+			continue;
+		if (k->bindings[i].args.start_offset == args->start_offset &&
 		    k->bindings[i].args.cgroup_id == args->cgroup_id)
 			return -EEXIST;
+		shared = k->bindings[i].path;
+	}
 	if (k->n_bindings >= k->max_bindings)
 		return -ENOSPC;
 	l = reallocarray(k->bindings, k->n_bindings + 1, sizeof(*l));
@@ -295,7 +309,7 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	k->bindings = l;
 	l[k->n_bindings] = (FakeBinding) {
 		.id = k->next_id++,
-		.path = strdup(path),
+		.path = shared ? rcstr_ref(shared) : rcstr_new(path),
 		.args = *args,
 	};
 	if (!l[k->n_bindings].path)
@@ -312,7 +326,8 @@ int kernel_link_unbind(KernelLink *k, uint32_t id)
 {
 	for (size_t i = 0; i < k->n_bindings; i++)
 		if (k->bindings[i].id == id) {
-			free(k->bindings[i].path);
+			rcstr_unref(k->bindings[i].path);
+			free(k->bindings[i].stats);
 			memmove(k->bindings + i, k->bindings + i + 1,
 				(k->n_bindings - i - 1) * sizeof(*k->bindings));
 			k->n_bindings--;
@@ -327,7 +342,10 @@ int kernel_link_stats(KernelLink *k, uint32_t id,
 {
 	for (size_t i = 0; i < k->n_bindings; i++)
 		if (k->bindings[i].id == id) {
-			*ret = k->bindings[i].stats;
+			if (k->bindings[i].stats)
+				*ret = *k->bindings[i].stats;
+			else
+				*ret = (struct tlob_binding_stats) {};
 			ret->id = id;
 			return 0;
 		}

@@ -4,7 +4,9 @@
  * library and a stripped PIE (.dynsym only). Never run: the test resolves
  * the symbols below and checks that the bytes at the file offsets it gets
  * are the marker bytes each symbol starts with. Only data directives, so
- * it assembles for any architecture.
+ * it assembles for any architecture. tlob_fixture_sled, 4 KiB long, gives
+ * tests/dbus/rss-budgets.sh distinct offsets for many budgets
+ * (tlob_fixture_sled+0x1 ... +0xfff).
  */
 __asm__(
 	"	.text\n"
@@ -22,6 +24,11 @@ __asm__(
 	"tlob_fixture_local:\n"
 	"	.ascii \"TLOBLOCL\"\n"
 	"	.size tlob_fixture_local, . - tlob_fixture_local\n"
+	"	.globl tlob_fixture_sled\n"
+	"	.type tlob_fixture_sled, STT_FUNC\n"
+	"tlob_fixture_sled:\n"
+	"	.skip 4096\n"
+	"	.size tlob_fixture_sled, . - tlob_fixture_sled\n"
 	"	.globl tlob_fixture_label\n"
 	"tlob_fixture_label:\n"
 	"	.ascii \"TLOBLABL\"\n"
