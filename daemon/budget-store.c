@@ -295,7 +295,7 @@ fail:
 	return r;
 }
 
-int budget_store_new_id(Manager *m, char **ret)
+int budget_store_new_id(Budget **l, size_t n, char **ret)
 {
 	for (unsigned tries = 0; tries < 64; tries++) {
 		uint32_t v;
@@ -305,7 +305,7 @@ int budget_store_new_id(Manager *m, char **ret)
 			return -errno;
 		if (asprintf(&id, "%08x", v) < 0)
 			return -ENOMEM;
-		if (!manager_find_budget(m, id)) {
+		if (!id_taken(l, n, id)) {
 			*ret = id;
 			return 0;
 		}
@@ -329,7 +329,7 @@ static int mkdir_parents(char *path, mode_t mode)
 	return 0;
 }
 
-int budget_store_write(Manager *m, const char *unit, const char *id,
+int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
 		       const char *description, char **ret_file)
 {
@@ -338,7 +338,7 @@ int budget_store_write(Manager *m, const char *unit, const char *id,
 	char span[TLOB_TIMESPAN_MAX];
 	int fd, r;
 
-	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", root_of(m),
+	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", strempty(root),
 		     runtime ? RUNTIME_DIR : API_DIR, unit, id) < 0 ||
 	    asprintf(&tmp, "%s.tmp", path) < 0)
 		return -ENOMEM;
@@ -378,7 +378,7 @@ fail:
 	return r;
 }
 
-int budget_store_remove(Manager *m, const Budget *b)
+int budget_store_remove(const Budget *b)
 {
 	_cleanup_free_ char *dir = NULL;
 	char *slash;

@@ -8,19 +8,35 @@
  * interval is over, or from a timer at the end of the interval. Counters
  * and D-Bus signals are not limited.
  */
-#include <stdarg.h>
 #include <sys/uio.h>
 /* Plain sd_journal_sendv(): no CODE_FILE= etc. of this file. */
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 #include <time.h>
 
+#include "journal-format.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "strv.h"
 
-#define TLOB_MESSAGE_ID "b80203fec96a437b96bd4ceb44fba08e"
+/* Send the "FIELD=value" list @l; failures are not worth more than a
+ * debug message. */
+static void send_fields(int r, char **l)
+{
+	struct iovec iov[24];
+	size_t n = 0;
 
+	if (r >= 0) {
+		for (; l[n] && n < ELEMENTSOF(iov); n++)
+			iov[n] = (struct iovec) { .iov_base = l[n],
+						  .iov_len = strlen(l[n]) };
+		r = sd_journal_sendv(iov, (int)n);
+	}
+	if (r < 0)
+		log_debug_errno(r, "Failed to log to the journal, ignoring: %m");
+	tlob_strv_free(l);
+}
 
 static uint64_t now_usec(void)
 {
@@ -31,69 +47,19 @@ static uint64_t now_usec(void)
 	       (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-/* What a budget's entries say it measures: the probe without its PATH. */
 static const char *probe_label(const Budget *b)
 {
-	const char *c;
-
-	if (!b->probe_path)
-		return b->probe_text;
-	c = b->probe_text + strlen(b->probe_path);
-	return *c == ':' ? c + 1 : b->probe_text;
-}
-
-#define N_FIELDS 16
-
-static int field(struct iovec *iov, size_t *n, char **bufs, const char *fmt,
-		 ...) _printf_(4, 5);
-static int field(struct iovec *iov, size_t *n, char **bufs, const char *fmt,
-		 ...)
-{
-	va_list ap;
-	char *s;
-	int l;
-
-	va_start(ap, fmt);
-	l = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (l < 0)
-		return -ENOMEM;
-	bufs[*n] = s;
-	iov[*n] = (struct iovec) { .iov_base = s, .iov_len = (size_t)l };
-	(*n)++;
-	return 0;
-}
-
-static void free_fields(char **bufs, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(bufs[i]);
+	return journal_probe_label(b->probe_text, b->probe_path);
 }
 
 static void log_summary(const char *unit, const char *what, const char *id,
 			uint32_t pid, uint64_t suppressed)
 {
-	struct iovec iov[N_FIELDS];
-	char *bufs[N_FIELDS];
-	size_t n = 0;
-	int r = 0;
+	char **l = NULL;
+	int r;
 
-	r |= field(iov, &n, bufs, "PRIORITY=4");
-	r |= field(iov, &n, bufs,
-		   "MESSAGE=%s%s%s: %llu more violation(s) not logged (rate limit).",
-		   unit, *unit ? ": " : "", what,
-		   (unsigned long long)suppressed);
-	/* The last violator, so "journalctl -u UNIT" shows this too. */
-	if (pid > 0)
-		r |= field(iov, &n, bufs, "OBJECT_PID=%u", pid);
-	r |= field(iov, &n, bufs, "TLOB_BUDGET_ID=%s", id);
-	r |= field(iov, &n, bufs, "TLOB_UNIT=%s", unit);
-	r |= field(iov, &n, bufs, "TLOB_SUPPRESSED=%llu",
-		   (unsigned long long)suppressed);
-	r = r != 0 ? -ENOMEM : sd_journal_sendv(iov, (int)n);
-	if (r < 0)
-		log_debug_errno(r, "Failed to log to the journal, ignoring: %m");
-	free_fields(bufs, n);
+	r = journal_format_summary(unit, what, id, pid, suppressed, &l);
+	send_fields(r, l);
 }
 
 static int on_budget_ratelimit(sd_event_source *s, uint64_t usec,
@@ -141,18 +107,12 @@ static void arm_summary(Manager *m, sd_event_source **source, RateLimit *rl,
 void journal_log_violation(Manager *m, Budget *b, const char *unit,
 			   const struct tlob_event *ev)
 {
-	struct iovec iov[N_FIELDS];
-	char *bufs[N_FIELDS];
-	char budget[TLOB_TIMESPAN_MAX], run[32], wait[32], sleep[32];
-	char comm[sizeof(ev->comm) + 1], what[64];
+	char what[64], **l = NULL;
 	const char *label, *probe, *id;
 	RateLimit *rl = b ? &b->ratelimit : &m->self_ratelimit;
 	uint64_t suppressed, now = now_usec();
-	size_t n = 0;
-	int r = 0;
+	int r;
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = 0;
 	if (b) {
 		label = probe_label(b);
 		probe = b->probe_text;
@@ -181,36 +141,6 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 			    b ? b->last_pid : 0,
 			    suppressed);
 
-	r |= field(iov, &n, bufs, "MESSAGE_ID=" TLOB_MESSAGE_ID);
-	r |= field(iov, &n, bufs, "PRIORITY=4");
-	r |= field(iov, &n, bufs,
-		   "MESSAGE=%s%s%s exceeded its %s budget (running %s, waiting %s, sleeping %s; pid %u %s)",
-		   unit, *unit ? ": " : "", label,
-		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns),
-		   tlob_format_msec(run, sizeof(run), ev->running_ns),
-		   tlob_format_msec(wait, sizeof(wait), ev->waiting_ns),
-		   tlob_format_msec(sleep, sizeof(sleep), ev->sleeping_ns),
-		   ev->tgid, comm);
-	r |= field(iov, &n, bufs, "OBJECT_PID=%u", ev->tgid);
-	r |= field(iov, &n, bufs, "TLOB_BUDGET_ID=%s", id);
-	r |= field(iov, &n, bufs, "TLOB_UNIT=%s", unit);
-	r |= field(iov, &n, bufs, "TLOB_PROBE=%s", probe);
-	r |= field(iov, &n, bufs, "TLOB_BUDGET_NSEC=%llu",
-		   (unsigned long long)ev->threshold_ns);
-	r |= field(iov, &n, bufs, "TLOB_ELAPSED_NSEC=%llu",
-		   (unsigned long long)ev->elapsed_ns);
-	r |= field(iov, &n, bufs, "TLOB_RUNNING_NSEC=%llu",
-		   (unsigned long long)ev->running_ns);
-	r |= field(iov, &n, bufs, "TLOB_WAITING_NSEC=%llu",
-		   (unsigned long long)ev->waiting_ns);
-	r |= field(iov, &n, bufs, "TLOB_SLEEPING_NSEC=%llu",
-		   (unsigned long long)ev->sleeping_ns);
-	r |= field(iov, &n, bufs, "TLOB_STATE=%s",
-		   tlob_state_to_string(ev->state));
-	r |= field(iov, &n, bufs, "TLOB_TID=%u", ev->tid);
-	r |= field(iov, &n, bufs, "TLOB_COMM=%s", comm);
-	r = r != 0 ? -ENOMEM : sd_journal_sendv(iov, (int)n);
-	if (r < 0)
-		log_debug_errno(r, "Failed to log to the journal, ignoring: %m");
-	free_fields(bufs, n);
+	r = journal_format_violation(unit, label, id, probe, ev, &l);
+	send_fields(r, l);
 }

@@ -675,9 +675,9 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		}
 	}
 
-	r = budget_store_new_id(m, &id);
+	r = budget_store_new_id(m->budgets, m->n_budgets, &id);
 	if (r >= 0)
-		r = budget_store_write(m, unit, id, canonical, budget_ns,
+		r = budget_store_write(m->root, unit, id, canonical, budget_ns,
 				       runtime, description, &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
@@ -704,7 +704,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		r = budget_bind(b, u->cgroup_id, error);
 		if (r < 0) {
 			r = map_bind_error(r, error);
-			(void)budget_store_remove(m, b);
+			(void)budget_store_remove(b);
 			manager_drop_budget(m, b);
 			return r;
 		}
@@ -731,7 +731,7 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 {
 	int r;
 
-	r = budget_store_remove(m, b);
+	r = budget_store_remove(b);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to remove %s: %m", b->file);
@@ -741,18 +741,6 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	return 0;
-}
-
-static const char *const state_names[] = {
-	[TLOB_STATE_RUNNING] = "running",
-	[TLOB_STATE_WAITING] = "waiting",
-	[TLOB_STATE_SLEEPING] = "sleeping",
-};
-
-const char *tlob_state_to_string(uint16_t state)
-{
-	return state < ELEMENTSOF(state_names) && state_names[state] ?
-	       state_names[state] : "unknown";
 }
 
 static void handle_violation(Manager *m, const struct tlob_event *ev)

@@ -14,6 +14,7 @@
 
 #include <linux/tlob.h>
 
+#include "journal-format.h"
 #include "ratelimit.h"
 #include "rcstr.h"
 #include "tlob-parse.h"
@@ -31,8 +32,6 @@ typedef enum BudgetSource {
 } BudgetSource;
 
 const char *budget_source_to_string(BudgetSource s);
-/* TLOB_STATE_* as in the Violation signal: "running", "waiting", ... */
-const char *tlob_state_to_string(uint16_t state);
 
 /* Statistics of completed windows, as the kernel keeps them per binding. */
 typedef struct BudgetStats {
@@ -220,11 +219,20 @@ void unit_tracker_free_all(Manager *m);
 /* budget-store.c */
 int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
 		      size_t *ret_n);
-int budget_store_write(Manager *m, const char *unit, const char *id,
+/*
+ * Write the drop-in of budget @id as AddBudget() does, under @root ("" or
+ * NULL: /): ROOT/etc/systemd/system.control/UNIT.d/50-TlobBudget-ID.conf,
+ * or under ROOT/run/systemd/system.control when @runtime; directories are
+ * made as needed, the file replaced atomically. Returns its path.
+ */
+int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
 		       const char *description, char **ret_file);
-int budget_store_remove(Manager *m, const Budget *b);
-int budget_store_new_id(Manager *m, char **ret);
+/* Delete the drop-in of an "api" or "runtime" budget (-EPERM for others),
+ * and its UNIT.d directory when that is left empty. */
+int budget_store_remove(const Budget *b);
+/* A random id that none of the @n budgets of @l has. */
+int budget_store_new_id(Budget **l, size_t n, char **ret);
 /*
  * A budget of @unit_name (an rcstr, referenced) with @id and the canonical
  * probe @probe; the rest is the caller's to fill in. -EINVAL for a bad

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "journal-format.h"
+#include "macro.h"
+#include "strv.h"
+#include "tlob-parse.h"
+
+static const char *const state_names[] = {
+	[TLOB_STATE_RUNNING] = "running",
+	[TLOB_STATE_WAITING] = "waiting",
+	[TLOB_STATE_SLEEPING] = "sleeping",
+};
+
+const char *tlob_state_to_string(uint16_t state)
+{
+	return state < ELEMENTSOF(state_names) && state_names[state] ?
+	       state_names[state] : "unknown";
+}
+
+const char *journal_probe_label(const char *probe_text, const char *probe_path)
+{
+	const char *c;
+
+	if (!probe_path || !startswith(probe_text, probe_path))
+		return probe_text;
+	c = probe_text + strlen(probe_path);
+	return *c == ':' ? c + 1 : probe_text;
+}
+
+/* Append a formatted field to the list *@l of *@n; -ENOMEM. */
+static int field(char ***l, size_t *n, const char *fmt, ...) _printf_(3, 4);
+static int field(char ***l, size_t *n, const char *fmt, ...)
+{
+	char **nl, *s;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	nl = reallocarray(*l, *n + 2, sizeof(**l));
+	if (!nl) {
+		free(s);
+		return -ENOMEM;
+	}
+	nl[(*n)++] = s;
+	nl[*n] = NULL;
+	*l = nl;
+	return 0;
+}
+
+int journal_format_summary(const char *unit, const char *what, const char *id,
+			   uint32_t pid, uint64_t suppressed, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	r |= field(&l, &n, "PRIORITY=4");
+	r |= field(&l, &n,
+		   "MESSAGE=%s%s%s: %llu more violation(s) not logged (rate limit).",
+		   unit, *unit ? ": " : "", what,
+		   (unsigned long long)suppressed);
+	/* The last violator, so "journalctl -u UNIT" shows this too. */
+	if (pid > 0)
+		r |= field(&l, &n, "OBJECT_PID=%u", pid);
+	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
+	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
+	r |= field(&l, &n, "TLOB_SUPPRESSED=%llu",
+		   (unsigned long long)suppressed);
+	if (r != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
+int journal_format_violation(const char *unit, const char *label,
+			     const char *id, const char *probe,
+			     const struct tlob_event *ev, char ***ret)
+{
+	_cleanup_strv_free_ char **l = NULL;
+	char budget[TLOB_TIMESPAN_MAX], run[32], wait[32], sleep[32];
+	char comm[sizeof(ev->comm) + 1];
+	size_t n = 0;
+	int r = 0;
+
+	memcpy(comm, ev->comm, sizeof(ev->comm));
+	comm[sizeof(ev->comm)] = 0;
+
+	r |= field(&l, &n, "MESSAGE_ID=" TLOB_MESSAGE_ID);
+	r |= field(&l, &n, "PRIORITY=4");
+	r |= field(&l, &n,
+		   "MESSAGE=%s%s%s exceeded its %s budget (running %s, waiting %s, sleeping %s; pid %u %s)",
+		   unit, *unit ? ": " : "", label,
+		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns),
+		   tlob_format_msec(run, sizeof(run), ev->running_ns),
+		   tlob_format_msec(wait, sizeof(wait), ev->waiting_ns),
+		   tlob_format_msec(sleep, sizeof(sleep), ev->sleeping_ns),
+		   ev->tgid, comm);
+	r |= field(&l, &n, "OBJECT_PID=%u", ev->tgid);
+	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
+	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
+	r |= field(&l, &n, "TLOB_PROBE=%s", probe);
+	r |= field(&l, &n, "TLOB_BUDGET_NSEC=%llu",
+		   (unsigned long long)ev->threshold_ns);
+	r |= field(&l, &n, "TLOB_ELAPSED_NSEC=%llu",
+		   (unsigned long long)ev->elapsed_ns);
+	r |= field(&l, &n, "TLOB_RUNNING_NSEC=%llu",
+		   (unsigned long long)ev->running_ns);
+	r |= field(&l, &n, "TLOB_WAITING_NSEC=%llu",
+		   (unsigned long long)ev->waiting_ns);
+	r |= field(&l, &n, "TLOB_SLEEPING_NSEC=%llu",
+		   (unsigned long long)ev->sleeping_ns);
+	r |= field(&l, &n, "TLOB_STATE=%s", tlob_state_to_string(ev->state));
+	r |= field(&l, &n, "TLOB_TID=%u", ev->tid);
+	r |= field(&l, &n, "TLOB_COMM=%s", comm);
+	if (r != 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
