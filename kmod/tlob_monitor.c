@@ -308,7 +308,9 @@ struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 
 /*
  * Step every window of @task.  Scheduler context: the sched_switch and
- * sched_wakeup probes run with interrupts disabled.
+ * sched_wakeup probes run with interrupts disabled, which is an RCU
+ * read-side critical section for the hash walk (the grace period before
+ * a closed window is reused waits for it).
  */
 static void tlob_task_event(struct task_struct *task, unsigned int event)
 {
@@ -316,7 +318,6 @@ static void tlob_task_event(struct task_struct *task, unsigned int event)
 	u64 now = 0;
 
 	lockdep_assert_irqs_disabled();
-	rcu_read_lock();
 	hlist_for_each_entry_rcu(w, tlob_hash_bucket(task), hnode) {
 		if (READ_ONCE(w->task) != task)
 			continue;
@@ -328,7 +329,6 @@ static void tlob_task_event(struct task_struct *task, unsigned int event)
 		}
 		raw_spin_unlock(&w->lock);
 	}
-	rcu_read_unlock();
 }
 
 /* Cheap exit for the common case: no window anywhere. */
