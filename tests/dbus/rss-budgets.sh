@@ -29,9 +29,9 @@ limit_kib=4096
 . "$here/fake-env.sh"
 export SYSTEMD_LOG_LEVEL=info
 FAKE_MANAGER_ARGS=${FAKE_MANAGER_ARGS:-}
+trap 'fake_env_stop' EXIT
 FAKE_NO_MANAGER=1 fake_env_start "$build" ||
 	{ echo "rss-budgets: the fake environment did not start" >&2; exit 1; }
-trap 'fake_env_stop' EXIT
 
 # report TITLE: memory of the running manager.
 report() {
