@@ -31,70 +31,74 @@ static DEFINE_MUTEX(tlob_sub_mutex);
 static LIST_HEAD(tlob_subscribers);	/* under tlob_sub_mutex, RCU */
 
 /*
- * Self-instrumented windows held by each non-root user, against
- * max_user_windows.  A charge belongs to the fd whose window it counts and
- * is dropped in task context when that fd notices its window is gone.
+ * Self-instrumented windows open for each non-root user, against
+ * max_user_windows.  An entry is created (sleepable, under tlob_uid_mutex)
+ * the first time a uid opens a window and lives until unload; its count is
+ * atomic because a window is uncharged by whoever closes it, which may be
+ * the task-exit probe.
  */
 struct tlob_uid_charge {
-	struct hlist_node node;
+	struct hlist_node node;		/* under tlob_uid_mutex */
 	kuid_t uid;
-	unsigned int count;
+	atomic_t count;
 };
 
 static DEFINE_MUTEX(tlob_uid_mutex);
 static DEFINE_HASHTABLE(tlob_uid_charges, 6);	/* under tlob_uid_mutex */
 
-static struct tlob_uid_charge *tlob_uid_find(kuid_t uid)
+static struct tlob_uid_charge *tlob_uid_get(kuid_t uid)
 {
 	struct tlob_uid_charge *c;
-
-	hash_for_each_possible(tlob_uid_charges, c, node, __kuid_val(uid)) {
-		if (uid_eq(c->uid, uid))
-			return c;
-	}
-	return NULL;
-}
-
-static int tlob_uid_charge(kuid_t uid)
-{
-	struct tlob_uid_charge *c;
-	int ret = 0;
 
 	mutex_lock(&tlob_uid_mutex);
-	c = tlob_uid_find(uid);
-	if (!c) {
-		c = kzalloc(sizeof(*c), GFP_KERNEL);
-		if (!c) {
-			ret = -ENOMEM;
+	hash_for_each_possible(tlob_uid_charges, c, node, __kuid_val(uid)) {
+		if (uid_eq(c->uid, uid))
 			goto out_unlock;
-		}
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (c) {
 		c->uid = uid;
 		hash_add(tlob_uid_charges, &c->node, __kuid_val(uid));
 	}
-	if (c->count < READ_ONCE(tlob_max_user_windows))
-		c->count++;
-	else
-		ret = -ENOSPC;
-	if (!c->count) {
-		hash_del(&c->node);
-		kfree(c);
-	}
 out_unlock:
 	mutex_unlock(&tlob_uid_mutex);
-	return ret;
+	return c;
 }
 
-static void tlob_uid_uncharge(kuid_t uid)
+/* Count one more open window for @uid; its window uncharges it. */
+static int tlob_uid_charge(kuid_t uid, struct tlob_uid_charge **charge)
+{
+	struct tlob_uid_charge *c = tlob_uid_get(uid);
+	int old;
+
+	if (!c)
+		return -ENOMEM;
+	old = atomic_read(&c->count);
+	do {
+		if (old >= READ_ONCE(tlob_max_user_windows))
+			return -ENOSPC;
+	} while (!atomic_try_cmpxchg(&c->count, &old, old + 1));
+	*charge = c;
+	return 0;
+}
+
+/* Any context. */
+void tlob_uid_uncharge(struct tlob_uid_charge *c)
+{
+	atomic_dec(&c->count);
+}
+
+/* Unload, once every window is closed. */
+void tlob_uid_charges_free(void)
 {
 	struct tlob_uid_charge *c;
+	struct hlist_node *tmp;
+	int bkt;
 
-	mutex_lock(&tlob_uid_mutex);
-	c = tlob_uid_find(uid);
-	if (!WARN_ON_ONCE(!c) && !--c->count) {
+	hash_for_each_safe(tlob_uid_charges, bkt, tmp, c, node) {
 		hash_del(&c->node);
 		kfree(c);
 	}
-	mutex_unlock(&tlob_uid_mutex);
 }
 
 /* Ring: records [head, head + count) modulo size.  @ctx->ring_lock held. */
@@ -109,7 +113,8 @@ static void tlob_ring_flush_lost(struct tlob_fd *ctx)
 	struct tlob_event *ev;
 
 	lockdep_assert_held(&ctx->ring_lock);
-	if (!ctx->ring_lost || ctx->ring_count == ctx->ring_size)
+	if (!ctx->ring || !ctx->ring_lost ||
+	    ctx->ring_count == ctx->ring_size)
 		return;
 	ev = tlob_ring_tail(ctx);
 	memset(ev, 0, sizeof(*ev));
@@ -127,7 +132,7 @@ static void tlob_ring_push(struct tlob_fd *ctx, const struct tlob_event *ev)
 
 	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
 	tlob_ring_flush_lost(ctx);
-	if (ctx->ring_count < ctx->ring_size) {
+	if (ctx->ring && ctx->ring_count < ctx->ring_size) {
 		*tlob_ring_tail(ctx) = *ev;
 		ctx->ring_count++;
 	} else {
@@ -136,6 +141,28 @@ static void tlob_ring_push(struct tlob_fd *ctx, const struct tlob_event *ev)
 	}
 	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
 	irq_work_queue(&ctx->wakeup_work);
+}
+
+/*
+ * The ring is allocated by the first ioctl that can make records arrive
+ * (TRACE_START, BIND, SUBSCRIBE), so idle open files cost little memory.
+ */
+static int tlob_ring_alloc(struct tlob_fd *ctx)
+{
+	struct tlob_event *ring;
+	unsigned long flags;
+
+	if (READ_ONCE(ctx->ring))
+		return 0;
+	ring = kvcalloc(ctx->ring_size, sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return -ENOMEM;
+	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
+	if (!ctx->ring)
+		swap(ctx->ring, ring);
+	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
+	kvfree(ring);
+	return 0;
 }
 
 static bool tlob_ring_pop(struct tlob_fd *ctx, struct tlob_event *ev)
@@ -196,10 +223,6 @@ static void tlob_self_forget(struct tlob_fd *ctx)
 {
 	lockdep_assert_held(&ctx->lock);
 	ctx->self = NULL;
-	if (ctx->charged) {
-		tlob_uid_uncharge(ctx->uid);
-		ctx->charged = false;
-	}
 }
 
 /*
@@ -252,8 +275,11 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		ret = -EALREADY;
 		goto out_unlock;
 	}
+	ret = tlob_ring_alloc(ctx);
+	if (ret)
+		goto out_unlock;
 	if (charge) {
-		ret = tlob_uid_charge(uid);
+		ret = tlob_uid_charge(uid, &args.charge);
 		if (ret)
 			goto out_unlock;
 	}
@@ -270,14 +296,12 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 	}
 	ctx->self = w;
 	ctx->self_gen = args.gen;
-	ctx->charged = charge;
-	ctx->uid = uid;
 	mutex_unlock(&ctx->lock);
 	return 0;
 
 out_uncharge:
-	if (charge)
-		tlob_uid_uncharge(uid);
+	if (args.charge)
+		tlob_uid_uncharge(args.charge);
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
@@ -337,6 +361,9 @@ static long tlob_ioctl_bind(struct tlob_fd *ctx,
 		return -EFAULT;
 	if ((a.flags & ~TLOB_BIND_FLAGS_ALL) || a.reserved)
 		return -EINVAL;
+	ret = tlob_ring_alloc(ctx);
+	if (ret)
+		return ret;
 	if (!a.threshold_ns || a.threshold_ns > TLOB_MAX_THRESHOLD_NS)
 		return -EINVAL;
 	spec.on_return = a.flags & TLOB_BIND_STOP_ON_RETURN;
@@ -414,6 +441,7 @@ static void tlob_unsubscribe(struct tlob_fd *ctx)
 static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)
 {
 	u32 flags;
+	int ret;
 
 	if (get_user(flags, uarg))
 		return -EFAULT;
@@ -423,6 +451,9 @@ static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)
 		tlob_unsubscribe(ctx);
 		return 0;
 	}
+	ret = tlob_ring_alloc(ctx);
+	if (ret)
+		return ret;
 	mutex_lock(&tlob_sub_mutex);
 	if (!ctx->subscribed) {
 		list_add_tail_rcu(&ctx->sub_node, &tlob_subscribers);
@@ -527,15 +558,10 @@ static int tlob_dev_open(struct inode *inode, struct file *file)
 {
 	struct tlob_fd *ctx;
 
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->ring_size = READ_ONCE(tlob_ring_size);
-	ctx->ring = kvcalloc(ctx->ring_size, sizeof(*ctx->ring), GFP_KERNEL);
-	if (!ctx->ring) {
-		kfree(ctx);
-		return -ENOMEM;
-	}
 	mutex_init(&ctx->lock);
 	mutex_init(&ctx->read_lock);
 	INIT_LIST_HEAD(&ctx->bindings);

@@ -53,6 +53,7 @@ extern struct tlob_counters tlob_counters;
 
 struct tlob_fd;
 struct tlob_binding;
+struct tlob_uid_charge;
 
 /*
  * One measurement window, taken from a pool preallocated at load.
@@ -83,6 +84,7 @@ struct tlob_window {
 	char comm[TASK_COMM_LEN];
 	struct tlob_binding *binding;	/* NULL: self-instrumented */
 	struct tlob_fd *owner;		/* /dev/rv fd receiving its records */
+	struct tlob_uid_charge *charge;	/* max_user_windows, or NULL */
 
 	struct hrtimer timer;		/* HRTIMER_MODE_REL_HARD */
 	struct hlist_node hnode;	/* tlob_hash; under tlob_hash_lock */
@@ -116,6 +118,7 @@ struct tlob_window_args {
 	struct tlob_fd *owner;
 	u64 threshold_ns;
 	u64 cookie;
+	struct tlob_uid_charge *charge;	/* handed to the window if opened */
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
 
@@ -199,8 +202,6 @@ struct tlob_fd {
 	/* Protected by @lock. */
 	struct tlob_window *self;	/* self-instrumented window, or NULL */
 	u32 self_gen;			/* its tlob_window.gen */
-	bool charged;			/* @self counts against @uid's limit */
-	kuid_t uid;
 	bool hooks_held;		/* holds a tlob_hooks_get() reference */
 	/* Protected by tlob_bind_mutex. */
 	struct list_head bindings;
@@ -210,7 +211,7 @@ struct tlob_fd {
 
 	raw_spinlock_t ring_lock;
 	/* Protected by @ring_lock. */
-	struct tlob_event *ring;
+	struct tlob_event *ring;	/* NULL until first needed */
 	u32 ring_size;
 	u32 ring_head;
 	u32 ring_count;
@@ -226,6 +227,8 @@ struct tlob_fd {
 int tlob_dev_init(void);
 void tlob_dev_exit(void);
 void tlob_report(struct tlob_fd *owner, const struct tlob_event *ev);
+void tlob_uid_uncharge(struct tlob_uid_charge *c);
+void tlob_uid_charges_free(void);
 
 /* tlob_sysfs.c: /sys/kernel/tlob. */
 int tlob_sysfs_init(void);

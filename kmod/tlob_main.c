@@ -134,6 +134,7 @@ static void __exit tlob_exit(void)
 	tlob_binding_remove_all();
 	tlob_set_enabled(false);
 	tlob_close_all();
+	tlob_uid_charges_free();
 	tlob_hooks_exit();
 	tlob_instance_destroy();
 	tlob_bindings_exit();

@@ -162,6 +162,7 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args,
 	w->cookie = args->cookie;
 	w->binding = args->binding;
 	w->owner = args->owner;
+	w->charge = args->charge;
 	w->depth = 1;
 	w->violated = false;
 	w->expiry_state = running_tlob;
@@ -227,6 +228,8 @@ void tlob_window_finish(struct tlob_window *w,
 		hrtimer_try_to_cancel(&w->timer);
 	tlob_hash_del(w);
 	atomic_dec(&tlob_counters.windows_in_use);
+	if (w->charge)
+		tlob_uid_uncharge(w->charge);
 
 	if (res) {
 		atomic64_inc(&tlob_counters.windows_completed);
