@@ -935,7 +935,7 @@ t_stopped_is_sleeping() {
 	"$DRV" start:5s busy:800ms result >"$o" 2>&1 &
 	pid=$!
 	sleep 0.2
-	kill -STOP $pid
+	kill -STOP $pid || { wait $pid; cat "$o"; fail "tlob-drv ended early"; }
 	sleep 0.6
 	kill -CONT $pid
 	wait $pid || { cat "$o"; fail "tlob-drv"; }
