@@ -19,17 +19,7 @@
 #include "include/uapi/linux/tlob.h"
 #include "tlob_parse.h"
 #include "tap.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_ASSERT(x)							\
-	do {								\
-		if (!(x)) {						\
-			fprintf(stderr, "%s:%d: %s failed\n", __FILE__,	\
-				__LINE__, #x);				\
-			abort();					\
-		}							\
-	} while (0)
+#include "../fuzz/fuzz.h"
 
 static bool in_buf(const char *p, const char *buf, size_t size)
 {
