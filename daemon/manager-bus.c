@@ -147,6 +147,18 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	return sd_bus_reply_method_return(msg, "s", id);
 }
 
+/* The budget @id, or NULL with org.tlob.Error.NoSuchBudget set. */
+static Budget *find_budget_or_error(Manager *m, const char *id,
+				    sd_bus_error *error)
+{
+	Budget *b = manager_find_budget(m, id);
+
+	if (!b)
+		sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+				  "No budget with id \"%s\".", id);
+	return b;
+}
+
 static int method_remove_budget(sd_bus_message *msg, void *userdata,
 				sd_bus_error *error)
 {
@@ -158,10 +170,9 @@ static int method_remove_budget(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &id);
 	if (r < 0)
 		return r;
-	b = manager_find_budget(m, id);
+	b = find_budget_or_error(m, id, error);
 	if (!b)
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
-					 "No budget with id \"%s\".", id);
+		return -sd_bus_error_get_errno(error);
 	if (b->source == BUDGET_SOURCE_DROPIN)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
 					 "Budget %s is set in %s; edit that file and reload.",
@@ -172,10 +183,9 @@ static int method_remove_budget(sd_bus_message *msg, void *userdata,
 		return r < 0 ? r : 1;
 
 	/* Polkit may have taken a while: look the budget up again. */
-	b = manager_find_budget(m, id);
+	b = find_budget_or_error(m, id, error);
 	if (!b)
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
-					 "No budget with id \"%s\".", id);
+		return -sd_bus_error_get_errno(error);
 	r = manager_remove_budget(m, b, error);
 	if (r < 0)
 		return r;
@@ -257,10 +267,9 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &id);
 	if (r < 0)
 		return r;
-	b = manager_find_budget(m, id);
+	b = find_budget_or_error(m, id, error);
 	if (!b)
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
-					 "No budget with id \"%s\".", id);
+		return -sd_bus_error_get_errno(error);
 	budget_get_stats(b, &st);
 	budget_refresh_offsets(b);
 	binary = b->binary ?: b->probe_path ?: (b->unit ? b->unit->exec_path : NULL);
