@@ -1,215 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/rv: self-instrumentation, fd-owned bindings and the event rings.
+ * /dev/rv: the file operations and the ioctls.
  *
- * Each open file has a ring of struct tlob_event records, filled by
- * tlob_report() from the budget timer (hard interrupt) and the uprobe
- * handlers, under a raw spinlock; wakeups of readers go through irq_work so
- * that the timer never takes a sleeping lock, even on PREEMPT_RT.  Files
- * subscribed with TLOB_SUB_ALL are on an RCU list; release takes the file
- * off it and waits for a grace period before freeing the ring.
+ * Self-instrumentation (TRACE_START/STOP) is open to every user and only
+ * ever affects the calling thread; what it may take is charged before it
+ * is taken (tlob_charge.c), and its file keeps only a small embedded ring.
+ * Management (BIND, UNBIND, BINDING_STATS, BINDING_INFO, LIST_BINDINGS,
+ * SUBSCRIBE) needs CAP_PERFMON or CAP_SYS_ADMIN; BIND and SUBSCRIBE give
+ * the file a ring of ring_size records.  Each handler: copy_from_user,
+ * validate, act through the file that owns the concept, copy_to_user.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hashtable.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
-#include <linux/rculist.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 
 #include "tlob_internal.h"
+#include "tlob_parse.h"
 
-static DEFINE_MUTEX(tlob_sub_mutex);
-static LIST_HEAD(tlob_subscribers);	/* under tlob_sub_mutex, RCU */
+/* The UAPI structures have the sizes userspace was built with. */
+static_assert(sizeof(struct tlob_start_args) == 24);
+static_assert(sizeof(struct tlob_result) == 48);
+static_assert(sizeof(struct tlob_bind_args) == 56);
+static_assert(sizeof(struct tlob_binding_stats) == 360);
+static_assert(sizeof(struct tlob_binding_info) == 80);
+static_assert(sizeof(struct tlob_binding_list) == 16);
+static_assert(sizeof(struct tlob_event) == 112);
 
-/*
- * Self-instrumented windows open for each non-root user, against
- * max_user_windows.  An entry is created (sleepable, under tlob_uid_mutex)
- * the first time a uid opens a window and lives until unload; its count is
- * atomic because a window is uncharged by whoever closes it, which may be
- * the task-exit probe.
- */
-struct tlob_uid_charge {
-	struct hlist_node node;		/* under tlob_uid_mutex */
-	kuid_t uid;
-	atomic_t count;
-};
-
-static DEFINE_MUTEX(tlob_uid_mutex);
-static DEFINE_HASHTABLE(tlob_uid_charges, 6);	/* under tlob_uid_mutex */
-
-static struct tlob_uid_charge *tlob_uid_get(kuid_t uid)
+void tlob_fd_wake(struct tlob_fd *ctx)
 {
-	struct tlob_uid_charge *c;
-
-	mutex_lock(&tlob_uid_mutex);
-	hash_for_each_possible(tlob_uid_charges, c, node, __kuid_val(uid)) {
-		if (uid_eq(c->uid, uid))
-			goto out_unlock;
-	}
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (c) {
-		c->uid = uid;
-		hash_add(tlob_uid_charges, &c->node, __kuid_val(uid));
-	}
-out_unlock:
-	mutex_unlock(&tlob_uid_mutex);
-	return c;
-}
-
-/* Count one more open window for @uid; its window uncharges it. */
-static int tlob_uid_charge(kuid_t uid, struct tlob_uid_charge **charge)
-{
-	struct tlob_uid_charge *c = tlob_uid_get(uid);
-	int old;
-
-	if (!c)
-		return -ENOMEM;
-	old = atomic_read(&c->count);
-	do {
-		if (old >= READ_ONCE(tlob_max_user_windows))
-			return -ENOSPC;
-	} while (!atomic_try_cmpxchg(&c->count, &old, old + 1));
-	*charge = c;
-	return 0;
-}
-
-/* Any context. */
-void tlob_uid_uncharge(struct tlob_uid_charge *c)
-{
-	atomic_dec(&c->count);
-}
-
-/* Unload, once every window is closed. */
-void tlob_uid_charges_free(void)
-{
-	struct tlob_uid_charge *c;
-	struct hlist_node *tmp;
-	int bkt;
-
-	hash_for_each_safe(tlob_uid_charges, bkt, tmp, c, node) {
-		hash_del(&c->node);
-		kfree(c);
-	}
-}
-
-/* Ring: records [head, head + count) modulo size.  @ctx->ring_lock held. */
-static struct tlob_event *tlob_ring_tail(struct tlob_fd *ctx)
-{
-	return &ctx->ring[(ctx->ring_head + ctx->ring_count) % ctx->ring_size];
-}
-
-/* Report drops with one LOST record as soon as there is room. */
-static void tlob_ring_flush_lost(struct tlob_fd *ctx)
-{
-	struct tlob_event *ev;
-
-	lockdep_assert_held(&ctx->ring_lock);
-	if (!ctx->ring || !ctx->ring_lost ||
-	    ctx->ring_count == ctx->ring_size)
-		return;
-	ev = tlob_ring_tail(ctx);
-	memset(ev, 0, sizeof(*ev));
-	ev->size = sizeof(*ev);
-	ev->type = TLOB_EV_LOST;
-	ev->lost = ctx->ring_lost;
-	ev->timestamp_ns = ktime_get_ns();
-	ctx->ring_lost = 0;
-	ctx->ring_count++;
-}
-
-static void tlob_ring_push(struct tlob_fd *ctx, const struct tlob_event *ev)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
-	tlob_ring_flush_lost(ctx);
-	if (ctx->ring && ctx->ring_count < ctx->ring_size) {
-		*tlob_ring_tail(ctx) = *ev;
-		ctx->ring_count++;
-	} else {
-		ctx->ring_lost++;
-		atomic64_inc(&tlob_counters.events_dropped);
-	}
-	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
 	irq_work_queue(&ctx->wakeup_work);
-}
-
-/*
- * The ring is allocated by the first ioctl that can make records arrive
- * (TRACE_START, BIND, SUBSCRIBE), so idle open files cost little memory.
- */
-static int tlob_ring_alloc(struct tlob_fd *ctx)
-{
-	struct tlob_event *ring;
-	unsigned long flags;
-
-	if (READ_ONCE(ctx->ring))
-		return 0;
-	ring = kvcalloc(ctx->ring_size, sizeof(*ring), GFP_KERNEL_ACCOUNT);
-	if (!ring)
-		return -ENOMEM;
-	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
-	if (!ctx->ring)
-		swap(ctx->ring, ring);
-	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
-	kvfree(ring);
-	return 0;
-}
-
-static bool tlob_ring_pop(struct tlob_fd *ctx, struct tlob_event *ev)
-{
-	unsigned long flags;
-	bool found = false;
-
-	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
-	tlob_ring_flush_lost(ctx);
-	if (ctx->ring_count) {
-		*ev = ctx->ring[ctx->ring_head];
-		ctx->ring_head = (ctx->ring_head + 1) % ctx->ring_size;
-		ctx->ring_count--;
-		found = true;
-	}
-	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
-	return found;
-}
-
-static bool tlob_ring_pending(struct tlob_fd *ctx)
-{
-	unsigned long flags;
-	bool pending;
-
-	raw_spin_lock_irqsave(&ctx->ring_lock, flags);
-	pending = ctx->ring_count || ctx->ring_lost;
-	raw_spin_unlock_irqrestore(&ctx->ring_lock, flags);
-	return pending;
-}
-
-/*
- * Queue @ev for @owner (may be NULL) and every TLOB_SUB_ALL subscriber.
- * Any context.  Callers guarantee @owner stays alive: they hold the lock
- * of a live window of it, or run in a uprobe handler of its binding.
- */
-void tlob_report(struct tlob_fd *owner, const struct tlob_event *ev)
-{
-	struct tlob_fd *ctx;
-
-	if (owner)
-		tlob_ring_push(owner, ev);
-	rcu_read_lock();
-	list_for_each_entry_rcu(ctx, &tlob_subscribers, sub_node) {
-		if (ctx != owner)
-			tlob_ring_push(ctx, ev);
-	}
-	rcu_read_unlock();
 }
 
 static void tlob_wakeup_fn(struct irq_work *work)
@@ -227,7 +54,7 @@ static void tlob_self_forget(struct tlob_fd *ctx)
 
 /*
  * The fd's self-instrumented window, locked, if it is still open; it may
- * have been closed behind the fd's back (task exit, disable).
+ * have been closed behind the fd's back (task exit or exec, disable).
  */
 static struct tlob_window *tlob_self_lock(struct tlob_fd *ctx,
 					  unsigned long *flags)
@@ -253,8 +80,6 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 	struct tlob_start_args a;
 	struct tlob_window *w;
 	unsigned long flags;
-	kuid_t uid = current_uid();
-	bool charge = !uid_eq(uid, GLOBAL_ROOT_UID);
 	long ret = 0;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -275,14 +100,9 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		ret = -EALREADY;
 		goto out_unlock;
 	}
-	ret = tlob_ring_alloc(ctx);
+	ret = tlob_charge_self_window(&args.charge);
 	if (ret)
 		goto out_unlock;
-	if (charge) {
-		ret = tlob_uid_charge(uid, &args.charge);
-		if (ret)
-			goto out_unlock;
-	}
 	if (!ctx->hooks_held) {
 		ret = tlob_hooks_get();
 		if (ret)
@@ -300,8 +120,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 	return 0;
 
 out_uncharge:
-	if (args.charge)
-		tlob_uid_uncharge(args.charge);
+	tlob_uncharge_self_window(args.charge);
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
@@ -348,11 +167,38 @@ static long tlob_ioctl_trace_stop(struct tlob_fd *ctx,
 	return ret;
 }
 
+/* BIND and SUBSCRIBE: records of many windows will arrive. */
+static int tlob_fd_big_ring(struct tlob_fd *ctx)
+{
+	int ret;
+
+	mutex_lock(&ctx->lock);
+	ret = tlob_ring_grow(&ctx->ring, READ_ONCE(tlob_ring_size));
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/* The cgroup path of a TLOB_BIND_CGROUP_PATH binding, from userspace. */
+static char *tlob_bind_cgroup_path(u64 uptr)
+{
+	char *path;
+
+	path = strndup_user(u64_to_user_ptr(uptr), PATH_MAX);
+	if (IS_ERR(path))
+		return path;
+	if (tlob_parse_cgroup_path(path)) {
+		kfree(path);
+		return ERR_PTR(-EINVAL);
+	}
+	return path;
+}
+
 static long tlob_ioctl_bind(struct tlob_fd *ctx,
 			    struct tlob_bind_args __user *uarg)
 {
 	struct tlob_bind_spec spec = { .owner = ctx };
 	struct tlob_bind_args a;
+	char *cgroup_path = NULL;
 	struct file *file;
 	u32 id;
 	int ret;
@@ -361,36 +207,46 @@ static long tlob_ioctl_bind(struct tlob_fd *ctx,
 		return -EFAULT;
 	if ((a.flags & ~TLOB_BIND_FLAGS_ALL) || a.reserved)
 		return -EINVAL;
-	ret = tlob_ring_alloc(ctx);
-	if (ret)
-		return ret;
 	if (!a.threshold_ns || a.threshold_ns > TLOB_MAX_THRESHOLD_NS)
 		return -EINVAL;
-	spec.on_return = a.flags & TLOB_BIND_STOP_ON_RETURN;
-	if (spec.on_return ? a.stop_offset != 0 :
-			     a.stop_offset == a.start_offset)
+	spec.flags = a.flags;
+	if ((a.flags & TLOB_BIND_STOP_ON_RETURN) ? a.stop_offset != 0 :
+						    a.stop_offset == a.start_offset)
 		return -EINVAL;
+	ret = tlob_fd_big_ring(ctx);
+	if (ret)
+		return ret;
+	if (a.flags & TLOB_BIND_CGROUP_PATH) {
+		cgroup_path = tlob_bind_cgroup_path(a.cgroup_id);
+		if (IS_ERR(cgroup_path))
+			return PTR_ERR(cgroup_path);
+	}
 
 	file = fget(a.fd);
-	if (!file)
-		return -EBADF;
+	if (!file) {
+		ret = -EBADF;
+		goto out_free;
+	}
 	spec.path = &file->f_path;
 	spec.start_offset = a.start_offset;
 	spec.stop_offset = a.stop_offset;
 	spec.threshold_ns = a.threshold_ns;
-	spec.cgroup_id = a.cgroup_id;
+	spec.cgroup_id = cgroup_path ? 0 : a.cgroup_id;
+	spec.cgroup_path = cgroup_path;
 	spec.cookie = a.cookie;
 	ret = tlob_binding_add(&spec, &id);
 	fput(file);
 	if (ret)
-		return ret;
+		goto out_free;
 
 	a.id = id;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
+	if (copy_to_user(&uarg->id, &a.id, sizeof(a.id))) {
 		tlob_binding_remove(id, ctx);
-		return -EFAULT;
+		ret = -EFAULT;
 	}
-	return 0;
+out_free:
+	kfree(cgroup_path);
+	return ret;
 }
 
 static long tlob_ioctl_unbind(struct tlob_fd *ctx, u32 __user *uarg)
@@ -419,23 +275,61 @@ static long tlob_ioctl_binding_stats(struct tlob_binding_stats __user *uarg)
 	return 0;
 }
 
-static void tlob_unsubscribe(struct tlob_fd *ctx)
+static long tlob_ioctl_binding_info(struct tlob_fd *ctx,
+				    struct tlob_binding_info __user *uarg)
 {
-	bool was_subscribed;
+	struct tlob_binding_info info;
+	char *cgroup_path;
+	u32 room, need = 0;
+	long ret;
 
-	mutex_lock(&tlob_sub_mutex);
-	was_subscribed = ctx->subscribed;
-	if (was_subscribed) {
-		list_del_rcu(&ctx->sub_node);
-		ctx->subscribed = false;
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	room = info.cgroup_path ? info.cgroup_path_size : 0;
+	ret = tlob_binding_get_info(&info, ctx, &cgroup_path);
+	if (ret)
+		return ret;
+	if (cgroup_path) {
+		need = strlen(cgroup_path) + 1;
+		if (need > room)
+			ret = -ERANGE;
+		else if (copy_to_user(u64_to_user_ptr(info.cgroup_path),
+				      cgroup_path, need))
+			ret = -EFAULT;
+		kfree(cgroup_path);
 	}
-	mutex_unlock(&tlob_sub_mutex);
-	/*
-	 * Pairs with rcu_read_lock() in tlob_report(): no reporter still
-	 * walks over @ctx once this returns, so it may be re-added or freed.
-	 */
-	if (was_subscribed)
-		synchronize_rcu();
+	info.cgroup_path_size = need;
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return ret;
+}
+
+static long tlob_ioctl_list_bindings(struct tlob_fd *ctx,
+				     struct tlob_binding_list __user *uarg)
+{
+	struct tlob_binding_list l;
+	u32 *ids = NULL, room;
+	long ret;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.flags & ~TLOB_LIST_FLAGS_ALL)
+		return -EINVAL;
+	room = min(l.count, READ_ONCE(tlob_max_bindings));
+	if (room) {
+		ids = kvcalloc(room, sizeof(*ids), GFP_KERNEL);
+		if (!ids)
+			return -ENOMEM;
+	}
+	ret = tlob_binding_list_ids(ctx, l.flags, ids, room, &l.count);
+	if (!ret && room &&
+	    copy_to_user(u64_to_user_ptr(l.ids), ids,
+			 min(room, l.count) * sizeof(*ids)))
+		ret = -EFAULT;
+	kvfree(ids);
+	if (!ret && put_user(l.count, &uarg->count))
+		ret = -EFAULT;
+	return ret;
 }
 
 static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)
@@ -451,16 +345,10 @@ static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)
 		tlob_unsubscribe(ctx);
 		return 0;
 	}
-	ret = tlob_ring_alloc(ctx);
+	ret = tlob_fd_big_ring(ctx);
 	if (ret)
 		return ret;
-	mutex_lock(&tlob_sub_mutex);
-	if (!ctx->subscribed) {
-		list_add_tail_rcu(&ctx->sub_node, &tlob_subscribers);
-		ctx->subscribed = true;
-	}
-	mutex_unlock(&tlob_sub_mutex);
-	return 0;
+	return tlob_subscribe(ctx);
 }
 
 static long tlob_dev_ioctl(struct file *file, unsigned int cmd,
@@ -479,6 +367,8 @@ static long tlob_dev_ioctl(struct file *file, unsigned int cmd,
 	case TLOB_IOCTL_BIND:
 	case TLOB_IOCTL_UNBIND:
 	case TLOB_IOCTL_BINDING_STATS:
+	case TLOB_IOCTL_BINDING_INFO:
+	case TLOB_IOCTL_LIST_BINDINGS:
 	case TLOB_IOCTL_SUBSCRIBE:
 		break;
 	default:
@@ -495,6 +385,10 @@ static long tlob_dev_ioctl(struct file *file, unsigned int cmd,
 		return tlob_ioctl_unbind(ctx, uarg);
 	case TLOB_IOCTL_BINDING_STATS:
 		return tlob_ioctl_binding_stats(uarg);
+	case TLOB_IOCTL_BINDING_INFO:
+		return tlob_ioctl_binding_info(ctx, uarg);
+	case TLOB_IOCTL_LIST_BINDINGS:
+		return tlob_ioctl_list_bindings(ctx, uarg);
 	default:
 		return tlob_ioctl_subscribe(ctx, uarg);
 	}
@@ -512,16 +406,17 @@ static ssize_t tlob_dev_read(struct file *file, char __user *buf,
 		return -EINVAL;
 	if (mutex_lock_interruptible(&ctx->read_lock))
 		return -ERESTARTSYS;
-	while (!tlob_ring_pending(ctx)) {
+	while (!tlob_ring_pending(&ctx->ring)) {
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out_unlock;
 		}
-		ret = wait_event_interruptible(ctx->wq, tlob_ring_pending(ctx));
+		ret = wait_event_interruptible(ctx->wq,
+					       tlob_ring_pending(&ctx->ring));
 		if (ret)
 			goto out_unlock;
 	}
-	while (count - done >= sizeof(ev) && tlob_ring_pop(ctx, &ev)) {
+	while (count - done >= sizeof(ev) && tlob_ring_pop(&ctx->ring, &ev)) {
 		if (copy_to_user(buf + done, &ev, sizeof(ev))) {
 			ret = -EFAULT;
 			break;
@@ -533,6 +428,10 @@ out_unlock:
 	return done ? done : ret;
 }
 
+/*
+ * POLLIN while records are queued; POLLPRI while the fd's current
+ * self-instrumented window is over its budget.
+ */
 static __poll_t tlob_dev_poll(struct file *file, poll_table *pt)
 {
 	struct tlob_fd *ctx = file->private_data;
@@ -541,13 +440,13 @@ static __poll_t tlob_dev_poll(struct file *file, poll_table *pt)
 	__poll_t mask = 0;
 
 	poll_wait(file, &ctx->wq, pt);
-	if (tlob_ring_pending(ctx))
+	if (tlob_ring_pending(&ctx->ring))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	mutex_lock(&ctx->lock);
 	w = tlob_self_lock(ctx, &flags);
 	if (w) {
 		if (w->violated)
-			mask |= EPOLLIN | EPOLLRDNORM | EPOLLPRI;
+			mask |= EPOLLPRI;
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 	}
 	mutex_unlock(&ctx->lock);
@@ -561,12 +460,11 @@ static int tlob_dev_open(struct inode *inode, struct file *file)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
-	ctx->ring_size = READ_ONCE(tlob_ring_size);
 	mutex_init(&ctx->lock);
 	mutex_init(&ctx->read_lock);
 	INIT_LIST_HEAD(&ctx->bindings);
-	INIT_LIST_HEAD(&ctx->sub_node);
-	raw_spin_lock_init(&ctx->ring_lock);
+	ctx->sub_slot = -1;
+	tlob_ring_init(&ctx->ring);
 	init_waitqueue_head(&ctx->wq);
 	init_irq_work(&ctx->wakeup_work, tlob_wakeup_fn);
 	file->private_data = ctx;
@@ -598,7 +496,7 @@ static int tlob_dev_release(struct inode *inode, struct file *file)
 		tlob_hooks_put();
 	mutex_destroy(&ctx->read_lock);
 	mutex_destroy(&ctx->lock);
-	kvfree(ctx->ring);
+	tlob_ring_free(&ctx->ring);
 	kfree(ctx);
 	return 0;
 }

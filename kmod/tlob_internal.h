@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tlob - task latency over budget: data structures shared by the module's
- * files, and their locking rules.
+ * files, their locking rules, and what each file offers the others.
  *
  * Lock order (outer to inner):
- *   tlob_bind_mutex -> tlob_fd.lock -> tlob_window.lock -> tlob_fd.ring_lock
- *   tlob_bind_mutex, tlob_fd.lock -> tlob_hooks_mutex (tracepoint locks)
- *   tlob_window.lock -> tlob_hash_lock, tlob_binding.stats_lock
- *   tlob_hash_lock and tlob_pool_lock are leaves.
+ *   tlob_bind_mutex -> tlob_hooks_mutex
+ *   tlob_fd.lock -> tlob_hooks_mutex, tlob_charge_mutex
+ *   tlob_window.lock -> tlob_ring.lock, tlob_charge.rate_lock,
+ *                       tlob_hash_lock, tlob_binding.stats_lock
+ *   tlob_hash_lock, tlob_pool_lock, tlob_binding.cg_mutex are leaves.
  * Every lock reachable from a tracepoint probe or the hrtimer is a
  * raw_spinlock_t, so the module is correct on PREEMPT_RT too.
  */
@@ -24,28 +25,28 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/uidgid.h>
 #include <linux/wait.h>
 
 #include "include/uapi/linux/tlob.h"
+#include "tlob_clock.h"
 #include "tlob_compat.h"
-#include "tlob_model.h"
 
 /* Module parameters (tlob_main.c). */
 extern unsigned int tlob_max_windows;
+extern unsigned int tlob_max_self_windows;
 extern unsigned int tlob_max_user_windows;
 extern unsigned int tlob_max_bindings;
 extern unsigned int tlob_ring_size;
-
-/* /sys/kernel/tlob/enable; written under tlob_hash_lock, read lock-free. */
-extern bool tlob_enabled;
+extern unsigned int tlob_self_event_rate;
 
 /* Counters of /sys/kernel/tlob/stats. */
 struct tlob_counters {
 	atomic64_t windows_started;
 	atomic64_t windows_completed;
 	atomic64_t violations;
-	atomic64_t events_dropped;
+	atomic64_t events_dropped;	/* records that found a ring full */
+	atomic64_t events_suppressed;	/* self records withheld (isolation) */
+	atomic64_t windows_missed;	/* binding windows not opened: no slot */
 	atomic_t windows_in_use;
 };
 
@@ -53,17 +54,18 @@ extern struct tlob_counters tlob_counters;
 
 struct tlob_fd;
 struct tlob_binding;
-struct tlob_uid_charge;
+struct tlob_charge;
 
 /*
  * One measurement window, taken from a pool preallocated at load.
  *
  * A window is "live" from tlob_window_open() until whoever clears @live
- * under @lock (stop, task exit, disable, unbind, fd release); that caller
- * then owns its teardown: cancel the timer, unhash it, give it back to the
- * pool after an RCU grace period.  Readers find windows in the task hash
- * under RCU and must re-check @live and @task under @lock; @gen tells a
- * reused slot from the window a /dev/rv fd opened.
+ * under @lock (stop, task exit or exec, disable, unbind, fd release); that
+ * caller then owns its teardown, tlob_window_finish(): cancel the timer,
+ * unhash, report, give it back to the pool after an RCU grace period.
+ * Readers find windows in the task hash under RCU and must re-check @live
+ * and @task under @lock; @gen tells a reused slot from the window a
+ * /dev/rv fd opened.
  */
 struct tlob_window {
 	raw_spinlock_t lock;
@@ -72,10 +74,12 @@ struct tlob_window {
 	bool violated;
 	unsigned int expiry_state;	/* state when the budget expired */
 	unsigned int depth;		/* nested START hits of @binding */
+	u64 deadline;			/* clk.t_start + threshold_ns */
+	u64 forwarded;			/* subscribers given its VIOLATION */
 	struct tlob_clock clk;
 	/* Set before the window is hashed, constant while live. */
 	u32 gen;
-	struct task_struct *task;	/* key; the exit hook closes it first */
+	struct task_struct *task;	/* key; exit and exec close it first */
 	pid_t tid;
 	pid_t tgid;
 	u64 cgroup_id;
@@ -84,15 +88,15 @@ struct tlob_window {
 	char comm[TASK_COMM_LEN];
 	struct tlob_binding *binding;	/* NULL: self-instrumented */
 	struct tlob_fd *owner;		/* /dev/rv fd receiving its records */
-	struct tlob_uid_charge *charge;	/* max_user_windows, or NULL */
+	struct tlob_charge *charge;	/* self-instrumented: its owner's */
 
-	struct hrtimer timer;		/* HRTIMER_MODE_REL_HARD */
+	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
 	struct hlist_node hnode;	/* tlob_hash; under tlob_hash_lock */
 	struct list_head free_node;	/* pool free list; tlob_pool_lock */
 	struct rcu_head rcu;
 };
 
-/* What a window measured, captured when it closed. */
+/* What a window measured, at its expiry or when it closed. */
 struct tlob_window_result {
 	u64 elapsed_ns;
 	u64 ns[state_max_tlob];
@@ -101,40 +105,52 @@ struct tlob_window_result {
 	unsigned int expiry_state;
 };
 
-/* tlob_pool.c: the window pool and the task hash. */
+/* tlob_pool.c: the preallocated windows. */
 int tlob_pool_init(void);
 void tlob_pool_exit(void);
 struct tlob_window *tlob_pool_get(bool may_sleep);
 void tlob_pool_put(struct tlob_window *w);
 struct tlob_window *tlob_pool_slot(unsigned int i);
+
+/* tlob_hash.c: the task hash and the enable switch that gates it. */
+extern bool tlob_enabled;
+int tlob_hash_init(void);
+void tlob_hash_exit(void);
 struct hlist_head *tlob_hash_bucket(const struct task_struct *task);
 bool tlob_hash_add(struct tlob_window *w);
 void tlob_hash_del(struct tlob_window *w);
 bool tlob_set_enabled(bool on);
 
-/* tlob_monitor.c: the automaton, time accounting, timer and hooks. */
+/* tlob_window.c: a window's life and its automaton. */
 struct tlob_window_args {
 	struct tlob_binding *binding;
 	struct tlob_fd *owner;
 	u64 threshold_ns;
 	u64 cookie;
-	struct tlob_uid_charge *charge;	/* handed to the window if opened */
+	struct tlob_charge *charge;	/* handed to the window if opened */
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
 
 struct tlob_window *tlob_window_open(struct tlob_window_args *args,
 				     bool may_sleep);
+void tlob_window_task_event(struct task_struct *task, unsigned int event);
+void tlob_window_expire_at(struct tlob_window *w, u64 now);
 bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res);
 void tlob_window_finish(struct tlob_window *w,
 			const struct tlob_window_result *res, bool may_sleep);
 void tlob_window_discard(struct tlob_window *w, bool may_sleep);
+void tlob_window_discard_task(struct task_struct *task);
 void tlob_close_all(void);
 void tlob_close_binding_windows(struct tlob_binding *b);
 struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 					     unsigned long *flags);
-void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
-		     const struct tlob_window_result *res, u16 type);
-void tlob_monitor_init_window(struct tlob_window *w);
+
+/* tlob_timer.c: the budget timer of a window. */
+void tlob_timer_init(struct tlob_window *w);
+void tlob_timer_arm(struct tlob_window *w);
+void tlob_timer_cancel(struct tlob_window *w, bool may_sleep);
+
+/* tlob_hooks.c: the scheduler tracepoints, attached while needed. */
 int tlob_hooks_init(void);
 int tlob_hooks_get(void);
 void tlob_hooks_put(void);
@@ -147,91 +163,181 @@ void tlob_hooks_exit(void);
  */
 struct tlob_binding {
 	u32 id;
-	bool on_return;			/* STOP is the return of START */
+	u32 flags;			/* TLOB_BIND_* */
+	bool doomed;			/* removal pending (tlob_bind_mutex) */
 	u64 start_offset;
 	u64 stop_offset;
 	u64 threshold_ns;
 	u64 cookie;
-	u64 cgroup_id;			/* 0: any task */
-	struct cgroup *cgroup;		/* reference held, NULL: any task */
+	u64 cgroup_id;			/* 0: any task, or see @cgroup_path */
+	struct cgroup *cgroup;		/* by id: reference held */
+	char *cgroup_path;		/* by path: "/a.slice/b.service" */
+	size_t cg_len;			/* strlen(@cgroup_path) */
+	int cg_level;			/* its depth below the root */
+	u64 cg_yes;			/* id last found at @cgroup_path */
+	u64 cg_no;			/* id last found not at it */
+	struct mutex cg_mutex;		/* protects @cg_buf */
+	char *cg_buf;			/* @cg_len + 2 bytes */
 	struct path path;		/* reference held until destroyed */
 	struct inode *inode;		/* d_real_inode() of @path */
 	char *pathname;
 	struct tlob_fd *owner;		/* NULL: made through sysfs */
 	struct list_head owner_node;	/* owner->bindings */
+	struct list_head txn_node;	/* a monitor write's added or doomed */
 	struct tlob_uprobe start_probe;
-	struct tlob_uprobe stop_probe;	/* unused if @on_return */
+	struct tlob_uprobe stop_probe;	/* unused with TLOB_BIND_STOP_ON_RETURN */
 
 	raw_spinlock_t stats_lock;
 	/* Protected by @stats_lock. */
 	struct tlob_binding_stats stats;
+	u64 missed;			/* windows not opened: pool empty */
 };
 
-/* tlob_uprobe.c: binding registry and uprobe handlers. */
+static inline bool tlob_binding_on_return(const struct tlob_binding *b)
+{
+	return b->flags & TLOB_BIND_STOP_ON_RETURN;
+}
+
+/* tlob_binding.c: the registry of bindings. */
 struct tlob_bind_spec {
 	const struct path *path;
-	bool on_return;
+	u32 flags;			/* TLOB_BIND_* */
 	u64 start_offset;
 	u64 stop_offset;
 	u64 threshold_ns;
 	u64 cgroup_id;
+	const char *cgroup_path;	/* with TLOB_BIND_CGROUP_PATH */
 	u64 cookie;
 	struct tlob_fd *owner;
 };
 
+extern struct mutex tlob_bind_mutex;
+struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec);
+void tlob_binding_free(struct tlob_binding *b);
+int tlob_binding_register(struct tlob_binding *b);
+void tlob_binding_destroy(struct tlob_binding *b);
 int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id);
 int tlob_binding_remove(u32 id, struct tlob_fd *owner);
-int tlob_binding_remove_sysfs(const char *name, const struct path *path,
-			      u64 start, u64 cgroup_id, bool any_cgroup);
+int tlob_binding_doom_sysfs(const char *name, const struct path *path,
+			    u64 start, bool any_cgroup, u64 cgroup_id,
+			    const char *cgroup_path, struct list_head *added,
+			    struct list_head *doomed);
+void tlob_binding_txn_end(struct list_head *added, struct list_head *doomed,
+			  bool commit);
 void tlob_binding_remove_owned(struct tlob_fd *owner);
 void tlob_binding_remove_all(void);
 int tlob_binding_get_stats(struct tlob_binding_stats *st);
+int tlob_binding_get_info(struct tlob_binding_info *info,
+			  const struct tlob_fd *ctx, char **cgroup_path);
+int tlob_binding_list_ids(const struct tlob_fd *ctx, u32 flags, u32 *ids,
+			  u32 room, u32 *count);
+bool tlob_binding_match_task(struct tlob_binding *b);
 void tlob_binding_account(struct tlob_binding *b,
 			  const struct tlob_window_result *res);
+void tlob_binding_missed(struct tlob_binding *b);
 unsigned int tlob_binding_count(void);
-char *tlob_binding_list(size_t *len);
+struct tlob_binding *tlob_binding_next(int *id);
 void tlob_bindings_exit(void);
 
+/* tlob_uprobe.c: the probes of a binding. */
+void tlob_uprobe_init_binding(struct tlob_binding *b);
+int tlob_uprobe_arm(struct tlob_binding *b);
+void tlob_uprobe_disarm(struct tlob_binding *b);
+
+/* tlob_listing.c: the text of /sys/kernel/tlob/monitor. */
+char *tlob_listing(size_t *len);
+
+/* tlob_txn.c: writes to /sys/kernel/tlob/monitor, applied whole. */
+ssize_t tlob_txn_write(const struct file *file, const char *buf,
+		       loff_t off, size_t count);
+void tlob_txn_exit(void);
+
 /*
- * An open /dev/rv file.  @lock serialises its ioctls and release.  The ring
- * is filled from the hrtimer and the uprobe handlers and emptied by read().
+ * A ring of event records.  Small and embedded for files that only
+ * self-instrument; BIND and SUBSCRIBE give it ring_size records.
+ */
+#define TLOB_SMALL_RING		4
+
+struct tlob_ring {
+	raw_spinlock_t lock;
+	/* Protected by @lock. */
+	struct tlob_event *rec;		/* @small or allocated */
+	u32 size;
+	u32 head;
+	u32 count;
+	u64 lost;			/* dropped since the last LOST record */
+	u64 suppressed;			/* withheld since the last SUPPRESSED */
+	struct tlob_event small[TLOB_SMALL_RING];
+};
+
+/*
+ * tlob_ring.c.  A record pushed with a share of N is queued only while
+ * fewer than size >> N records are queued (0: the whole ring); if it is
+ * not, it is counted as lost or as suppressed.
+ */
+enum tlob_drop {
+	TLOB_DROP_LOST,
+	TLOB_DROP_SUPPRESSED,
+};
+
+void tlob_ring_init(struct tlob_ring *r);
+int tlob_ring_grow(struct tlob_ring *r, u32 size);
+void tlob_ring_free(struct tlob_ring *r);
+bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev,
+		    unsigned int share, enum tlob_drop drop);
+void tlob_ring_suppressed(struct tlob_ring *r);
+bool tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev);
+bool tlob_ring_pending(struct tlob_ring *r);
+
+/*
+ * An open /dev/rv file.  @lock serialises its ioctls, poll() and release.
+ * The ring is filled from the budget timer, the scheduler probes and the
+ * uprobe handlers, and emptied by read().
  */
 struct tlob_fd {
-	/* Serialises the ioctls, poll() and release of this file. */
-	struct mutex lock;
+	struct mutex lock;		/* ioctls, poll() and release */
 	/* Protected by @lock. */
 	struct tlob_window *self;	/* self-instrumented window, or NULL */
 	u32 self_gen;			/* its tlob_window.gen */
 	bool hooks_held;		/* holds a tlob_hooks_get() reference */
 	/* Protected by tlob_bind_mutex. */
 	struct list_head bindings;
-	/* Protected by tlob_sub_mutex; RCU readers. */
-	struct list_head sub_node;
-	bool subscribed;
+	/* Protected by tlob_sub_mutex. */
+	int sub_slot;			/* TLOB_SUB_ALL slot, or -1 */
 
-	raw_spinlock_t ring_lock;
-	/* Protected by @ring_lock. */
-	struct tlob_event *ring;	/* NULL until first needed */
-	u32 ring_size;
-	u32 ring_head;
-	u32 ring_count;
-	u64 ring_lost;
-
-	/* Serialises readers. */
-	struct mutex read_lock;
+	struct tlob_ring ring;
+	struct mutex read_lock;		/* serialises readers */
 	wait_queue_head_t wq;
 	struct irq_work wakeup_work;	/* wakes @wq from any context */
 };
 
+/* tlob_report.c: where records go, and the subscribers. */
+#define TLOB_MAX_SUBSCRIBERS	64
+
+void tlob_report_violation(struct tlob_window *w,
+			   const struct tlob_window_result *res);
+void tlob_report_end(struct tlob_window *w,
+		     const struct tlob_window_result *res);
+int tlob_subscribe(struct tlob_fd *ctx);
+void tlob_unsubscribe(struct tlob_fd *ctx);
+void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
+		     const struct tlob_window_result *res, u16 type);
+
+/* tlob_charge.c: what self-instrumentation may take, per owner. */
+int tlob_charge_self_window(struct tlob_charge **ret);
+void tlob_uncharge_self_window(struct tlob_charge *c);
+bool tlob_charge_may_forward(struct tlob_charge *c);
+unsigned int tlob_self_windows_in_use(void);
+void tlob_charges_free(void);
+
 /* tlob_dev.c: /dev/rv. */
 int tlob_dev_init(void);
 void tlob_dev_exit(void);
-void tlob_report(struct tlob_fd *owner, const struct tlob_event *ev);
-void tlob_uid_uncharge(struct tlob_uid_charge *c);
-void tlob_uid_charges_free(void);
+void tlob_fd_wake(struct tlob_fd *ctx);
 
 /* tlob_sysfs.c: /sys/kernel/tlob. */
 int tlob_sysfs_init(void);
 void tlob_sysfs_exit(void);
+bool tlob_file_capable(const struct file *file);
 
 #endif /* _TLOB_INTERNAL_H */

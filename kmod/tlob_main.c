@@ -8,6 +8,13 @@
  * its budget, with the time split into running, waiting and sleeping.
  *
  * This file: module parameters, load and unload, the trace instance.
+ * Each concept has the file named after it: the window (tlob_window.c),
+ * its timer (tlob_timer.c), the scheduler hooks (tlob_hooks.c), the pool
+ * and the task hash (tlob_pool.c, tlob_hash.c), bindings and their
+ * uprobes (tlob_binding.c, tlob_uprobe.c), /dev/rv (tlob_dev.c), its
+ * rings, where records go and what self-instrumentation may take
+ * (tlob_ring.c, tlob_report.c, tlob_charge.c), and /sys/kernel/tlob
+ * (tlob_sysfs.c, tlob_listing.c, tlob_txn.c, tlob_parse.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,10 +32,20 @@ unsigned int tlob_max_windows = 4096;
 module_param_named(max_windows, tlob_max_windows, uint, 0444);
 MODULE_PARM_DESC(max_windows, "Windows preallocated at load (1-1048576)");
 
+unsigned int tlob_max_self_windows;
+module_param_named(max_self_windows, tlob_max_self_windows, uint, 0644);
+MODULE_PARM_DESC(max_self_windows,
+		 "Windows self-instrumentation may hold, all users together (default: a quarter of max_windows)");
+
 unsigned int tlob_max_user_windows = 64;
 module_param_named(max_user_windows, tlob_max_user_windows, uint, 0644);
 MODULE_PARM_DESC(max_user_windows,
-		 "Open self-instrumented windows per non-root user");
+		 "Open self-instrumented windows per user without CAP_PERFMON");
+
+unsigned int tlob_self_event_rate = 100;
+module_param_named(self_event_rate, tlob_self_event_rate, uint, 0644);
+MODULE_PARM_DESC(self_event_rate,
+		 "Self-instrumented violations per second and user passed to subscribers");
 
 unsigned int tlob_max_bindings = 1024;
 module_param_named(max_bindings, tlob_max_bindings, uint, 0644);
@@ -86,6 +103,13 @@ static int tlob_check_params(void)
 		       TLOB_PARAM_MAX);
 		return -EINVAL;
 	}
+	if (tlob_max_self_windows > tlob_max_windows) {
+		pr_err("max_self_windows must not exceed max_windows\n");
+		return -EINVAL;
+	}
+	/* Bindings keep the rest of the pool. */
+	if (!tlob_max_self_windows)
+		tlob_max_self_windows = max(tlob_max_windows / 4, 1U);
 	return 0;
 }
 
@@ -96,9 +120,12 @@ static int __init tlob_init(void)
 	ret = tlob_check_params();
 	if (ret)
 		return ret;
-	ret = tlob_pool_init();
+	ret = tlob_hash_init();
 	if (ret)
 		return ret;
+	ret = tlob_pool_init();
+	if (ret)
+		goto err_hash;
 	ret = tlob_instance_create();
 	if (ret)
 		goto err_pool;
@@ -119,6 +146,8 @@ err_instance:
 	tlob_instance_destroy();
 err_pool:
 	tlob_pool_exit();
+err_hash:
+	tlob_hash_exit();
 	return ret;
 }
 
@@ -131,14 +160,16 @@ static void __exit tlob_exit(void)
 {
 	tlob_sysfs_exit();
 	tlob_dev_exit();
+	tlob_txn_exit();
 	tlob_binding_remove_all();
 	tlob_set_enabled(false);
 	tlob_close_all();
-	tlob_uid_charges_free();
+	tlob_charges_free();
 	tlob_hooks_exit();
 	tlob_instance_destroy();
 	tlob_bindings_exit();
 	tlob_pool_exit();
+	tlob_hash_exit();
 }
 
 module_init(tlob_init);

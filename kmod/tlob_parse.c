@@ -2,14 +2,18 @@
 /*
  * Parser of the monitor command language (see tlob_parse.h):
  *
- *   p PATH:START STOP threshold=NS [cgroup=CGROUP]
- *   r PATH:START threshold=NS [cgroup=CGROUP]
- *   -PATH:START [cgroup=CGROUP]
+ *   p PATH:START STOP threshold=NS [CG]
+ *   r PATH:START threshold=NS [CG]
+ *   -PATH:START [CG]
+ *   CG: cgroup=ID | cgroup=DIR | cgroup_path=PATH
  *
  * Tokens are separated by blanks; a token starting with '#' starts a
- * comment.  PATH may contain ':' (the last one separates START).  Numbers
- * are decimal or hexadecimal with a 0x prefix.  CGROUP is a cgroup v2 id
- * (decimal) or an absolute path.  Errors: -EINVAL malformed, -E2BIG line
+ * comment.  PATH may contain ':' (the last one separates START).  In
+ * paths, \ooo (three octal digits) stands for that byte, as in
+ * /proc/PID/mountinfo: the listing writes spaces, tabs, newlines and
+ * backslashes so.  Numbers are decimal or hexadecimal with a 0x prefix.
+ * ID is a cgroup v2 id (decimal), DIR an absolute path, PATH a path
+ * relative to the cgroup2 root.  Errors: -EINVAL malformed, -E2BIG line
  * longer than TLOB_LINE_MAX.
  */
 #ifdef __KERNEL__
@@ -68,6 +72,61 @@ int tlob_parse_u64(const char *s, u64 *val)
 	return 0;
 }
 
+static bool tlob_is_odigit(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/*
+ * Decode the \ooo escapes of @s in place.  -EINVAL for a backslash not
+ * followed by three octal digits, a value over 0377, or a NUL byte.
+ */
+int tlob_parse_unescape(char *s)
+{
+	char *out = s;
+	unsigned int v;
+
+	for (; *s; s++) {
+		if (*s != '\\') {
+			*out++ = *s;
+			continue;
+		}
+		if (!tlob_is_odigit(s[1]) || !tlob_is_odigit(s[2]) ||
+		    !tlob_is_odigit(s[3]))
+			return -EINVAL;
+		v = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+		if (!v || v > 0377)
+			return -EINVAL;
+		*out++ = (char)v;
+		s += 3;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/*
+ * A cgroup path relative to the cgroup2 root ("system.slice/app.service"):
+ * not empty, no leading or trailing '/', no empty, "." or ".." component.
+ */
+int tlob_parse_cgroup_path(const char *s)
+{
+	const char *c = s, *end;
+	size_t n;
+
+	if (!*s)
+		return -EINVAL;
+	for (;;) {
+		end = strchr(c, '/');
+		n = end ? (size_t)(end - c) : strlen(c);
+		if (!n || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return -EINVAL;
+		if (!end)
+			return 0;
+		c = end + 1;
+	}
+}
+
 /* Split @line into blank-separated tokens, up to a '#' comment. */
 static int tlob_tokenize(char *line, char **argv, int max)
 {
@@ -99,6 +158,8 @@ static int tlob_parse_location(char *s, struct tlob_cmd *cmd)
 		return -EINVAL;
 	*colon = '\0';
 	cmd->path = s;
+	if (tlob_parse_unescape(s))
+		return -EINVAL;
 	return tlob_parse_u64(colon + 1, &cmd->start);
 }
 
@@ -108,8 +169,8 @@ static int tlob_parse_cgroup(char *s, struct tlob_cmd *cmd)
 		return -EINVAL;
 	cmd->has_cgroup = true;
 	if (s[0] == '/') {
-		cmd->cgroup_path = s;
-		return 0;
+		cmd->cgroup_dir = s;
+		return tlob_parse_unescape(s);
 	}
 	if (s[0] < '0' || s[0] > '9' || s[1] == 'x' || s[1] == 'X')
 		return -EINVAL;
@@ -132,6 +193,15 @@ static int tlob_parse_option(char *s, struct tlob_cmd *cmd, bool *threshold)
 	}
 	if (!strncmp(s, "cgroup=", 7))
 		return tlob_parse_cgroup(s + 7, cmd);
+	if (!strncmp(s, "cgroup_path=", 12)) {
+		if (cmd->has_cgroup)
+			return -EINVAL;
+		cmd->has_cgroup = true;
+		cmd->cgroup_path = s + 12;
+		if (tlob_parse_unescape(s + 12))
+			return -EINVAL;
+		return tlob_parse_cgroup_path(s + 12);
+	}
 	return -EINVAL;
 }
 

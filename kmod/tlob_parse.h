@@ -17,14 +17,17 @@
 
 enum tlob_cmd_op {
 	TLOB_CMD_NONE = 0,	/* empty line or comment */
-	TLOB_CMD_ENTRY,		/* p PATH:START STOP threshold=NS [cgroup=C] */
-	TLOB_CMD_RETURN,	/* r PATH:START threshold=NS [cgroup=C] */
-	TLOB_CMD_REMOVE,	/* -PATH:START [cgroup=C] */
+	TLOB_CMD_ENTRY,		/* p PATH:START STOP threshold=NS [CG] */
+	TLOB_CMD_RETURN,	/* r PATH:START threshold=NS [CG] */
+	TLOB_CMD_REMOVE,	/* -PATH:START [CG] */
 };
 
 /*
- * A parsed command.  @path and @cgroup_path point into the buffer given to
- * tlob_parse_cmd(), which is modified in place.
+ * A parsed command.  @path, @cgroup_dir and @cgroup_path point into the
+ * buffer given to tlob_parse_cmd(), which is modified in place (escapes
+ * decoded).  CG is "cgroup=ID", "cgroup=DIR" (an absolute path, looked up
+ * when the command is applied) or "cgroup_path=PATH" (relative to the
+ * cgroup2 root, looked up when a task hits START).
  */
 struct tlob_cmd {
 	enum tlob_cmd_op op;
@@ -33,11 +36,14 @@ struct tlob_cmd {
 	u64 stop;		/* TLOB_CMD_ENTRY only */
 	u64 threshold;		/* not for TLOB_CMD_REMOVE */
 	bool has_cgroup;
-	u64 cgroup_id;		/* if has_cgroup and !cgroup_path */
-	const char *cgroup_path;/* if has_cgroup: absolute path, or NULL */
+	u64 cgroup_id;		/* cgroup=ID */
+	const char *cgroup_dir;	/* cgroup=DIR, or NULL */
+	const char *cgroup_path;/* cgroup_path=PATH, or NULL */
 };
 
 int tlob_parse_u64(const char *s, u64 *val);
+int tlob_parse_unescape(char *s);
+int tlob_parse_cgroup_path(const char *s);
 int tlob_parse_cmd(char *line, struct tlob_cmd *cmd);
 
 #endif /* _TLOB_PARSE_H */

@@ -3,25 +3,34 @@
  * /sys/kernel/tlob: enable, monitor (the text binding interface) and stats.
  *
  * monitor is a binary attribute only so that its listing is not limited to
- * one page; its content is text.  A write carries one command per line,
- * each line at most TLOB_LINE_MAX bytes.
+ * one page; its content is text (tlob_listing.c), and writes to it are
+ * transactions (tlob_txn.c).  It needs the capabilities of the /dev/rv
+ * management ioctls, from the writer and from whoever opened it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
-#include <linux/magic.h>
 #include <linux/mm.h>
-#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/user_namespace.h>
 
 #include "tlob_internal.h"
-#include "tlob_parse.h"
 
 static struct kobject *tlob_kobj;
 static DEFINE_MUTEX(tlob_enable_mutex);	/* serialises enable writes */
+
+/* CAP_PERFMON or CAP_SYS_ADMIN, of current and of @file's opener. */
+bool tlob_file_capable(const struct file *file)
+{
+	return perfmon_capable() &&
+	       (file_ns_capable(file, &init_user_ns, CAP_PERFMON) ||
+		file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN));
+}
 
 static ssize_t enable_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
@@ -58,106 +67,33 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  "events_dropped %lld\n"
 			  "windows_in_use %d\n"
 			  "windows_max %u\n"
-			  "bindings %u\n",
+			  "bindings %u\n"
+			  "events_suppressed %lld\n"
+			  "windows_missed %lld\n"
+			  "self_windows_in_use %u\n"
+			  "self_windows_max %u\n",
 			  atomic64_read(&c->windows_started),
 			  atomic64_read(&c->windows_completed),
 			  atomic64_read(&c->violations),
 			  atomic64_read(&c->events_dropped),
 			  atomic_read(&c->windows_in_use),
-			  tlob_max_windows, tlob_binding_count());
+			  tlob_max_windows, tlob_binding_count(),
+			  atomic64_read(&c->events_suppressed),
+			  atomic64_read(&c->windows_missed),
+			  tlob_self_windows_in_use(),
+			  READ_ONCE(tlob_max_self_windows));
 }
 
 static struct kobj_attribute tlob_enable_attr = __ATTR_RW(enable);
 static struct kobj_attribute tlob_stats_attr = __ATTR_RO(stats);
 
-/* Resolve a cgroup v2 directory to its id (the directory's inode). */
-static int tlob_cgroup_path_id(const char *name, u64 *id)
-{
-	struct path path;
-	int ret;
-
-	ret = kern_path(name, LOOKUP_FOLLOW, &path);
-	if (ret)
-		return -ENOENT;
-	if (path.dentry->d_sb->s_magic != CGROUP2_SUPER_MAGIC ||
-	    !d_is_dir(path.dentry))
-		ret = -ENOENT;
-	else
-		*id = d_inode(path.dentry)->i_ino;
-	path_put(&path);
-	return ret;
-}
-
-static int tlob_monitor_remove(const struct tlob_cmd *cmd, struct path *path,
-			       u64 cgroup_id)
-{
-	int ret;
-
-	ret = tlob_binding_remove_sysfs(cmd->path, path, cmd->start, cgroup_id,
-					!cmd->has_cgroup);
-	if (path)
-		path_put(path);
-	return ret;
-}
-
-/* Apply one parsed command; a removal also accepts a deleted file. */
-static int tlob_monitor_apply(const struct tlob_cmd *cmd)
-{
-	struct tlob_bind_spec spec = { };
-	struct path path;
-	u64 cgroup_id = cmd->cgroup_id;
-	u32 id;
-	int ret;
-
-	if (cmd->cgroup_path) {
-		ret = tlob_cgroup_path_id(cmd->cgroup_path, &cgroup_id);
-		if (ret)
-			return ret;
-	}
-	ret = kern_path(cmd->path, LOOKUP_FOLLOW, &path);
-	if (cmd->op == TLOB_CMD_REMOVE)
-		return tlob_monitor_remove(cmd, ret ? NULL : &path, cgroup_id);
-	if (ret)
-		return -ENOENT;
-
-	spec.path = &path;
-	spec.on_return = cmd->op == TLOB_CMD_RETURN;
-	spec.start_offset = cmd->start;
-	spec.stop_offset = cmd->stop;
-	spec.threshold_ns = cmd->threshold;
-	spec.cgroup_id = cgroup_id;
-	ret = tlob_binding_add(&spec, &id);
-	path_put(&path);
-	return ret;
-}
-
 static ssize_t monitor_write(struct file *file, struct kobject *kobj,
 			     struct bin_attribute *attr, char *buf,
 			     loff_t off, size_t count)
 {
-	struct tlob_cmd cmd;
-	char *text, *line, *next;
-	int ret = 0;
-
-	/*
-	 * sysfs hands over at most one page per write() call: a full page
-	 * not ending a line is the start of a line longer than we accept.
-	 */
-	if (count >= PAGE_SIZE && buf[count - 1] != '\n')
-		return -E2BIG;
-	text = kmemdup_nul(buf, count, GFP_KERNEL);
-	if (!text)
-		return -ENOMEM;
-	for (line = text; line && !ret; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		ret = tlob_parse_cmd(line, &cmd);
-		if (!ret && cmd.op != TLOB_CMD_NONE)
-			ret = tlob_monitor_apply(&cmd);
-	}
-	kfree(text);
-	return ret ? ret : count;
+	if (!tlob_file_capable(file))
+		return -EPERM;
+	return tlob_txn_write(file, buf, off, count);
 }
 
 static ssize_t monitor_read(struct file *file, struct kobject *kobj,
@@ -167,7 +103,9 @@ static ssize_t monitor_read(struct file *file, struct kobject *kobj,
 	size_t len;
 	char *text;
 
-	text = tlob_binding_list(&len);
+	if (!tlob_file_capable(file))
+		return -EPERM;
+	text = tlob_listing(&len);
 	if (!text)
 		return -ENOMEM;
 	if (off >= len) {

@@ -32,7 +32,7 @@ static void check_cmd(const struct tlob_cmd *cmd, const char *buf,
 	if (cmd->op == TLOB_CMD_NONE)
 		return;
 	FUZZ_ASSERT(cmd->path && in_buf(cmd->path, buf, size));
-	FUZZ_ASSERT(cmd->path[0] == '/' && !strchr(cmd->path, ' '));
+	FUZZ_ASSERT(cmd->path[0] == '/');
 	if (cmd->op != TLOB_CMD_REMOVE)
 		FUZZ_ASSERT(cmd->threshold >= 1 &&
 			    cmd->threshold <= TLOB_MAX_THRESHOLD_NS);
@@ -40,43 +40,67 @@ static void check_cmd(const struct tlob_cmd *cmd, const char *buf,
 		FUZZ_ASSERT(cmd->stop != cmd->start);
 	else
 		FUZZ_ASSERT(!cmd->stop);
-	if (cmd->cgroup_path)
-		FUZZ_ASSERT(cmd->has_cgroup && cmd->cgroup_path[0] == '/' &&
+	FUZZ_ASSERT(!(cmd->cgroup_dir && cmd->cgroup_path));
+	if (cmd->cgroup_dir)
+		FUZZ_ASSERT(cmd->has_cgroup && cmd->cgroup_dir[0] == '/' &&
+			    in_buf(cmd->cgroup_dir, buf, size));
+	else if (cmd->cgroup_path)
+		FUZZ_ASSERT(cmd->has_cgroup &&
+			    !tlob_parse_cgroup_path(cmd->cgroup_path) &&
 			    in_buf(cmd->cgroup_path, buf, size));
 	else if (cmd->has_cgroup)
 		FUZZ_ASSERT(cmd->cgroup_id);
+}
+
+/*
+ * Append @s to @line escaped as the module's listing escapes names (space,
+ * tab, newline, backslash as \ooo); returns the new length.
+ */
+static int escape_into(char *line, int n, size_t size, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr(" \t\n\\", *s))
+			n += snprintf(line + n, size - n, "\\%03o",
+				      (unsigned char)*s);
+		else
+			n += snprintf(line + n, size - n, "%c", *s);
+	}
+	return n;
 }
 
 /* Print @cmd as the module lists bindings, parse it again, compare. */
 static void check_roundtrip(const struct tlob_cmd *cmd)
 {
 	struct tlob_cmd again;
-	size_t size = strlen(cmd->path) + 256 +
-		      (cmd->cgroup_path ? strlen(cmd->cgroup_path) : 0);
+	const char *cg = cmd->cgroup_dir ? cmd->cgroup_dir : cmd->cgroup_path;
+	size_t size = 4 * strlen(cmd->path) + 256 + (cg ? 4 * strlen(cg) : 0);
 	char *line = malloc(size);
 	int n;
 
 	FUZZ_ASSERT(line);
 	if (cmd->op == TLOB_CMD_REMOVE)
-		n = snprintf(line, size, "-%s:0x%llx", cmd->path,
-			     (unsigned long long)cmd->start);
+		n = snprintf(line, size, "-");
 	else
-		n = snprintf(line, size, "%c %s:0x%llx",
-			     cmd->op == TLOB_CMD_ENTRY ? 'p' : 'r', cmd->path,
-			     (unsigned long long)cmd->start);
+		n = snprintf(line, size, "%c ",
+			     cmd->op == TLOB_CMD_ENTRY ? 'p' : 'r');
+	n = escape_into(line, n, size, cmd->path);
+	n += snprintf(line + n, size - n, ":0x%llx",
+		      (unsigned long long)cmd->start);
 	if (cmd->op == TLOB_CMD_ENTRY)
 		n += snprintf(line + n, size - n, " 0x%llx",
 			      (unsigned long long)cmd->stop);
 	if (cmd->op != TLOB_CMD_REMOVE)
 		n += snprintf(line + n, size - n, " threshold=%llu",
 			      (unsigned long long)cmd->threshold);
-	if (cmd->cgroup_path)
-		n += snprintf(line + n, size - n, " cgroup=%s",
-			      cmd->cgroup_path);
-	else if (cmd->has_cgroup)
+	if (cg) {
+		n += snprintf(line + n, size - n, cmd->cgroup_dir ?
+			      " cgroup=" : " cgroup_path=");
+		n = escape_into(line, n, size, cg);
+	} else if (cmd->has_cgroup)
 		n += snprintf(line + n, size - n, " cgroup=%llu",
 			      (unsigned long long)cmd->cgroup_id);
-	snprintf(line + n, size - n, "  # id=1 windows=0 violations=0\n");
+	snprintf(line + n, size - n,
+		 "  # id=1 windows=0 violations=0 missed=0\n");
 
 	if (strlen(line) - 1 <= TLOB_LINE_MAX) {
 		FUZZ_ASSERT(!tlob_parse_cmd(line, &again));
@@ -87,7 +111,10 @@ static void check_roundtrip(const struct tlob_cmd *cmd)
 		FUZZ_ASSERT(again.threshold == cmd->threshold);
 		FUZZ_ASSERT(again.has_cgroup == cmd->has_cgroup);
 		FUZZ_ASSERT(again.cgroup_id == cmd->cgroup_id);
+		FUZZ_ASSERT(!again.cgroup_dir == !cmd->cgroup_dir);
 		FUZZ_ASSERT(!again.cgroup_path == !cmd->cgroup_path);
+		if (cmd->cgroup_dir)
+			FUZZ_ASSERT(!strcmp(again.cgroup_dir, cmd->cgroup_dir));
 		if (cmd->cgroup_path)
 			FUZZ_ASSERT(!strcmp(again.cgroup_path,
 					    cmd->cgroup_path));

@@ -17,6 +17,7 @@ struct parse_case {
 	u64 start, stop, threshold;
 	bool has_cgroup;
 	u64 cgroup_id;
+	const char *cgroup_dir;
 	const char *cgroup_path;
 };
 
@@ -48,6 +49,20 @@ static const struct parse_case cases[] = {
 	{ "\n", 0, TLOB_CMD_NONE },
 	{ "   # a comment", 0, TLOB_CMD_NONE },
 	{ "r /p#q:1 threshold=5", 0, TLOB_CMD_RETURN, "/p#q", 1, 0, 5 },
+	/* Escapes as the listing writes them (mountinfo style). */
+	{ "r /a\\040b\\011c\\012d\\134e:1 threshold=5", 0,
+	  TLOB_CMD_RETURN, "/a b\tc\nd\\e", 1, 0, 5 },
+	{ "-/x\\040(deleted):0x10", 0, TLOB_CMD_REMOVE, "/x (deleted)",
+	  0x10 },
+	{ "r /a:1 threshold=5 cgroup=/sys/fs/cgroup/a\\040b", 0,
+	  TLOB_CMD_RETURN, "/a", 1, 0, 5, true, 0, "/sys/fs/cgroup/a b" },
+	{ "r /a:1 threshold=5 cgroup_path=system.slice/app.service", 0,
+	  TLOB_CMD_RETURN, "/a", 1, 0, 5, true, 0, NULL,
+	  "system.slice/app.service" },
+	{ "p /a:1 2 threshold=5 cgroup_path=x\\040y.slice  # id=3 owner=fd windows=0 violations=0 missed=0",
+	  0, TLOB_CMD_ENTRY, "/a", 1, 2, 5, true, 0, NULL, "x y.slice" },
+	{ "-/a:1 cgroup_path=s.slice", 0, TLOB_CMD_REMOVE, "/a", 1, 0, 0,
+	  true, 0, NULL, "s.slice" },
 
 	{ "x /a:1 threshold=1", -EINVAL },
 	{ "pp /a:1 2 threshold=1", -EINVAL },
@@ -77,6 +92,19 @@ static const struct parse_case cases[] = {
 	{ "r /a:1 threshold=5 cgroup=0", -EINVAL },
 	{ "r /a:1 threshold=5 cgroup=0x10", -EINVAL },
 	{ "r /a:1 threshold=5 cgroup=", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=/abs", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=a/", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=a//b", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=a/../b", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=./b", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup_path=a cgroup=5", -EINVAL },
+	{ "r /a:1 threshold=5 cgroup=5 cgroup_path=a", -EINVAL },
+	{ "r /a\\04:1 threshold=5", -EINVAL },
+	{ "r /a\\400:1 threshold=5", -EINVAL },
+	{ "r /a\\000:1 threshold=5", -EINVAL },
+	{ "r /a\\x:1 threshold=5", -EINVAL },
+	{ "r /a\\:1 threshold=5", -EINVAL },
 	{ "r /a:1 threshold=5 foo=1", -EINVAL },
 	{ "r /a:1 threshold=5 extra", -EINVAL },
 	{ "r /a:1 threshold=5 a b c d e f", -EINVAL },
@@ -113,6 +141,7 @@ static void check_case(const struct parse_case *c)
 		     cmd.threshold == c->threshold &&
 		     cmd.has_cgroup == c->has_cgroup &&
 		     cmd.cgroup_id == c->cgroup_id &&
+		     str_eq(cmd.cgroup_dir, c->cgroup_dir) &&
 		     str_eq(cmd.cgroup_path, c->cgroup_path);
 		if (!ok)
 			printf("# got op %d path %s start %llu stop %llu threshold %llu\n",
@@ -121,8 +150,9 @@ static void check_case(const struct parse_case *c)
 			       (unsigned long long)cmd.stop,
 			       (unsigned long long)cmd.threshold);
 		if (!ok)
-			printf("# got cgroup %d/%llu/%s\n", cmd.has_cgroup,
+			printf("# got cgroup %d/%llu/%s/%s\n", cmd.has_cgroup,
 			       (unsigned long long)cmd.cgroup_id,
+			       cmd.cgroup_dir ? cmd.cgroup_dir : "(null)",
 			       cmd.cgroup_path ? cmd.cgroup_path : "(null)");
 	}
 	if (ret != c->ret)

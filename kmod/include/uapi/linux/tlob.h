@@ -5,6 +5,22 @@
  * Every structure uses fixed-width fields and has no implicit padding;
  * flags and reserved fields must be zero or the ioctl fails with EINVAL.
  * See docs/kmod.md for the semantics of each call.
+ *
+ * What a program may rely on:
+ * - A window is violated if and only if its elapsed time reached its
+ *   budget (elapsed_ns >= threshold_ns), wherever TRACE_STOP or the STOP
+ *   probe lands relative to the budget timer; the result of TRACE_STOP,
+ *   the records, the statistics and the trace events agree.
+ * - A window ends without a record when its task exits or calls execve()
+ *   (a TRACE_STOP on its fd afterwards fails with EINVAL).
+ * - poll() on an fd: POLLPRI while the fd's own current self-instrumented
+ *   window is over its budget; POLLIN (and POLLRDNORM) while records are
+ *   queued.  Records of earlier windows make POLLIN, not POLLPRI, ready: a
+ *   program waiting for its current window to blow polls for POLLPRI.
+ * - Binding ids are allocated cyclically from 1 to 2^31 - 1: an id is not
+ *   reused before every other id has been used, so records queued before
+ *   an unbind are not taken for records of a later binding.  The cookie
+ *   tells bindings apart for good.
  */
 #ifndef _UAPI_LINUX_TLOB_H
 #define _UAPI_LINUX_TLOB_H
@@ -39,9 +55,21 @@ struct tlob_result {
 	__u32 reserved;
 };
 
-/* tlob_bind_args.flags */
+/*
+ * tlob_bind_args.flags
+ * TLOB_BIND_STOP_ON_RETURN: the window ends on return from the function at
+ *   start_offset; stop_offset must be 0.
+ * TLOB_BIND_CGROUP_PATH: cgroup_id holds a pointer to a NUL-terminated
+ *   path of a cgroup v2, relative to the cgroup2 root (for example
+ *   "system.slice/app.service"); only tasks in that cgroup or below it open
+ *   windows.  The cgroup need not exist: it is looked up when a task hits
+ *   START, so a binding made before a service starts measures it from its
+ *   first instruction, across restarts.
+ */
 #define TLOB_BIND_STOP_ON_RETURN	(1U << 0)
-#define TLOB_BIND_FLAGS_ALL		(TLOB_BIND_STOP_ON_RETURN)
+#define TLOB_BIND_CGROUP_PATH		(1U << 1)
+#define TLOB_BIND_FLAGS_ALL		(TLOB_BIND_STOP_ON_RETURN | \
+					 TLOB_BIND_CGROUP_PATH)
 
 /* TLOB_IOCTL_BIND: bind START/STOP uprobes of an ELF file. */
 struct tlob_bind_args {
@@ -50,7 +78,8 @@ struct tlob_bind_args {
 	__u64 start_offset;	/* ELF file offset of START */
 	__u64 stop_offset;	/* ELF file offset of STOP, 0 with STOP_ON_RETURN */
 	__u64 threshold_ns;
-	__u64 cgroup_id;	/* cgroup v2 id, 0 for any task */
+	__u64 cgroup_id;	/* cgroup v2 id, 0 for any task; or a
+				 * pointer with TLOB_BIND_CGROUP_PATH */
 	__u64 cookie;		/* copied to tlob_event.cookie */
 	__u32 id;		/* out: binding id */
 	__u32 reserved;		/* must be 0 */
@@ -68,14 +97,58 @@ struct tlob_binding_stats {
 	__u64 hist[TLOB_HIST_BUCKETS];
 };
 
+/* TLOB_IOCTL_BINDING_INFO: what a binding measures. */
+struct tlob_binding_info {
+	__u32 id;		/* in: binding id */
+	__u32 flags;		/* TLOB_BIND_* it was made with */
+	__u64 start_offset;
+	__u64 stop_offset;
+	__u64 threshold_ns;
+	__u64 cgroup_id;	/* 0: none, or filtered by path */
+	__u64 cookie;
+	__u64 dev;		/* st_dev of the probed file */
+	__u64 ino;		/* st_ino of the probed file */
+	__u64 cgroup_path;	/* in: pointer to a buffer, or 0 */
+	__u32 cgroup_path_size;	/* in: its size; out: bytes needed (with the
+				 * NUL), 0 without TLOB_BIND_CGROUP_PATH;
+				 * ERANGE if the buffer is too small */
+	__u32 owner;		/* TLOB_OWNER_* */
+};
+
+/* tlob_binding_info.owner */
+#define TLOB_OWNER_SYSFS	0	/* /sys/kernel/tlob/monitor */
+#define TLOB_OWNER_THIS_FD	1	/* the fd the ioctl was made on */
+#define TLOB_OWNER_OTHER_FD	2	/* another /dev/rv fd */
+
+/* TLOB_IOCTL_LIST_BINDINGS: the ids of bindings, in increasing order. */
+struct tlob_binding_list {
+	__u32 flags;		/* TLOB_LIST_* */
+	__u32 count;		/* in: room in @ids; out: how many there are
+				 * (only the first "room" are written) */
+	__u64 ids;		/* pointer to __u32[count] */
+};
+
+#define TLOB_LIST_OWNED		(1U << 0)	/* only this fd's bindings */
+#define TLOB_LIST_FLAGS_ALL	(TLOB_LIST_OWNED)
+
 /* TLOB_IOCTL_SUBSCRIBE flags */
 #define TLOB_SUB_ALL		(1U << 0)
 #define TLOB_SUB_FLAGS_ALL	(TLOB_SUB_ALL)
 
-/* tlob_event.type */
+/*
+ * tlob_event.type
+ * TLOB_EV_LOST: lost records were dropped because this fd's ring was full.
+ * TLOB_EV_SUPPRESSED: lost self-instrumented windows violated their budget
+ *   but their VIOLATION and WINDOW_END records were withheld from this
+ *   TLOB_SUB_ALL subscriber: their owner exceeded its rate
+ *   (self_event_rate), or self-instrumented records already held the share
+ *   of the ring they may take (records of bindings always keep the rest).
+ *   Readers that count violations add @lost.
+ */
 #define TLOB_EV_VIOLATION	1
 #define TLOB_EV_WINDOW_END	2
 #define TLOB_EV_LOST		3
+#define TLOB_EV_SUPPRESSED	4
 
 /* tlob_event.state */
 #define TLOB_STATE_RUNNING	1
@@ -99,7 +172,8 @@ struct tlob_event {
 	__u64 waiting_ns;
 	__u64 sleeping_ns;
 	__u64 timestamp_ns;	/* CLOCK_MONOTONIC */
-	__u64 lost;		/* TLOB_EV_LOST: records dropped since the last one */
+	__u64 lost;		/* TLOB_EV_LOST, _SUPPRESSED: count since
+				 * the previous record of that type */
 	char comm[16];
 };
 
@@ -110,5 +184,7 @@ struct tlob_event {
 #define TLOB_IOCTL_UNBIND		_IOW(TLOB_IOCTL_MAGIC, 0x11, __u32)
 #define TLOB_IOCTL_BINDING_STATS	_IOWR(TLOB_IOCTL_MAGIC, 0x12, struct tlob_binding_stats)
 #define TLOB_IOCTL_SUBSCRIBE		_IOW(TLOB_IOCTL_MAGIC, 0x13, __u32)
+#define TLOB_IOCTL_BINDING_INFO		_IOWR(TLOB_IOCTL_MAGIC, 0x14, struct tlob_binding_info)
+#define TLOB_IOCTL_LIST_BINDINGS	_IOWR(TLOB_IOCTL_MAGIC, 0x15, struct tlob_binding_list)
 
 #endif /* _UAPI_LINUX_TLOB_H */

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The budget timer: one hrtimer per window, armed at the window's deadline
+ * in absolute hard-interrupt mode, so that it fires on PREEMPT_RT as well
+ * and the violation is reported while the section still runs.
+ */
+#include <linux/hrtimer.h>
+#include <linux/timekeeping.h>
+
+#include "tlob_internal.h"
+
+static enum hrtimer_restart tlob_timer_fn(struct hrtimer *timer)
+{
+	struct tlob_window *w = container_of(timer, struct tlob_window, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	u64 now;
+
+	raw_spin_lock_irqsave(&w->lock, flags);
+	now = ktime_get_ns();
+	if (w->live && !w->violated && now < w->deadline) {
+		/*
+		 * hrtimers do not fire early; should this ever run before
+		 * the deadline of the window holding the slot, wait for it
+		 * rather than report a violation that did not happen.
+		 */
+		hrtimer_set_expires(timer, ns_to_ktime(w->deadline));
+		ret = HRTIMER_RESTART;
+	} else {
+		tlob_window_expire_at(w, now);
+	}
+	raw_spin_unlock_irqrestore(&w->lock, flags);
+	return ret;
+}
+
+/* Timers are set up once, for the life of the pool. */
+void tlob_timer_init(struct tlob_window *w)
+{
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	w->timer.function = tlob_timer_fn;
+}
+
+/* Arm the timer of a window being opened; @w->lock held. */
+void tlob_timer_arm(struct tlob_window *w)
+{
+	lockdep_assert_held(&w->lock);
+	hrtimer_start(&w->timer, ns_to_ktime(w->deadline),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+/*
+ * Stop the timer of a closed window.  Where the caller cannot wait for a
+ * running callback, that callback finds the window closed and does
+ * nothing; the grace period before the slot is reused covers it.
+ */
+void tlob_timer_cancel(struct tlob_window *w, bool may_sleep)
+{
+	if (may_sleep)
+		hrtimer_cancel(&w->timer);
+	else
+		hrtimer_try_to_cancel(&w->timer);
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A window's life: opening it, stepping its automaton on the task's
+ * scheduler events, the deadline rule, and closing it.
+ *
+ * The deadline rule makes a window violated exactly when its elapsed time
+ * reaches its budget, whoever notices first: before any event is applied
+ * at a time at or past the deadline, and when the budget timer fires, the
+ * window expires at its deadline (tlob_window_expire()).  So a STOP that
+ * lands after the budget but before the timer callback ran still reports
+ * the violation, with the breakdown at the deadline.
+ *
+ * Contexts: tlob_window_open() runs in task context (ioctl or uprobe
+ * handler) for current.  Scheduler events arrive with interrupts disabled
+ * under the runqueue lock, task exit and exec with preemption disabled,
+ * the timer in hard interrupt context: those paths only take raw
+ * spinlocks, never allocate and never wake a task directly.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/err.h>
+#include <linux/rculist.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "tlob_internal.h"
+#include "tlob_trace.h"
+
+/* tlob_event.state carries the model's state numbers. */
+static_assert(running_tlob == TLOB_STATE_RUNNING);
+static_assert(waiting_tlob == TLOB_STATE_WAITING);
+static_assert(sleeping_tlob == TLOB_STATE_SLEEPING);
+
+static void tlob_result_fill(struct tlob_window_result *res,
+			     const struct tlob_window *w, u64 now)
+{
+	res->elapsed_ns = tlob_clock_elapsed(&w->clk);
+	memcpy(res->ns, w->clk.ns, sizeof(res->ns));
+	res->timestamp_ns = now;
+	res->violated = w->violated;
+	res->expiry_state = w->expiry_state;
+}
+
+/*
+ * The budget expired at @w->deadline: charge up to it in the current
+ * state, mark the window violated and report it.  @w->lock held, @w not
+ * violated yet, and the time is at or past the deadline.
+ */
+static void tlob_window_expire(struct tlob_window *w)
+{
+	struct tlob_window_result res;
+
+	lockdep_assert_held(&w->lock);
+	tlob_clock_charge(&w->clk, w->deadline);
+	w->violated = true;
+	w->expiry_state = w->clk.state;
+	tlob_result_fill(&res, w, w->deadline);
+	atomic64_inc(&tlob_counters.violations);
+
+	trace_error_env_tlob(w->tid, tlob_state_name(w->clk.state),
+			     "budget_exceeded", "clk_elapsed");
+	trace_detail_env_tlob(w->tid, w->tgid,
+			      w->binding ? w->binding->id : 0,
+			      w->threshold_ns, res.ns[running_tlob],
+			      res.ns[waiting_tlob], res.ns[sleeping_tlob]);
+	/* Under @w->lock: whoever closes @w waits for this report. */
+	tlob_report_violation(w, &res);
+}
+
+/* The deadline rule, before anything is applied at @now. */
+static void tlob_window_check_deadline(struct tlob_window *w, u64 now)
+{
+	if (!w->violated && now >= w->deadline &&
+	    automaton_tlob.invariant_states[w->clk.state])
+		tlob_window_expire(w);
+}
+
+/* The budget timer fired at @now; @w->lock held. */
+void tlob_window_expire_at(struct tlob_window *w, u64 now)
+{
+	lockdep_assert_held(&w->lock);
+	if (w->live)
+		tlob_window_check_deadline(w, now);
+}
+
+/* Apply @event at @now; @w->lock held, @w live. */
+static void tlob_window_step(struct tlob_window *w, unsigned int event,
+			     u64 now)
+{
+	unsigned int state = w->clk.state;
+	unsigned int next;
+
+	lockdep_assert_held(&w->lock);
+	tlob_window_check_deadline(w, now);
+	next = tlob_clock_step(&w->clk, event, now);
+	if (next == INVALID_STATE_TLOB)
+		return;
+	trace_event_tlob(w->tid, tlob_state_name(state),
+			 tlob_event_name(event), tlob_state_name(next));
+}
+
+/*
+ * Open a window for current, in state running.  Returns ERR_PTR(-ENODEV)
+ * if the monitor is disabled, ERR_PTR(-ENOSPC) if the pool is exhausted.
+ */
+struct tlob_window *tlob_window_open(struct tlob_window_args *args,
+				     bool may_sleep)
+{
+	struct task_struct *task = current;
+	struct tlob_window *w;
+	unsigned long flags;
+	u64 cgid, now;
+
+	if (!READ_ONCE(tlob_enabled))
+		return ERR_PTR(-ENODEV);
+	w = tlob_pool_get(may_sleep);
+	if (!w)
+		return ERR_PTR(-ENOSPC);
+
+	rcu_read_lock();
+	cgid = cgroup_id(task_dfl_cgroup(task));
+	rcu_read_unlock();
+
+	raw_spin_lock_irqsave(&w->lock, flags);
+	args->gen = ++w->gen;
+	w->task = task;
+	w->tid = task->pid;
+	w->tgid = task->tgid;
+	w->cgroup_id = cgid;
+	w->threshold_ns = args->threshold_ns;
+	w->cookie = args->cookie;
+	w->binding = args->binding;
+	w->owner = args->owner;
+	w->charge = args->charge;
+	w->depth = 1;
+	w->violated = false;
+	w->forwarded = 0;
+	w->expiry_state = running_tlob;
+	strscpy_pad(w->comm, task->comm, sizeof(w->comm));
+	now = ktime_get_ns();
+	tlob_clock_start(&w->clk, now);
+	w->deadline = now + args->threshold_ns;
+	/*
+	 * Counted before it is hashed: the scheduler probes do nothing while
+	 * windows_in_use is 0, and must not skip this window's first switch.
+	 * Hashed and armed under @w->lock: a closer scanning the pool cannot
+	 * see the window live before it is hashed and its timer started.
+	 */
+	atomic_inc(&tlob_counters.windows_in_use);
+	if (!tlob_hash_add(w)) {
+		atomic_dec(&tlob_counters.windows_in_use);
+		raw_spin_unlock_irqrestore(&w->lock, flags);
+		tlob_pool_put(w);
+		return ERR_PTR(-ENODEV);
+	}
+	w->live = true;
+	tlob_timer_arm(w);
+	trace_event_tlob(w->tid, tlob_state_name(stopped_tlob),
+			 tlob_event_name(start_tlob),
+			 tlob_state_name(w->clk.state));
+	raw_spin_unlock_irqrestore(&w->lock, flags);
+
+	atomic64_inc(&tlob_counters.windows_started);
+	return w;
+}
+
+/*
+ * Step every window of @task.  Scheduler context: the sched_switch and
+ * sched_wakeup probes run with interrupts disabled, which is an RCU
+ * read-side critical section for the hash walk (the grace period before
+ * a closed window is reused waits for it).
+ */
+void tlob_window_task_event(struct task_struct *task, unsigned int event)
+{
+	struct tlob_window *w;
+	u64 now = 0;
+
+	lockdep_assert_irqs_disabled();
+	hlist_for_each_entry_rcu(w, tlob_hash_bucket(task), hnode) {
+		if (READ_ONCE(w->task) != task)
+			continue;
+		raw_spin_lock(&w->lock);
+		if (w->live && w->task == task) {
+			if (!now)
+				now = ktime_get_ns();
+			tlob_window_step(w, event, now);
+		}
+		raw_spin_unlock(&w->lock);
+	}
+}
+
+/*
+ * Close @w if it is still live; @w->lock held.  With @res, the window
+ * completes (event "stop", with the deadline rule) and @res receives its
+ * measurements; without, it is discarded silently.  Returns true if the
+ * caller closed it and must call tlob_window_finish() after dropping the
+ * lock.
+ */
+bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res)
+{
+	u64 now;
+
+	lockdep_assert_held(&w->lock);
+	if (!w->live)
+		return false;
+	w->live = false;
+	if (res) {
+		now = ktime_get_ns();
+		tlob_window_step(w, stop_tlob, now);
+		tlob_result_fill(res, w, now);
+	}
+	return true;
+}
+
+/*
+ * Second half of closing a window, without its lock: stop the timer,
+ * unhash, report a completed window, and recycle it after a grace period
+ * (the scheduler probes and a running timer callback may still see it).
+ */
+void tlob_window_finish(struct tlob_window *w,
+			const struct tlob_window_result *res, bool may_sleep)
+{
+	tlob_timer_cancel(w, may_sleep);
+	tlob_hash_del(w);
+	atomic_dec(&tlob_counters.windows_in_use);
+	if (w->charge)
+		tlob_uncharge_self_window(w->charge);
+
+	if (res) {
+		atomic64_inc(&tlob_counters.windows_completed);
+		trace_window_tlob(w->tid, w->binding ? w->binding->id : 0,
+				  res->elapsed_ns, res->violated);
+		if (w->binding)
+			tlob_binding_account(w->binding, res);
+		if (res->violated)
+			tlob_report_end(w, res);
+	}
+	tlob_pool_put(w);
+}
+
+/* Close @w silently if still live (task exit or exec, disable, unbind). */
+void tlob_window_discard(struct tlob_window *w, bool may_sleep)
+{
+	unsigned long flags;
+	bool closed;
+
+	raw_spin_lock_irqsave(&w->lock, flags);
+	closed = tlob_window_end(w, NULL);
+	raw_spin_unlock_irqrestore(&w->lock, flags);
+	if (closed)
+		tlob_window_finish(w, NULL, may_sleep);
+}
+
+/*
+ * The task exits or execs (@task == current, preemption disabled): its
+ * windows end without a report.  The hash walk survives the removal of
+ * the window it stands on: hlist_del_init_rcu() keeps ->next, and the
+ * window is not reused before a grace period.
+ */
+void tlob_window_discard_task(struct task_struct *task)
+{
+	struct tlob_window *w;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(w, tlob_hash_bucket(task), hnode) {
+		if (READ_ONCE(w->task) == task)
+			tlob_window_discard(w, false);
+	}
+	rcu_read_unlock();
+}
+
+static void tlob_close_matching(struct tlob_binding *b, bool all)
+{
+	struct tlob_window *w;
+	unsigned long flags;
+	unsigned int i;
+	bool closed;
+
+	for (i = 0; i < tlob_max_windows; i++) {
+		w = tlob_pool_slot(i);
+		raw_spin_lock_irqsave(&w->lock, flags);
+		closed = (all || w->binding == b) && tlob_window_end(w, NULL);
+		raw_spin_unlock_irqrestore(&w->lock, flags);
+		if (closed)
+			tlob_window_finish(w, NULL, true);
+		cond_resched();
+	}
+}
+
+/* Discard every open window; sleepable.  Call with tlob_enabled false. */
+void tlob_close_all(void)
+{
+	tlob_close_matching(NULL, true);
+}
+
+/* Discard the windows of @b, whose probes are already unregistered. */
+void tlob_close_binding_windows(struct tlob_binding *b)
+{
+	tlob_close_matching(b, false);
+}
+
+/*
+ * The live window of current opened by @b, returned with its lock held
+ * (irq flags in @flags), or NULL.  Call under rcu_read_lock().
+ */
+struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
+					     unsigned long *flags)
+{
+	struct task_struct *task = current;
+	struct tlob_window *w;
+
+	hlist_for_each_entry_rcu(w, tlob_hash_bucket(task), hnode) {
+		if (READ_ONCE(w->task) != task || READ_ONCE(w->binding) != b)
+			continue;
+		raw_spin_lock_irqsave(&w->lock, *flags);
+		if (w->live && w->task == task && w->binding == b)
+			return w;
+		raw_spin_unlock_irqrestore(&w->lock, *flags);
+	}
+	return NULL;
+}
