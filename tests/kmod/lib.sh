@@ -239,13 +239,14 @@ kt_reset_state() {
 		kt_load 2>/dev/null || return 0
 	fi
 	echo 1 >"$SYS/enable" 2>/dev/null || true
+	# Read the whole listing first: it shrinks as bindings go.
 	while read -r line; do
 		case "$line" in
 		*owner=fd*|"") continue ;;
 		esac
 		line=${line#[pr] }
 		echo "-${line%% *}" >"$SYS/monitor" 2>/dev/null || true
-	done <"$SYS/monitor" 2>/dev/null
+	done <<<"$(cat "$SYS/monitor" 2>/dev/null)"
 }
 
 # monitor_line_of PATH:OFF: the monitor line of that binding.

@@ -18,6 +18,7 @@
 set -u
 KT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$KT_DIR/lib.sh"
+. "$KT_DIR/hostile.sh"
 
 bindir=
 stress_seconds=60
@@ -59,9 +60,10 @@ t_sysfs_files() {
 	expect_eq "$(( 0$(stat -c %a "$SYS/monitor") & 077 ))" 0 "monitor mode (root only)"
 	[ -w "$SYS/enable" ] || fail "enable not writable"
 	keys=$(awk '{ print $1 }' "$SYS/stats" | sort | tr '\n' ' ')
-	expect_eq "$keys" "bindings events_dropped violations windows_completed windows_in_use windows_max windows_started " "stats keys"
+	expect_eq "$keys" "bindings events_dropped events_suppressed self_windows_in_use self_windows_max violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
 	awk 'NF != 2 || $2 !~ /^[0-9]+$/ { print "bad stats line: " $0; bad = 1 } END { exit bad }' "$SYS/stats"
 	expect_eq "$(stat_get windows_max)" 4096 "windows_max (default max_windows)"
+	expect_eq "$(stat_get self_windows_max)" 1024 "self_windows_max (a quarter of max_windows)"
 	expect_eq "$(stat_get windows_in_use)" 0 "windows_in_use"
 	expect_eq "$(stat_get bindings)" 0 "bindings"
 	expect_eq "$(cat "$SYS/monitor")" "" "monitor empty"
@@ -185,7 +187,7 @@ t_self_thread_exit_frees() {
 }
 
 t_pool_exhaustion() {
-	reload max_windows=4
+	reload max_windows=4 max_self_windows=4
 	expect_eq "$(stat_get windows_max)" 4 "windows_max"
 	drv "$WORK/o" multistart:4,10s statwait:windows_in_use=4 multistart:1,10s =ENOSPC \
 		bind:$TGT,tgt_start,tgt_stop,50ms run:$TGT,pair,5,busy,3 bstats:@1 \
@@ -351,13 +353,13 @@ t_monitor_bindings() {
 	local l l2 bare
 	echo "p $TGT:$OFF_START $OFF_STOP threshold=50000000" >"$SYS/monitor"
 	l=$(cat "$SYS/monitor")
-	[[ $l =~ ^p\ $TGT:$OFF_START\ $OFF_STOP\ threshold=50000000\ \ #\ id=[0-9]+\ windows=0\ violations=0$ ]] ||
+	[[ $l =~ ^p\ $TGT:$OFF_START\ $OFF_STOP\ threshold=50000000\ \ #\ id=[0-9]+\ windows=0\ violations=0\ missed=0$ ]] ||
 		fail "monitor line: '$l'"
 	expect_eq "$(stat_get bindings)" 1 "bindings"
 	(echo "p $TGT:$OFF_START $OFF_ALT_STOP threshold=7000000" >"$SYS/monitor") 2>/dev/null &&
 		fail "duplicate accepted"
 	"$TGT" pair 200 sleep
-	monitor_line_of "$TGT:$OFF_START" | grep -q " windows=1 violations=1$" ||
+	monitor_line_of "$TGT:$OFF_START" | grep -q " windows=1 violations=1 missed=0$" ||
 		fail "counters: $(cat "$SYS/monitor")"
 	bare=${l%%  #*}
 	echo "-$TGT:$OFF_START" >"$SYS/monitor"
@@ -370,9 +372,9 @@ t_monitor_bindings() {
 	# Decimal offsets are accepted and listed in hex; r lines round-trip.
 	echo "p $TGT:$((OFF_ALT_START)) $((OFF_ALT_STOP)) threshold=1000" >"$SYS/monitor"
 	echo "r $TGT:$OFF_WORK threshold=2000" >"$SYS/monitor"
-	grep -qx "p $TGT:$OFF_ALT_START $OFF_ALT_STOP threshold=1000  # id=[0-9]* windows=0 violations=0" "$SYS/monitor" ||
+	grep -qx "p $TGT:$OFF_ALT_START $OFF_ALT_STOP threshold=1000  # id=[0-9]* windows=0 violations=0 missed=0" "$SYS/monitor" ||
 		fail "decimal offsets: $(cat "$SYS/monitor")"
-	grep -qx "r $TGT:$OFF_WORK threshold=2000  # id=[0-9]* windows=0 violations=0" "$SYS/monitor" ||
+	grep -qx "r $TGT:$OFF_WORK threshold=2000  # id=[0-9]* windows=0 violations=0 missed=0" "$SYS/monitor" ||
 		fail "r line: $(cat "$SYS/monitor")"
 	echo "-$TGT:$OFF_ALT_START" >"$SYS/monitor"
 	echo "-$TGT:$OFF_WORK" >"$SYS/monitor"
@@ -1109,6 +1111,7 @@ run_test "trace: event_tlob, error_env, detail_env, window_tlob, instance" t_tra
 run_test "trace: hist trigger keys=binding:vals=elapsed_ns on window_tlob" t_hist_trigger
 run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
+hostile_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean
 
 if [ "$stress_seconds" -gt 0 ]; then

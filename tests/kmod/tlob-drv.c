@@ -126,6 +126,8 @@ static const char *type_name(unsigned int t)
 		return "window_end";
 	case TLOB_EV_LOST:
 		return "lost";
+	case TLOB_EV_SUPPRESSED:
+		return "suppressed";
 	default:
 		return "unknown";
 	}
@@ -332,6 +334,9 @@ static int op_multistart(struct drv *d, char **args, int nargs)
 			break;
 		}
 		r = do_start(fd, args + 1, nargs - 1);
+		if (!r && opt(args + 1, nargs - 1, "stop") &&
+		    ioctl(fd, TLOB_IOCTL_TRACE_STOP) < 0 && errno != EOVERFLOW)
+			r = -errno;
 		if (r < 0) {
 			close(fd);
 			break;
@@ -415,6 +420,111 @@ static int op_loop(struct drv *d, char **args, int nargs)
 	}
 	printf("loop within=%u over=%u\n", ok, over);
 	return 0;
+}
+
+/*
+ * flood:SECONDS[,DUR]: windows of budget DUR (default 1ns) opened and
+ * closed back to back on the current fd for SECONDS; every one of them
+ * must give a result, and those over budget EOVERFLOW.
+ */
+static int op_flood(struct drv *d, char **args, int nargs)
+{
+	uint64_t secs, budget = 1, end, n = 0, over = 0;
+	struct tlob_result res;
+	int fd = cur_fd(d), r;
+
+	if (fd < 0)
+		return fd;
+	if (kt_parse_u64(args[0], &secs) < 0 ||
+	    (nargs > 1 && kt_parse_duration(args[1], &budget) < 0))
+		return -EINVAL;
+	end = kt_now_ns() + secs * KT_NSEC_PER_SEC;
+	while (kt_now_ns() < end) {
+		struct tlob_start_args a = { .threshold_ns = budget, .tag = n };
+
+		r = ioctl_ret(ioctl(fd, TLOB_IOCTL_TRACE_START, &a));
+		if (r < 0)
+			return r;
+		r = ioctl_ret(ioctl(fd, TLOB_IOCTL_TRACE_STOP_RESULT, &res));
+		if (r == -EOVERFLOW)
+			over++;
+		else if (r < 0)
+			return r;
+		if ((r == -EOVERFLOW) != (res.elapsed_ns >= res.threshold_ns)) {
+			print_result(&res);
+			return -EPROTO;
+		}
+		n++;
+	}
+	printf("flood windows=%" PRIu64 " over=%" PRIu64 "\n", n, over);
+	return 0;
+}
+
+/*
+ * uidwindows:N,UID,DUR: N children, the i-th as uid UID+i, each opening
+ * one window of budget DUR on a fd of its own and holding it until all
+ * have tried; prints how many opened and how many got ENOSPC.
+ */
+static int op_uidwindows(struct drv *d, char **args, int nargs)
+{
+	uint64_t n, uid, budget, opened = 0, enospc = 0, other = 0;
+	int ready[2], go[2];
+	pid_t pids[256];
+
+	if (kt_parse_u64(args[0], &n) < 0 || n > 256 ||
+	    kt_parse_u64(args[1], &uid) < 0 ||
+	    kt_parse_duration(args[2], &budget) < 0)
+		return -EINVAL;
+	if (pipe(ready) < 0 || pipe(go) < 0)
+		return -errno;
+	for (uint64_t i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return -errno;
+		if (!pids[i]) {
+			struct tlob_start_args a = { .threshold_ns = budget };
+			char res = 'e', c;
+			int fd;
+
+			close(ready[0]);
+			close(go[1]);
+			if (setresgid(uid + i, uid + i, uid + i) == 0 &&
+			    setresuid(uid + i, uid + i, uid + i) == 0) {
+				fd = open(DRV_DEV, O_RDWR | O_CLOEXEC);
+				if (fd >= 0 &&
+				    ioctl(fd, TLOB_IOCTL_TRACE_START, &a) == 0)
+					res = 'o';
+				else if (errno == ENOSPC)
+					res = 'n';
+			}
+			if (write(ready[1], &res, 1) != 1)
+				_exit(1);
+			if (read(go[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (uint64_t i = 0; i < n; i++) {
+		char c;
+
+		if (read(ready[0], &c, 1) != 1)
+			return -EIO;
+		if (c == 'o')
+			opened++;
+		else if (c == 'n')
+			enospc++;
+		else
+			other++;
+	}
+	close(go[1]);
+	for (uint64_t i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	close(ready[0]);
+	printf("uidwindows opened=%" PRIu64 " enospc=%" PRIu64 " failed=%" PRIu64 "\n",
+	       opened, enospc, other);
+	return other ? -EIO : 0;
 }
 
 /* --- work ---------------------------------------------------------------- */
@@ -532,6 +642,11 @@ static int op_bind(struct drv *d, char **args, int nargs)
 			return r;
 		a.cgroup_id = v;
 	}
+	s = opt(args + 4, nargs - 4, "cgpath");
+	if (s) {
+		a.flags |= TLOB_BIND_CGROUP_PATH;
+		a.cgroup_id = (uintptr_t)s;
+	}
 	owned = bind_file_fd(args[0], opt(args + 4, nargs - 4, "fd"), &file_fd);
 	if (owned < 0)
 		return owned;
@@ -605,6 +720,65 @@ static int op_bstats(struct drv *d, char **args, int nargs)
 	}
 	printf(" hist_sum=%" PRIu64 " hist_top=%d\n", hsum, top);
 	return 0;
+}
+
+/* list[:owned]: TLOB_IOCTL_LIST_BINDINGS, with room for 4096 ids. */
+static int op_list(struct drv *d, char **args, int nargs)
+{
+	static uint32_t ids[4096];
+	struct tlob_binding_list l = { .count = 4096,
+				       .ids = (uintptr_t)ids };
+	uint64_t v = 0;
+	int fd = cur_fd(d), r;
+
+	if (fd < 0)
+		return fd;
+	if (opt(args, nargs, "owned"))
+		l.flags |= TLOB_LIST_OWNED;
+	if (opt_u64(args, nargs, "flags", &v) < 0)
+		return -EINVAL;
+	l.flags |= (uint32_t)v;
+	if (opt_u64(args, nargs, "room", &v) > 0)
+		l.count = (uint32_t)v;
+	r = ioctl_ret(ioctl(fd, TLOB_IOCTL_LIST_BINDINGS, &l));
+	if (r < 0)
+		return r;
+	printf("list count=%u ids=", l.count);
+	for (uint32_t i = 0; i < l.count && i < 4096; i++)
+		printf("%s%u", i ? "," : "", ids[i]);
+	printf("\n");
+	return 0;
+}
+
+/* info:ID|@K[,room=N]: TLOB_IOCTL_BINDING_INFO. */
+static int op_info(struct drv *d, char **args, int nargs)
+{
+	struct tlob_binding_info info = { 0 };
+	char path[4096] = "";
+	uint64_t room = sizeof(path);
+	int fd = cur_fd(d), r;
+
+	if (fd < 0)
+		return fd;
+	if (parse_bind_id(d, args[0], &info.id) < 0 ||
+	    opt_u64(args + 1, nargs - 1, "room", &room) < 0 ||
+	    room > sizeof(path))
+		return -EINVAL;
+	info.cgroup_path = (uintptr_t)path;
+	info.cgroup_path_size = (uint32_t)room;
+	r = ioctl_ret(ioctl(fd, TLOB_IOCTL_BINDING_INFO, &info));
+	if (r < 0 && r != -ERANGE)
+		return r;
+	printf("info id=%u flags=%u start=0x%" PRIx64 " stop=0x%" PRIx64
+	       " threshold_ns=%" PRIu64 " cgroup=%" PRIu64 " cookie=%" PRIu64
+	       " dev=%" PRIu64 " ino=%" PRIu64 " owner=%u cgroup_path_size=%u"
+	       " cgroup_path=%s\n",
+	       info.id, info.flags, (uint64_t)info.start_offset,
+	       (uint64_t)info.stop_offset, (uint64_t)info.threshold_ns,
+	       (uint64_t)info.cgroup_id, (uint64_t)info.cookie,
+	       (uint64_t)info.dev, (uint64_t)info.ino, info.owner,
+	       info.cgroup_path_size, r ? "" : path);
+	return r;
 }
 
 static int op_sub(struct drv *d, char **args, int nargs)
@@ -767,6 +941,39 @@ static int op_poll(struct drv *d, char **args, int nargs)
 	return pfd.revents & POLLIN ? 0 : -EIO;
 }
 
+/*
+ * pollev:in|pri|inpri,DUR: poll() for those events only; 0 if one came
+ * within DUR (0: do not wait), ETIMEDOUT if none did.
+ */
+static int op_pollev(struct drv *d, char **args, int nargs)
+{
+	struct pollfd pfd = { 0 };
+	uint64_t timeout;
+	int fd = cur_fd(d), r;
+
+	if (fd < 0)
+		return fd;
+	if (!strcmp(args[0], "in"))
+		pfd.events = POLLIN;
+	else if (!strcmp(args[0], "pri"))
+		pfd.events = POLLPRI;
+	else if (!strcmp(args[0], "inpri"))
+		pfd.events = POLLIN | POLLPRI;
+	else
+		return -EINVAL;
+	if (nargs < 2 || kt_parse_duration(args[1], &timeout) < 0)
+		return -EINVAL;
+	pfd.fd = fd;
+	do {
+		r = poll(&pfd, 1, (int)(timeout / KT_NSEC_PER_MSEC));
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	printf("pollev revents=%s%s%s\n", pfd.revents & POLLIN ? "IN," : "",
+	       pfd.revents & POLLPRI ? "PRI," : "", r ? "" : "none");
+	return r ? 0 : -ETIMEDOUT;
+}
+
 /* --- processes, files ---------------------------------------------------- */
 
 static pid_t spawn(const char *cgdir, char **argv)
@@ -891,11 +1098,17 @@ static int op_write(struct drv *d, char **args, int nargs)
 	fd = open(args[0], O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = write(fd, d->text, len);
+	/* As any writer does: complete short writes. */
+	for (size_t done = 0; done < len; done += (size_t)n) {
+		n = write(fd, d->text + done, len - done);
+		if (n <= 0) {
+			n = n < 0 ? -errno : -EIO;
+			close(fd);
+			return (int)n;
+		}
+	}
 	close(fd);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EMSGSIZE;
+	return 0;
 }
 
 static int read_stat(const char *key, uint64_t *val)
@@ -1137,6 +1350,47 @@ static int op_stress(struct drv *d, char **args, int nargs)
 	return r;
 }
 
+/* usefd:N|env: take inherited fd N (or $TLOB_DRV_FD) as the current fd. */
+static int op_usefd(struct drv *d, char **args, int nargs)
+{
+	const char *s = args[0];
+	uint64_t n;
+
+	if (!strcmp(s, "env"))
+		s = getenv("TLOB_DRV_FD");
+	if (!s || kt_parse_u64(s, &n) < 0 || n > INT32_MAX)
+		return -EINVAL;
+	if (fcntl((int)n, F_GETFD) < 0)
+		return -errno;
+	d->fd[d->cur] = (int)n;
+	return 0;
+}
+
+/*
+ * exec:PROG,ARG...: replace this program, the current fd kept open
+ * (printed as "exec fd=N" first, for the new program's usefd:N).
+ */
+static int op_exec(struct drv *d, char **args, int nargs)
+{
+	char *argv[DRV_MAX_ARGS + 1], num[16];
+	int fd = cur_fd(d);
+
+	if (fd < 0)
+		return fd;
+	if (fcntl(fd, F_SETFD, 0) < 0)
+		return -errno;
+	snprintf(num, sizeof(num), "%d", fd);
+	if (setenv("TLOB_DRV_FD", num, 1) < 0)
+		return -errno;
+	printf("exec fd=%d\n", fd);
+	fflush(stdout);
+	for (int i = 0; i < nargs; i++)
+		argv[i] = args[i];
+	argv[nargs] = NULL;
+	execv(argv[0], argv);
+	return -errno;
+}
+
 /* --- main ---------------------------------------------------------------- */
 
 static int op_fd(struct drv *d, char **args, int nargs)
@@ -1171,32 +1425,39 @@ static const struct op ops[] = {
 	{ "stop-thread", op_stop_thread, 0, "stop-thread      TRACE_STOP from another thread" },
 	{ "result-thread", op_result_thread, 0, "result-thread    TRACE_STOP_RESULT from another thread" },
 	{ "thread-exit", op_thread_exit, 1, "thread-exit:DUR  a thread opens a window and exits" },
-	{ "multistart", op_multistart, 2, "multistart:N,DUR open N fds with a window each" },
+	{ "multistart", op_multistart, 2, "multistart:N,DUR[,stop]  open N fds with a window each (stopped at once)" },
 	{ "openmany", op_openmany, 1, "openmany:N       open N more fds, nothing else" },
 	{ "closeall", op_closeall, 0, "closeall         close the multistart/openmany fds" },
 	{ "loop", op_loop, 3, "loop:N,DUR,SLEEP N windows of budget DUR sleeping SLEEP" },
+	{ "flood", op_flood, 1, "flood:SECONDS[,DUR]  windows of budget DUR (1ns) back to back" },
+	{ "uidwindows", op_uidwindows, 3, "uidwindows:N,UID,DUR  N children as UID+i open a window each" },
 	{ "sleep", op_sleep, 1, "sleep:DUR" },
 	{ "busy", op_busy, 1, "busy:DUR" },
 	{ "yield", op_yield, 1, "yield:DUR" },
-	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cgroup=ID|PATH,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
+	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cgroup=ID|PATH,cgpath=REL,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
 	{ "unbind", op_unbind, 1, "unbind:ID|@K     (@K: the K-th bind of this run)" },
 	{ "bstats", op_bstats, 1, "bstats:ID|@K[,reserved=N]  BINDING_STATS" },
+	{ "list", op_list, 0, "list[:owned,flags=N,room=N]  LIST_BINDINGS" },
+	{ "info", op_info, 1, "info:ID|@K[,room=N]  BINDING_INFO" },
 	{ "sub", op_sub, 1, "sub:all|FLAGS    SUBSCRIBE" },
 	{ "read", op_read, 1, "read:N[,timeout=DUR]  exactly N records (0: none)" },
 	{ "drain", op_drain, 0, "drain[:timeout=DUR]   all records until quiet" },
 	{ "readraw", op_readraw, 1, "readraw:SIZE|ev[,nonblock]  one read()" },
 	{ "poll", op_poll, 1, "poll:DUR         POLLIN within DUR" },
+	{ "pollev", op_pollev, 2, "pollev:in|pri|inpri,DUR  poll() for those events" },
 	{ "run", op_run, 1, "run:PROG,ARG...  run and wait" },
 	{ "runcg", op_runcg, 2, "runcg:CGDIR,PROG,ARG...  run in cgroup CGDIR and wait" },
 	{ "spawn", op_spawn, 1, "spawn:PROG,ARG...  run in the background" },
 	{ "wait", op_wait, 0, "wait             wait for the spawned children" },
 	{ "touch", op_touch, 1, "touch:PATH" },
 	{ "waitfile", op_waitfile, 1, "waitfile:PATH[,timeout=DUR]" },
-	{ "write", op_write, 1, "write:PATH TEXT  TEXT in one write()" },
+	{ "write", op_write, 1, "write:PATH TEXT  TEXT in one write(2), completed if short" },
 	{ "statwait", op_statwait, 1, "statwait:KEY=N[,timeout=DUR]  wait for a stats value" },
 	{ "pid", op_pid, 0, "pid              print tgid and tid" },
 	{ "alarm", op_alarm, 1, "alarm:DUR        SIGALRM after DUR (interrupts a blocking call)" },
 	{ "stress", op_stress, 2, "stress:THREADS,SECONDS" },
+	{ "usefd", op_usefd, 1, "usefd:N|env      inherited fd N ($TLOB_DRV_FD) as the current fd" },
+	{ "exec", op_exec, 1, "exec:PROG,ARG... exec, the current fd kept open as $TLOB_DRV_FD" },
 };
 
 static void help(void)

@@ -16,6 +16,7 @@
  *   threads N MS MODE         N threads, each one pair window
  *   exit-in MS                tgt_start(), sleep MS, exit without tgt_stop()
  *   thread-exit-in N MS       N threads tgt_start() and exit; main sleeps MS
+ *   exec-in PROG ARG...       tgt_start(), then execv(PROG, ARG...)
  *   rt-preempt MS             on CPU 0: tgt_start(), a SCHED_FIFO child spins
  *                             MS on the same CPU, then tgt_stop()
  *   loop SECONDS              pair windows of random length for SECONDS
@@ -217,7 +218,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|rt-preempt|loop ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|rt-preempt|loop ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -230,6 +231,13 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return usage(argv[0]);
 	cmd = argv[1];
+	if (!strcmp(cmd, "exec-in")) {
+		tgt_start();
+		execv(argv[2], argv + 2);
+		fprintf(stderr, "%s exec-in %s: %s\n", argv[0], argv[2],
+			strerror(errno));
+		return 1;
+	}
 	if (parse_uint(argv[2], &a) < 0)
 		return usage(argv[0]);
 
