@@ -8,8 +8,9 @@
  *   r /usr/bin/app:0x12a0 threshold=5000000  # id=2 windows=7 violations=1 missed=0
  *
  * Path names are escaped as /proc/PID/mountinfo escapes them (space, tab,
- * newline and backslash as \ooo), so that no file name can break a line
- * or a token, and the parser decodes them.
+ * newline and backslash as \ooo), and so are the other bytes the parser
+ * takes for blanks (\r, \v, \f): no file name can break a line or a
+ * token, and the parser decodes them.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -18,7 +19,7 @@
 
 #include "tlob_internal.h"
 
-#define TLOB_ESCAPED		" \t\n\\"
+#define TLOB_ESCAPED		" \t\n\r\v\f\\"
 /* Worst case of an escaped name, and of the rest of a line. */
 #define TLOB_ESCAPED_LEN(s)	(4 * strlen(s))
 #define TLOB_LINE_FIXED		256

@@ -10,8 +10,7 @@
  * Tokens are separated by blanks; a token starting with '#' starts a
  * comment.  PATH may contain ':' (the last one separates START).  In
  * paths, \ooo (three octal digits) stands for that byte, as in
- * /proc/PID/mountinfo: the listing writes spaces, tabs, newlines and
- * backslashes so.  Numbers are decimal or hexadecimal with a 0x prefix.
+ * /proc/PID/mountinfo: the listing writes blanks and backslashes so.  Numbers are decimal or hexadecimal with a 0x prefix.
  * ID is a cgroup v2 id (decimal), DIR an absolute path, PATH a path
  * relative to the cgroup2 root.  Errors: -EINVAL malformed, -E2BIG line
  * longer than TLOB_LINE_MAX.

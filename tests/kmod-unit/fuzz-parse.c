@@ -53,13 +53,14 @@ static void check_cmd(const struct tlob_cmd *cmd, const char *buf,
 }
 
 /*
- * Append @s to @line escaped as the module's listing escapes names (space,
- * tab, newline, backslash as \ooo); returns the new length.
+ * Append @s to @line escaped as the module's listing escapes names (the
+ * bytes the parser takes for blanks, and backslash, as \ooo); returns the
+ * new length.
  */
 static int escape_into(char *line, int n, size_t size, const char *s)
 {
 	for (; *s; s++) {
-		if (strchr(" \t\n\\", *s))
+		if (strchr(" \t\n\r\v\f\\", *s))
 			n += snprintf(line + n, size - n, "\\%03o",
 				      (unsigned char)*s);
 		else
