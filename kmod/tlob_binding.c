@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bindings: START/STOP uprobes on an ELF file that open and close windows
- * of the tasks hitting them, optionally only tasks of one cgroup.
+ * of the tasks hitting them, optionally only tasks of one cgroup
+ * (tlob_cgroup.c).
  *
  * The registry (an IDR) and each binding's life are under tlob_bind_mutex.
  * Ids are allocated cyclically, so an id is not reused while records of an
@@ -10,7 +11,7 @@
  * run, and after its windows are closed, so no timer can still report for
  * it.  A write to the monitor file removes bindings only when it commits:
  * until then they are "doomed", still armed, and invisible to the
- * duplicate and limit checks (tlob_txn.c).
+ * duplicate and limit checks (tlob_monfile.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,7 +21,6 @@
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/kdev_t.h>
-#include <linux/kernfs.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -34,66 +34,6 @@ DEFINE_MUTEX(tlob_bind_mutex);
 static DEFINE_IDR(tlob_bindings);	/* under tlob_bind_mutex */
 static unsigned int tlob_nr_bindings;	/* registered, under tlob_bind_mutex */
 static unsigned int tlob_nr_doomed;	/* of which doomed */
-
-/*
- * Is current below the cgroup at @b->cgroup_path?  Its ancestor at that
- * depth is compared by id with the last ones found at and not at the
- * path; only an ancestor not seen yet (the unit started again, another
- * cgroup) has its path built, into the binding's buffer.  A cgroup renamed
- * since it was last seen keeps its answer.  Uprobe handler context: may
- * sleep, must not allocate.
- */
-static bool tlob_cgroup_path_match(struct tlob_binding *b)
-{
-	struct kernfs_node *kn;
-	struct cgroup *cgrp;
-	bool match;
-	u64 id;
-
-	rcu_read_lock();
-	cgrp = task_dfl_cgroup(current);
-	if (cgrp->level < b->cg_level) {
-		rcu_read_unlock();
-		return false;
-	}
-	cgrp = cgrp->ancestors[b->cg_level];
-	id = cgroup_id(cgrp);
-	if (id == READ_ONCE(b->cg_yes) || id == READ_ONCE(b->cg_no)) {
-		match = id == READ_ONCE(b->cg_yes);
-		rcu_read_unlock();
-		return match;
-	}
-	/* current is below it: the cgroup and its node stay. */
-	kn = cgrp->kn;
-	kernfs_get(kn);
-	rcu_read_unlock();
-
-	mutex_lock(&b->cg_mutex);
-	match = kernfs_path(kn, b->cg_buf, b->cg_len + 2) == (int)b->cg_len &&
-		!strcmp(b->cg_buf, b->cgroup_path);
-	mutex_unlock(&b->cg_mutex);
-	kernfs_put(kn);
-	if (match)
-		WRITE_ONCE(b->cg_yes, id);
-	else
-		WRITE_ONCE(b->cg_no, id);
-	return match;
-}
-
-/* Does @b measure current?  Uprobe handler context. */
-bool tlob_binding_match_task(struct tlob_binding *b)
-{
-	bool match;
-
-	if (b->cgroup_path)
-		return tlob_cgroup_path_match(b);
-	if (!b->cgroup)
-		return true;
-	rcu_read_lock();
-	match = cgroup_is_descendant(task_dfl_cgroup(current), b->cgroup);
-	rcu_read_unlock();
-	return match;
-}
 
 /* Statistics of a completed window of @b. */
 void tlob_binding_account(struct tlob_binding *b,
@@ -154,25 +94,6 @@ static int tlob_binding_set_pathname(struct tlob_binding *b)
 	return ret;
 }
 
-/* A filter by path "a/b" (checked by tlob_parse_cgroup_path()): "/a/b". */
-static int tlob_binding_set_cgroup_path(struct tlob_binding *b,
-					const char *rel)
-{
-	const char *p;
-
-	b->cg_len = strlen(rel) + 1;
-	b->cgroup_path = kmalloc(b->cg_len + 1, GFP_KERNEL);
-	b->cg_buf = kmalloc(b->cg_len + 2, GFP_KERNEL);
-	if (!b->cgroup_path || !b->cg_buf)
-		return -ENOMEM;
-	b->cgroup_path[0] = '/';
-	strscpy(b->cgroup_path + 1, rel, b->cg_len);
-	b->cg_level = 1;
-	for (p = rel; *p; p++)
-		b->cg_level += *p == '/';
-	return 0;
-}
-
 /* A binding as @spec says, not registered yet.  Sleeps. */
 struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec)
 {
@@ -205,7 +126,7 @@ struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec)
 	if (ret)
 		goto err_free;
 	if (spec->flags & TLOB_BIND_CGROUP_PATH) {
-		ret = tlob_binding_set_cgroup_path(b, spec->cgroup_path);
+		ret = tlob_cgroup_set_path(b, spec->cgroup_path);
 		if (ret)
 			goto err_free;
 	} else if (spec->cgroup_id) {
@@ -252,8 +173,11 @@ static int tlob_binding_check(const struct tlob_binding *b)
 	return 0;
 }
 
-/* Give @b an id and arm its probes; tlob_bind_mutex held. */
-int tlob_binding_register(struct tlob_binding *b)
+/*
+ * Give @b an id and arm its probes; tlob_bind_mutex held.  An inactive
+ * binding (one a monitor write adds) opens no window until it commits.
+ */
+int tlob_binding_register(struct tlob_binding *b, bool active)
 {
 	int ret;
 
@@ -268,6 +192,7 @@ int tlob_binding_register(struct tlob_binding *b)
 	if (ret < 0)
 		goto err_put_hooks;
 	b->id = ret;
+	WRITE_ONCE(b->active, active);
 	ret = tlob_uprobe_arm(b);
 	if (ret)
 		goto err_remove_id;
@@ -308,7 +233,7 @@ int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id)
 	if (IS_ERR(b))
 		return PTR_ERR(b);
 	mutex_lock(&tlob_bind_mutex);
-	ret = tlob_binding_register(b);
+	ret = tlob_binding_register(b, true);
 	if (!ret)
 		*id = b->id;
 	mutex_unlock(&tlob_bind_mutex);
@@ -383,8 +308,9 @@ int tlob_binding_doom_sysfs(const char *name, const struct path *path,
 }
 
 /*
- * End a monitor write: commit (the doomed bindings go) or roll back (the
- * added ones go, the doomed ones stay).  tlob_bind_mutex held.
+ * End a monitor write: commit (the doomed bindings go, then the added
+ * ones start opening windows) or roll back (the added ones go, never
+ * having opened one; the doomed ones stay).  tlob_bind_mutex held.
  */
 void tlob_binding_txn_end(struct list_head *added, struct list_head *doomed,
 			  bool commit)
@@ -400,6 +326,7 @@ void tlob_binding_txn_end(struct list_head *added, struct list_head *doomed,
 			b->doomed = false;
 			tlob_nr_doomed--;
 		}
+		WRITE_ONCE(b->active, true);
 	}
 }
 

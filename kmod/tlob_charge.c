@@ -14,9 +14,11 @@
  * The charge is per owner in the initial user namespace: the user itself
  * there, and for a task in a user namespace the user who created its
  * outermost namespace.  Mapping many uids in a namespace does not
- * multiply the limit.  An owner's entry is made the first time it opens
- * a window and kept until unload: there is one per user of the initial
- * namespace that self-instruments, whatever namespaces they create.
+ * multiply the limit; all namespaces root creates share root's entry.
+ * An owner's entry is made the first time it opens a window and kept
+ * until unload: there is one per user of the initial namespace that
+ * self-instruments, whatever namespaces they create.  A window opened
+ * with CAP_PERFMON is not subject to self_event_rate.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -89,17 +91,29 @@ static bool tlob_inc_below(atomic_t *v, unsigned int max)
 }
 
 /*
- * Charge one self-instrumented window of current, before it is opened:
- * -ENOSPC beyond max_self_windows or max_user_windows.  The window hands
- * the charge back through tlob_uncharge_self_window() when it closes.
+ * The charge entry of current's owner: @cached if it is that owner's (a
+ * /dev/rv fd keeps the last one it used), else looked up or made.  NULL
+ * if out of memory.  Sleeps.
  */
-int tlob_charge_self_window(struct tlob_charge **ret)
+struct tlob_charge *tlob_charge_lookup(struct tlob_charge *cached)
 {
-	struct tlob_charge *c = tlob_charge_get(tlob_charge_owner());
+	kuid_t owner = tlob_charge_owner();
+
+	if (cached && uid_eq(cached->owner, owner))
+		return cached;
+	return tlob_charge_get(owner);
+}
+
+/*
+ * Charge one self-instrumented window of current to @c, before it is
+ * opened: -ENOSPC beyond max_self_windows or, without CAP_PERFMON,
+ * max_user_windows.  The window's slot hands the charge back through
+ * tlob_uncharge_self_window() when it is free again (tlob_pool.c).
+ */
+int tlob_charge_take(struct tlob_charge *c)
+{
 	unsigned int user_max = UINT_MAX;
 
-	if (!c)
-		return -ENOMEM;
 	if (!perfmon_capable())
 		user_max = READ_ONCE(tlob_max_user_windows);
 	if (!tlob_inc_below(&tlob_self_windows,
@@ -109,7 +123,6 @@ int tlob_charge_self_window(struct tlob_charge **ret)
 		atomic_dec(&tlob_self_windows);
 		return -ENOSPC;
 	}
-	*ret = c;
 	return 0;
 }
 

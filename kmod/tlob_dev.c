@@ -30,7 +30,7 @@ static_assert(sizeof(struct tlob_start_args) == 24);
 static_assert(sizeof(struct tlob_result) == 48);
 static_assert(sizeof(struct tlob_bind_args) == 56);
 static_assert(sizeof(struct tlob_binding_stats) == 360);
-static_assert(sizeof(struct tlob_binding_info) == 80);
+static_assert(sizeof(struct tlob_binding_info) == 88);
 static_assert(sizeof(struct tlob_binding_list) == 16);
 static_assert(sizeof(struct tlob_event) == 112);
 
@@ -92,6 +92,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		return -ENODEV;
 	args.threshold_ns = a.threshold_ns;
 	args.cookie = a.tag;
+	args.privileged = perfmon_capable();
 
 	mutex_lock(&ctx->lock);
 	w = tlob_self_lock(ctx, &flags);
@@ -100,7 +101,16 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		ret = -EALREADY;
 		goto out_unlock;
 	}
-	ret = tlob_charge_self_window(&args.charge);
+	ctx->charge = tlob_charge_lookup(ctx->charge);
+	if (!ctx->charge) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	args.charge = ctx->charge;
+	ret = tlob_charge_take(args.charge);
+	/* Windows of this user or others closed just now may be in the way. */
+	if (ret == -ENOSPC && tlob_pool_wait_pending())
+		ret = tlob_charge_take(args.charge);
 	if (ret)
 		goto out_unlock;
 	if (!ctx->hooks_held) {
@@ -285,6 +295,8 @@ static long tlob_ioctl_binding_info(struct tlob_fd *ctx,
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
+	if (info.reserved)
+		return -EINVAL;
 	room = info.cgroup_path ? info.cgroup_path_size : 0;
 	ret = tlob_binding_get_info(&info, ctx, &cgroup_path);
 	if (ret)
@@ -315,7 +327,7 @@ static long tlob_ioctl_list_bindings(struct tlob_fd *ctx,
 		return -EFAULT;
 	if (l.flags & ~TLOB_LIST_FLAGS_ALL)
 		return -EINVAL;
-	room = min(l.count, READ_ONCE(tlob_max_bindings));
+	room = min(l.count, TLOB_LIST_MAX);
 	if (room) {
 		ids = kvcalloc(room, sizeof(*ids), GFP_KERNEL);
 		if (!ids)

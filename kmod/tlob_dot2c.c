@@ -16,8 +16,10 @@
  *                                          events e1, e2 lead from A to B
  *                                          (";..." are clock actions)
  * States are numbered in declaration order, the initial one first; events
- * in order of first appearance.  The model must be deterministic.  Exits
- * non-zero, with a message naming the line, on anything else.
+ * in order of first appearance.  The model must be deterministic.  Besides
+ * these, only layout statements (the graph header, center, size, rank
+ * blocks) are accepted.  Exits non-zero, with a message naming the line,
+ * on anything else.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_NAMES	32
 #define NAME_LEN	64
 #define LINE_LEN	512
@@ -203,6 +206,32 @@ static void parse_edge(struct model *m, const char *line, const char *arrow)
 	add_edge(m, from, to, label);
 }
 
+/*
+ * The statements that carry no part of the automaton: the graph header
+ * and its end, layout attributes, rank blocks and the names in them.
+ */
+static bool is_layout(const char *line)
+{
+	static const char * const starts[] = {
+		"digraph ", "}", "center", "size", "rankdir", "ratio",
+		"{ rank", "{rank",
+	};
+	const char *p = line + strspn(line, " \t");
+	size_t i, n;
+
+	if (!*p || *p == '\n')
+		return true;
+	for (i = 0; i < ARRAY_SIZE(starts); i++) {
+		if (!strncmp(p, starts[i], strlen(starts[i])))
+			return true;
+	}
+	/* "name"; inside a rank block */
+	if (*p != '"')
+		return false;
+	n = strcspn(p + 1, "\"");
+	return p[1 + n] == '"' && !strcmp(p + 2 + n, ";\n");
+}
+
 static void parse(struct model *m, FILE *f)
 {
 	char line[LINE_LEN];
@@ -224,6 +253,8 @@ static void parse(struct model *m, FILE *f)
 		else if (line[strspn(line, " \t")] == '"' &&
 			 strstr(line, "label"))
 			parse_node_label(m, line);
+		else if (!is_layout(line))
+			die("statement not understood");
 	}
 	dot_line = 0;
 	if (!m->initial_name[0])

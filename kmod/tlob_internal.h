@@ -4,11 +4,17 @@
  * files, their locking rules, and what each file offers the others.
  *
  * Lock order (outer to inner):
- *   tlob_bind_mutex -> tlob_hooks_mutex
- *   tlob_fd.lock -> tlob_hooks_mutex, tlob_charge_mutex
+ *   tlob_mfile_mutex -> tlob_bind_mutex (a listing read)
+ *   tlob_bind_mutex -> tlob_hooks_mutex, tlob_window.lock
+ *   tlob_fd.lock -> tlob_window.lock, tlob_hooks_mutex, tlob_charge_mutex
+ *   tlob_enable_mutex -> tlob_window.lock
  *   tlob_window.lock -> tlob_ring.lock, tlob_charge.rate_lock,
- *                       tlob_hash_lock, tlob_binding.stats_lock
- *   tlob_hash_lock, tlob_pool_lock, tlob_binding.cg_mutex are leaves.
+ *                       tlob_hash_lock
+ *   tlob_fd.read_lock -> tlob_ring.lock
+ *   tlob_binding.stats_lock, tlob_binding.cg_mutex, tlob_hash_lock,
+ *   tlob_pool_lock and tlob_sub_mutex are leaves.
+ * tlob_fd.lock and tlob_bind_mutex may be held across grace-period waits
+ * (tlob_pool_wait_pending(), uprobe unregistration).
  * Every lock reachable from a tracepoint probe or the hrtimer is a
  * raw_spinlock_t, so the module is correct on PREEMPT_RT too.
  */
@@ -74,8 +80,12 @@ struct tlob_window {
 	bool violated;
 	unsigned int expiry_state;	/* state when the budget expired */
 	unsigned int depth;		/* nested START hits of @binding */
+	unsigned long sp;		/* user stack pointer at START */
 	u64 deadline;			/* clk.t_start + threshold_ns */
-	u64 forwarded;			/* subscribers given its VIOLATION */
+	bool quiet;			/* self: over self_event_rate */
+	bool privileged;		/* self: opened with CAP_PERFMON */
+	u64 forwarded;			/* subscriber slots given its VIOLATION */
+	u64 fwd_seq;			/* latest sub_seq among them */
 	struct tlob_clock clk;
 	/* Set before the window is hashed, constant while live. */
 	u32 gen;
@@ -92,8 +102,8 @@ struct tlob_window {
 
 	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
 	struct hlist_node hnode;	/* tlob_hash; under tlob_hash_lock */
-	struct list_head free_node;	/* pool free list; tlob_pool_lock */
-	struct rcu_head rcu;
+	struct list_head free_node;	/* pool lists; under tlob_pool_lock */
+	unsigned long rcu_state;	/* grace period before reuse */
 };
 
 /* What a window measured, at its expiry or when it closed. */
@@ -109,6 +119,7 @@ struct tlob_window_result {
 int tlob_pool_init(void);
 void tlob_pool_exit(void);
 struct tlob_window *tlob_pool_get(bool may_sleep);
+bool tlob_pool_wait_pending(void);
 void tlob_pool_put(struct tlob_window *w);
 struct tlob_window *tlob_pool_slot(unsigned int i);
 
@@ -128,13 +139,15 @@ struct tlob_window_args {
 	u64 threshold_ns;
 	u64 cookie;
 	struct tlob_charge *charge;	/* handed to the window if opened */
+	bool privileged;		/* CAP_PERFMON: no self_event_rate */
+	unsigned long sp;		/* user stack pointer at START */
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
 
 struct tlob_window *tlob_window_open(struct tlob_window_args *args,
 				     bool may_sleep);
 void tlob_window_task_event(struct task_struct *task, unsigned int event);
-void tlob_window_expire_at(struct tlob_window *w, u64 now);
+void tlob_window_timer_fired(struct tlob_window *w, u64 now);
 bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res);
 void tlob_window_finish(struct tlob_window *w,
 			const struct tlob_window_result *res, bool may_sleep);
@@ -156,6 +169,10 @@ int tlob_hooks_get(void);
 void tlob_hooks_put(void);
 void tlob_hooks_exit(void);
 
+/* Cgroup ids a binding filtered by path remembers (tlob_cgroup.c). */
+#define TLOB_CG_YES		2
+#define TLOB_CG_NO		6
+
 /*
  * A uprobe binding: START (and STOP) probes on one ELF file.
  * Created and destroyed under tlob_bind_mutex; the uprobe handlers reach it
@@ -164,6 +181,7 @@ void tlob_hooks_exit(void);
 struct tlob_binding {
 	u32 id;
 	u32 flags;			/* TLOB_BIND_* */
+	bool active;			/* opens windows (handlers: READ_ONCE) */
 	bool doomed;			/* removal pending (tlob_bind_mutex) */
 	u64 start_offset;
 	u64 stop_offset;
@@ -174,8 +192,10 @@ struct tlob_binding {
 	char *cgroup_path;		/* by path: "/a.slice/b.service" */
 	size_t cg_len;			/* strlen(@cgroup_path) */
 	int cg_level;			/* its depth below the root */
-	u64 cg_yes;			/* id last found at @cgroup_path */
-	u64 cg_no;			/* id last found not at it */
+	u64 cg_yes[TLOB_CG_YES];	/* ids last found at @cgroup_path */
+	u64 cg_no[TLOB_CG_NO];		/* ids last found not at it */
+	atomic_t cg_yes_next;		/* slots to replace next */
+	atomic_t cg_no_next;
 	struct mutex cg_mutex;		/* protects @cg_buf */
 	char *cg_buf;			/* @cg_len + 2 bytes */
 	struct path path;		/* reference held until destroyed */
@@ -214,7 +234,7 @@ struct tlob_bind_spec {
 extern struct mutex tlob_bind_mutex;
 struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec);
 void tlob_binding_free(struct tlob_binding *b);
-int tlob_binding_register(struct tlob_binding *b);
+int tlob_binding_register(struct tlob_binding *b, bool active);
 void tlob_binding_destroy(struct tlob_binding *b);
 int tlob_binding_add(const struct tlob_bind_spec *spec, u32 *id);
 int tlob_binding_remove(u32 id, struct tlob_fd *owner);
@@ -231,13 +251,16 @@ int tlob_binding_get_info(struct tlob_binding_info *info,
 			  const struct tlob_fd *ctx, char **cgroup_path);
 int tlob_binding_list_ids(const struct tlob_fd *ctx, u32 flags, u32 *ids,
 			  u32 room, u32 *count);
-bool tlob_binding_match_task(struct tlob_binding *b);
 void tlob_binding_account(struct tlob_binding *b,
 			  const struct tlob_window_result *res);
 void tlob_binding_missed(struct tlob_binding *b);
 unsigned int tlob_binding_count(void);
 struct tlob_binding *tlob_binding_next(int *id);
 void tlob_bindings_exit(void);
+
+/* tlob_cgroup.c: the cgroup filter of a binding. */
+int tlob_cgroup_set_path(struct tlob_binding *b, const char *rel);
+bool tlob_binding_match_task(struct tlob_binding *b);
 
 /* tlob_uprobe.c: the probes of a binding. */
 void tlob_uprobe_init_binding(struct tlob_binding *b);
@@ -247,14 +270,16 @@ void tlob_uprobe_disarm(struct tlob_binding *b);
 /* tlob_listing.c: the text of /sys/kernel/tlob/monitor. */
 char *tlob_listing(size_t *len);
 
-/* tlob_txn.c: writes to /sys/kernel/tlob/monitor, applied whole. */
-ssize_t tlob_txn_write(const struct file *file, const char *buf,
-		       loff_t off, size_t count);
-void tlob_txn_exit(void);
+/* tlob_monfile.c: reads and writes of /sys/kernel/tlob/monitor. */
+ssize_t tlob_monfile_read(struct file *file, char *buf, loff_t off,
+			  size_t count);
+ssize_t tlob_monfile_write(struct file *file, const char *buf, loff_t off,
+			   size_t count);
+void tlob_monfile_exit(void);
 
 /*
- * A ring of event records.  Small and embedded for files that only
- * self-instrument; BIND and SUBSCRIBE give it ring_size records.
+ * A ring of event records (tlob_ring.c).  Small and embedded for files
+ * that only self-instrument; BIND and SUBSCRIBE give it ring_size records.
  */
 #define TLOB_SMALL_RING		4
 
@@ -263,29 +288,27 @@ struct tlob_ring {
 	/* Protected by @lock. */
 	struct tlob_event *rec;		/* @small or allocated */
 	u32 size;
-	u32 head;
-	u32 count;
-	u64 lost;			/* dropped since the last LOST record */
-	u64 suppressed;			/* withheld since the last SUPPRESSED */
+	u32 self_count;			/* self-instrumented records queued */
+	u32 self_reserved;		/* WINDOW_ENDs promised a place */
+	u64 head;			/* number of the next record to read */
+	u64 tail;			/* number of the next record queued */
+	u64 lost;			/* dropped, reported at @lost_seq */
+	u64 lost_seq;
+	u64 suppressed;			/* withheld, reported at @supp_seq */
+	u64 supp_seq;
 	struct tlob_event small[TLOB_SMALL_RING];
-};
-
-/*
- * tlob_ring.c.  A record pushed with a share of N is queued only while
- * fewer than size >> N records are queued (0: the whole ring); if it is
- * not, it is counted as lost or as suppressed.
- */
-enum tlob_drop {
-	TLOB_DROP_LOST,
-	TLOB_DROP_SUPPRESSED,
 };
 
 void tlob_ring_init(struct tlob_ring *r);
 int tlob_ring_grow(struct tlob_ring *r, u32 size);
 void tlob_ring_free(struct tlob_ring *r);
-bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev,
-		    unsigned int share, enum tlob_drop drop);
-void tlob_ring_suppressed(struct tlob_ring *r);
+bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev);
+bool tlob_ring_push_self_violation(struct tlob_ring *r,
+				   const struct tlob_event *ev, bool *wake);
+bool tlob_ring_push_self_end(struct tlob_ring *r, const struct tlob_event *ev);
+void tlob_ring_unreserve(struct tlob_ring *r);
+void tlob_ring_reset_reservations(struct tlob_ring *r);
+bool tlob_ring_suppress(struct tlob_ring *r);
 bool tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev);
 bool tlob_ring_pending(struct tlob_ring *r);
 
@@ -299,11 +322,13 @@ struct tlob_fd {
 	/* Protected by @lock. */
 	struct tlob_window *self;	/* self-instrumented window, or NULL */
 	u32 self_gen;			/* its tlob_window.gen */
+	struct tlob_charge *charge;	/* of the last TRACE_START's owner */
 	bool hooks_held;		/* holds a tlob_hooks_get() reference */
 	/* Protected by tlob_bind_mutex. */
 	struct list_head bindings;
-	/* Protected by tlob_sub_mutex. */
+	/* Protected by tlob_sub_mutex; @sub_seq read under RCU. */
 	int sub_slot;			/* TLOB_SUB_ALL slot, or -1 */
+	u64 sub_seq;			/* order of subscription */
 
 	struct tlob_ring ring;
 	struct mutex read_lock;		/* serialises readers */
@@ -318,13 +343,15 @@ void tlob_report_violation(struct tlob_window *w,
 			   const struct tlob_window_result *res);
 void tlob_report_end(struct tlob_window *w,
 		     const struct tlob_window_result *res);
+void tlob_report_discard(struct tlob_window *w);
 int tlob_subscribe(struct tlob_fd *ctx);
 void tlob_unsubscribe(struct tlob_fd *ctx);
 void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 		     const struct tlob_window_result *res, u16 type);
 
 /* tlob_charge.c: what self-instrumentation may take, per owner. */
-int tlob_charge_self_window(struct tlob_charge **ret);
+struct tlob_charge *tlob_charge_lookup(struct tlob_charge *cached);
+int tlob_charge_take(struct tlob_charge *c);
 void tlob_uncharge_self_window(struct tlob_charge *c);
 bool tlob_charge_may_forward(struct tlob_charge *c);
 unsigned int tlob_self_windows_in_use(void);

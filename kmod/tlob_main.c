@@ -14,7 +14,7 @@
  * uprobes (tlob_binding.c, tlob_uprobe.c), /dev/rv (tlob_dev.c), its
  * rings, where records go and what self-instrumentation may take
  * (tlob_ring.c, tlob_report.c, tlob_charge.c), and /sys/kernel/tlob
- * (tlob_sysfs.c, tlob_listing.c, tlob_txn.c, tlob_parse.c).
+ * (tlob_sysfs.c, tlob_listing.c, tlob_monfile.c, tlob_parse.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,10 +32,35 @@ unsigned int tlob_max_windows = 4096;
 module_param_named(max_windows, tlob_max_windows, uint, 0444);
 MODULE_PARM_DESC(max_windows, "Windows preallocated at load (1-1048576)");
 
+/* Set once the pool is made: max_self_windows is then checked on writes. */
+static bool tlob_loaded;
+
 unsigned int tlob_max_self_windows;
-module_param_named(max_self_windows, tlob_max_self_windows, uint, 0644);
+
+static int tlob_param_set_self_windows(const char *val,
+				       const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (READ_ONCE(tlob_loaded) && v > tlob_max_windows)
+		return -EINVAL;
+	WRITE_ONCE(tlob_max_self_windows, v);
+	return 0;
+}
+
+static const struct kernel_param_ops tlob_param_self_windows_ops = {
+	.set = tlob_param_set_self_windows,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_self_windows, &tlob_param_self_windows_ops,
+		&tlob_max_self_windows, 0644);
 MODULE_PARM_DESC(max_self_windows,
-		 "Windows self-instrumentation may hold, all users together (default: a quarter of max_windows)");
+		 "Windows self-instrumentation may hold, all users together (at load, 0: a quarter of max_windows; at most max_windows)");
 
 unsigned int tlob_max_user_windows = 64;
 module_param_named(max_user_windows, tlob_max_user_windows, uint, 0644);
@@ -138,6 +163,7 @@ static int __init tlob_init(void)
 	ret = tlob_sysfs_init();
 	if (ret)
 		goto err_dev;
+	WRITE_ONCE(tlob_loaded, true);
 	return 0;
 
 err_dev:
@@ -160,15 +186,15 @@ static void __exit tlob_exit(void)
 {
 	tlob_sysfs_exit();
 	tlob_dev_exit();
-	tlob_txn_exit();
+	tlob_monfile_exit();
 	tlob_binding_remove_all();
 	tlob_set_enabled(false);
 	tlob_close_all();
-	tlob_charges_free();
 	tlob_hooks_exit();
 	tlob_instance_destroy();
 	tlob_bindings_exit();
 	tlob_pool_exit();
+	tlob_charges_free();
 	tlob_hash_exit();
 }
 

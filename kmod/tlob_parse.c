@@ -10,7 +10,8 @@
  * Tokens are separated by blanks; a token starting with '#' starts a
  * comment.  PATH may contain ':' (the last one separates START).  In
  * paths, \ooo (three octal digits) stands for that byte, as in
- * /proc/PID/mountinfo: the listing writes blanks and backslashes so.  Numbers are decimal or hexadecimal with a 0x prefix.
+ * /proc/PID/mountinfo: the listing writes blanks and backslashes so.
+ * Numbers are decimal or hexadecimal with a 0x prefix.
  * ID is a cgroup v2 id (decimal), DIR an absolute path, PATH a path
  * relative to the cgroup2 root.  Errors: -EINVAL malformed, -E2BIG line
  * longer than TLOB_LINE_MAX.
@@ -126,6 +127,36 @@ int tlob_parse_cgroup_path(const char *s)
 	}
 }
 
+/* Where the comment of @line starts (a token starting with '#'), or NULL. */
+static char *tlob_comment(char *line)
+{
+	char *p = line;
+
+	for (;;) {
+		while (tlob_is_blank(*p))
+			p++;
+		if (!*p)
+			return NULL;
+		if (*p == '#')
+			return p;
+		while (*p && !tlob_is_blank(*p))
+			p++;
+	}
+}
+
+/* Does the comment @c mark a binding owned by a /dev/rv fd? */
+static bool tlob_comment_owner_fd(const char *c)
+{
+	const char *p = c;
+
+	while ((p = strstr(p, "owner=fd"))) {
+		if (tlob_is_blank(p[-1]) && (!p[8] || tlob_is_blank(p[8])))
+			return true;
+		p += 8;
+	}
+	return false;
+}
+
 /* Split @line into blank-separated tokens, up to a '#' comment. */
 static int tlob_tokenize(char *line, char **argv, int max)
 {
@@ -239,20 +270,30 @@ static int tlob_parse_args(char **argv, int argc, struct tlob_cmd *cmd)
 
 /*
  * Parse one NUL-terminated line (a trailing newline is allowed) into @cmd.
- * Returns 0 (cmd->op is TLOB_CMD_NONE for a blank or comment line),
- * -E2BIG or -EINVAL.  @line is modified.
+ * Returns 0 (cmd->op is TLOB_CMD_NONE for a blank or comment line, and for
+ * a line whose comment says owner=fd), -E2BIG (the command before the
+ * comment over TLOB_LINE_MAX bytes) or -EINVAL.  @line is modified.
  */
 int tlob_parse_cmd(char *line, struct tlob_cmd *cmd)
 {
 	char *argv[TLOB_MAX_TOKENS];
-	size_t len = strlen(line);
+	char *comment = tlob_comment(line);
+	size_t len;
 	int argc;
 
 	memset(cmd, 0, sizeof(*cmd));
-	if (len && line[len - 1] == '\n')
+	/* The command is limited, not the comment the listing appends. */
+	len = comment ? (size_t)(comment - line) : strlen(line);
+	while (len && tlob_is_blank(line[len - 1]))
 		len--;
 	if (len > TLOB_LINE_MAX)
 		return -E2BIG;
+	/*
+	 * A listed binding of a /dev/rv fd is that fd's: writing the listing
+	 * back leaves it alone rather than making a duplicate of it.
+	 */
+	if (comment && tlob_comment_owner_fd(comment))
+		return 0;
 	argc = tlob_tokenize(line, argv, TLOB_MAX_TOKENS);
 	if (argc < 0)
 		return argc;

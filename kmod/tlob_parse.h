@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #endif
 
-/* Longest accepted line, without its newline. */
+/* Longest accepted command (a line without its comment and newline). */
 #define TLOB_LINE_MAX		4096
 
 enum tlob_cmd_op {

@@ -6,18 +6,18 @@
  * open to every user, from hiding the records of bindings:
  *
  * - A self-instrumented window's records go to subscribers only if its
- *   owner (tlob_charge.c) is within self_event_rate; the decision is taken
- *   once, at the VIOLATION, and its WINDOW_END follows it.
- * - In a subscriber's ring, a self-instrumented VIOLATION is queued only
- *   while the ring holds fewer than 1/8 of its size, its WINDOW_END while
- *   it holds fewer than 1/4: records of self-instrumented windows never
- *   hold more than a quarter of a subscriber's ring, the rest is always
- *   left to bindings.
+ *   owner (tlob_charge.c) is within self_event_rate, or opened it with
+ *   CAP_PERFMON; the decision is taken once, when it expires
+ *   (tlob_window.c), and its WINDOW_END follows it.
+ * - In a subscriber's ring, self-instrumented records never hold more than
+ *   a quarter (tlob_ring.c).
  * - A subscriber learns how many violations it was not told about from a
  *   TLOB_EV_SUPPRESSED record; the owner's own fd always gets them.
  *
  * Subscribers sit in a small array of RCU pointers, so that a window can
- * remember in a bitmask which of them got its VIOLATION.
+ * remember in a bitmask which of them got its VIOLATION; a WINDOW_END goes
+ * only to those, and only while they are the same subscription (a slot
+ * taken again by a later subscriber, with a higher @sub_seq, is not).
  */
 #include <linux/bits.h>
 #include <linux/mutex.h>
@@ -26,14 +26,10 @@
 
 #include "tlob_internal.h"
 
-/* Shares of a subscriber's ring that self-instrumented records may use. */
-#define TLOB_SHARE_SELF_VIOLATION	3	/* 1/8 */
-#define TLOB_SHARE_SELF_END		2	/* 1/4 */
-#define TLOB_SHARE_ALL			0
-
 static DEFINE_MUTEX(tlob_sub_mutex);
 /* Written under tlob_sub_mutex, read under RCU. */
 static struct tlob_fd __rcu *tlob_subscribers[TLOB_MAX_SUBSCRIBERS];
+static u64 tlob_sub_seq;		/* under tlob_sub_mutex */
 
 void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 		     const struct tlob_window_result *res, u16 type)
@@ -56,13 +52,24 @@ void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 	memcpy(ev->comm, w->comm, sizeof(ev->comm));
 }
 
-static bool tlob_queue(struct tlob_fd *ctx, const struct tlob_event *ev,
-		       unsigned int share, enum tlob_drop drop)
+static void tlob_queue(struct tlob_fd *ctx, const struct tlob_event *ev)
 {
-	bool queued = tlob_ring_push(&ctx->ring, ev, share, drop);
+	if (tlob_ring_push(&ctx->ring, ev))
+		tlob_fd_wake(ctx);
+}
 
-	tlob_fd_wake(ctx);
-	return queued;
+/* The subscriber in @slot that got @w's VIOLATION, if it is still there. */
+static struct tlob_fd *tlob_forwarded_to(const struct tlob_window *w,
+					 unsigned int slot)
+{
+	struct tlob_fd *ctx;
+
+	if (!(w->forwarded & BIT_ULL(slot)))
+		return NULL;
+	ctx = rcu_dereference(tlob_subscribers[slot]);
+	if (!ctx || ctx->sub_seq > w->fwd_seq)
+		return NULL;
+	return ctx;
 }
 
 /*
@@ -74,15 +81,13 @@ void tlob_report_violation(struct tlob_window *w,
 {
 	struct tlob_event ev;
 	struct tlob_fd *ctx;
-	bool forward = true;
 	unsigned int i;
+	bool wake;
 
 	lockdep_assert_held(&w->lock);
 	tlob_fill_event(&ev, w, res, TLOB_EV_VIOLATION);
 	if (w->owner)
-		tlob_queue(w->owner, &ev, TLOB_SHARE_ALL, TLOB_DROP_LOST);
-	if (!w->binding)
-		forward = tlob_charge_may_forward(w->charge);
+		tlob_queue(w->owner, &ev);
 
 	rcu_read_lock();
 	for (i = 0; i < TLOB_MAX_SUBSCRIBERS; i++) {
@@ -90,14 +95,22 @@ void tlob_report_violation(struct tlob_window *w,
 		if (!ctx || ctx == w->owner)
 			continue;
 		if (w->binding) {
-			tlob_queue(ctx, &ev, TLOB_SHARE_ALL, TLOB_DROP_LOST);
-		} else if (!forward) {
-			tlob_ring_suppressed(&ctx->ring);
+			tlob_queue(ctx, &ev);
+		} else if (w->quiet) {
+			if (tlob_ring_suppress(&ctx->ring))
+				tlob_fd_wake(ctx);
+			continue;
+		} else {
+			if (!tlob_ring_push_self_violation(&ctx->ring, &ev,
+							   &wake)) {
+				if (wake)
+					tlob_fd_wake(ctx);
+				continue;
+			}
 			tlob_fd_wake(ctx);
-		} else if (tlob_queue(ctx, &ev, TLOB_SHARE_SELF_VIOLATION,
-				      TLOB_DROP_SUPPRESSED)) {
-			w->forwarded |= BIT_ULL(i);
 		}
+		w->forwarded |= BIT_ULL(i);
+		w->fwd_seq = max(w->fwd_seq, ctx->sub_seq);
 	}
 	rcu_read_unlock();
 }
@@ -116,18 +129,34 @@ void tlob_report_end(struct tlob_window *w,
 
 	tlob_fill_event(&ev, w, res, TLOB_EV_WINDOW_END);
 	if (w->owner)
-		tlob_queue(w->owner, &ev, TLOB_SHARE_ALL, TLOB_DROP_LOST);
+		tlob_queue(w->owner, &ev);
 
 	rcu_read_lock();
 	for (i = 0; i < TLOB_MAX_SUBSCRIBERS; i++) {
-		ctx = rcu_dereference(tlob_subscribers[i]);
-		if (!ctx || ctx == w->owner)
+		ctx = tlob_forwarded_to(w, i);
+		if (!ctx)
 			continue;
 		if (w->binding)
-			tlob_queue(ctx, &ev, TLOB_SHARE_ALL, TLOB_DROP_LOST);
-		else if (w->forwarded & BIT_ULL(i))
-			tlob_queue(ctx, &ev, TLOB_SHARE_SELF_END,
-				   TLOB_DROP_LOST);
+			tlob_queue(ctx, &ev);
+		else if (tlob_ring_push_self_end(&ctx->ring, &ev))
+			tlob_fd_wake(ctx);
+	}
+	rcu_read_unlock();
+}
+
+/* A violated window ends without a WINDOW_END: release its promises. */
+void tlob_report_discard(struct tlob_window *w)
+{
+	struct tlob_fd *ctx;
+	unsigned int i;
+
+	if (w->binding || !w->forwarded)
+		return;
+	rcu_read_lock();
+	for (i = 0; i < TLOB_MAX_SUBSCRIBERS; i++) {
+		ctx = tlob_forwarded_to(w, i);
+		if (ctx)
+			tlob_ring_unreserve(&ctx->ring);
 	}
 	rcu_read_unlock();
 }
@@ -149,7 +178,10 @@ int tlob_subscribe(struct tlob_fd *ctx)
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
+	tlob_ring_reset_reservations(&ctx->ring);
+	ctx->sub_seq = ++tlob_sub_seq;
 	ctx->sub_slot = i;
+	/* Publishes @sub_seq with the pointer. */
 	rcu_assign_pointer(tlob_subscribers[i], ctx);
 out_unlock:
 	mutex_unlock(&tlob_sub_mutex);

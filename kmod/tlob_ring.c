@@ -4,10 +4,18 @@
  *
  * A ring is filled from the budget timer (hard interrupt), the scheduler
  * probes and the uprobe handlers, and emptied by read(), under a raw
- * spinlock.  Records that find no room are counted and reported by one
- * TLOB_EV_LOST record as soon as there is room; records withheld to keep
- * unprivileged users from crowding out bindings (tlob_report.c) likewise
- * by one TLOB_EV_SUPPRESSED record.
+ * spinlock.  Records are numbered (@head, @tail); the slot of record n is
+ * n modulo the size.  Records that find the ring full are counted, and so
+ * are self-instrumented violations withheld from a subscriber
+ * (tlob_report.c): the counts take no slot, read() reports them as one
+ * TLOB_EV_LOST or TLOB_EV_SUPPRESSED record at the place of the first
+ * record they stand for.
+ *
+ * Self-instrumented records (binding 0) are counted while queued.  A
+ * subscriber takes a self-instrumented VIOLATION only while the queued
+ * ones, plus the WINDOW_ENDs promised to violations it took, stay below a
+ * quarter of the ring; the WINDOW_END then always finds its place unless
+ * the ring is full.  Records of bindings keep the rest.
  *
  * A file that only self-instruments keeps the few records of its embedded
  * small ring; BIND and SUBSCRIBE, which need CAP_PERFMON, give it
@@ -32,7 +40,7 @@ int tlob_ring_grow(struct tlob_ring *r, u32 size)
 {
 	struct tlob_event *rec, *old = NULL;
 	unsigned long flags;
-	u32 i;
+	u64 n;
 
 	if (READ_ONCE(r->size) >= size)
 		return 0;
@@ -40,13 +48,12 @@ int tlob_ring_grow(struct tlob_ring *r, u32 size)
 	if (!rec)
 		return -ENOMEM;
 	raw_spin_lock_irqsave(&r->lock, flags);
-	for (i = 0; i < r->count; i++)
-		rec[i] = r->rec[(r->head + i) % r->size];
+	for (n = r->head; n != r->tail; n++)
+		rec[n % size] = r->rec[n % r->size];
 	if (r->rec != r->small)
 		old = r->rec;
 	r->rec = rec;
 	r->size = size;
-	r->head = 0;
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	kvfree(old);
 	return 0;
@@ -59,84 +66,155 @@ void tlob_ring_free(struct tlob_ring *r)
 		kvfree(r->rec);
 }
 
-/* Records [head, head + count) modulo size.  @r->lock held. */
-static struct tlob_event *tlob_ring_tail(struct tlob_ring *r)
+static bool tlob_event_is_self(const struct tlob_event *ev)
 {
-	return &r->rec[(r->head + r->count) % r->size];
+	return !ev->binding_id && (ev->type == TLOB_EV_VIOLATION ||
+				   ev->type == TLOB_EV_WINDOW_END);
 }
 
-/* Queue a LOST or SUPPRESSED record of @count; @r->lock held, room. */
-static void tlob_ring_count_record(struct tlob_ring *r, u16 type, u64 *count)
+/* Queue @ev if there is room, else count it lost; @r->lock held. */
+static bool tlob_ring_queue(struct tlob_ring *r, const struct tlob_event *ev,
+			    bool *wake)
 {
-	struct tlob_event *ev = tlob_ring_tail(r);
+	lockdep_assert_held(&r->lock);
+	if (r->tail - r->head < r->size) {
+		r->rec[r->tail++ % r->size] = *ev;
+		if (tlob_event_is_self(ev))
+			r->self_count++;
+		*wake = true;
+		return true;
+	}
+	if (!r->lost++) {
+		r->lost_seq = r->tail;
+		*wake = true;
+	}
+	atomic64_inc(&tlob_counters.events_dropped);
+	return false;
+}
 
+/* Count a self-instrumented violation withheld; @r->lock held. */
+static void tlob_ring_withhold(struct tlob_ring *r, bool *wake)
+{
+	lockdep_assert_held(&r->lock);
+	if (!r->suppressed++) {
+		r->supp_seq = r->tail;
+		*wake = true;
+	}
+	atomic64_inc(&tlob_counters.events_suppressed);
+}
+
+/* Queue @ev, or count it lost.  Returns whether readers need a wakeup. */
+bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev)
+{
+	unsigned long flags;
+	bool wake = false;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	tlob_ring_queue(r, ev, &wake);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return wake;
+}
+
+/*
+ * Queue a self-instrumented VIOLATION for a subscriber if its share of the
+ * ring allows it and its WINDOW_END, which this promises a place; else
+ * count it withheld.  Returns whether it was queued; @wake whether readers
+ * need a wakeup.
+ */
+bool tlob_ring_push_self_violation(struct tlob_ring *r,
+				   const struct tlob_event *ev, bool *wake)
+{
+	unsigned long flags;
+	bool queued = false;
+
+	*wake = false;
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->self_count + r->self_reserved + 2 <= max(r->size / 4, 2U) &&
+	    r->tail - r->head < r->size)
+		queued = tlob_ring_queue(r, ev, wake);
+	if (queued)
+		r->self_reserved++;
+	else
+		tlob_ring_withhold(r, wake);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return queued;
+}
+
+/* The WINDOW_END promised by tlob_ring_push_self_violation(). */
+bool tlob_ring_push_self_end(struct tlob_ring *r, const struct tlob_event *ev)
+{
+	unsigned long flags;
+	bool wake = false;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->self_reserved)
+		r->self_reserved--;
+	tlob_ring_queue(r, ev, &wake);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return wake;
+}
+
+/* A promised WINDOW_END will not come (the window was discarded). */
+void tlob_ring_unreserve(struct tlob_ring *r)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	if (r->self_reserved)
+		r->self_reserved--;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* A new subscription: no window has promises on @r. */
+void tlob_ring_reset_reservations(struct tlob_ring *r)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	r->self_reserved = 0;
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* Count a self-instrumented violation withheld from @r. */
+bool tlob_ring_suppress(struct tlob_ring *r)
+{
+	unsigned long flags;
+	bool wake = false;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	tlob_ring_withhold(r, &wake);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+	return wake;
+}
+
+/* A LOST or SUPPRESSED record of @count, now reported. */
+static void tlob_ring_count_record(struct tlob_event *ev, u16 type,
+				   u64 *count)
+{
 	memset(ev, 0, sizeof(*ev));
 	ev->size = sizeof(*ev);
 	ev->type = type;
 	ev->lost = *count;
 	ev->timestamp_ns = ktime_get_ns();
 	*count = 0;
-	r->count++;
-}
-
-/* Report drops and withheld records as soon as there is room. */
-static void tlob_ring_flush(struct tlob_ring *r)
-{
-	lockdep_assert_held(&r->lock);
-	if (r->lost && r->count < r->size)
-		tlob_ring_count_record(r, TLOB_EV_LOST, &r->lost);
-	if (r->suppressed && r->count < r->size)
-		tlob_ring_count_record(r, TLOB_EV_SUPPRESSED, &r->suppressed);
-}
-
-bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev,
-		    unsigned int share, enum tlob_drop drop)
-{
-	unsigned long flags;
-	bool queued;
-	u32 limit;
-
-	raw_spin_lock_irqsave(&r->lock, flags);
-	tlob_ring_flush(r);
-	limit = max(r->size >> share, 1U);
-	queued = r->count < limit;
-	if (queued) {
-		*tlob_ring_tail(r) = *ev;
-		r->count++;
-	} else if (drop == TLOB_DROP_LOST) {
-		r->lost++;
-		atomic64_inc(&tlob_counters.events_dropped);
-	} else {
-		r->suppressed++;
-		atomic64_inc(&tlob_counters.events_suppressed);
-	}
-	raw_spin_unlock_irqrestore(&r->lock, flags);
-	return queued;
-}
-
-/* Count a record withheld from @r without trying to queue it. */
-void tlob_ring_suppressed(struct tlob_ring *r)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&r->lock, flags);
-	r->suppressed++;
-	atomic64_inc(&tlob_counters.events_suppressed);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
 bool tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev)
 {
 	unsigned long flags;
-	bool found = false;
+	bool found = true;
 
 	raw_spin_lock_irqsave(&r->lock, flags);
-	tlob_ring_flush(r);
-	if (r->count) {
-		*ev = r->rec[r->head];
-		r->head = (r->head + 1) % r->size;
-		r->count--;
-		found = true;
+	if (r->lost && r->lost_seq <= r->head) {
+		tlob_ring_count_record(ev, TLOB_EV_LOST, &r->lost);
+	} else if (r->suppressed && r->supp_seq <= r->head) {
+		tlob_ring_count_record(ev, TLOB_EV_SUPPRESSED, &r->suppressed);
+	} else if (r->head != r->tail) {
+		*ev = r->rec[r->head++ % r->size];
+		if (tlob_event_is_self(ev))
+			r->self_count--;
+	} else {
+		found = false;
 	}
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return found;
@@ -148,7 +226,7 @@ bool tlob_ring_pending(struct tlob_ring *r)
 	bool pending;
 
 	raw_spin_lock_irqsave(&r->lock, flags);
-	pending = r->count || r->lost || r->suppressed;
+	pending = r->head != r->tail || r->lost || r->suppressed;
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 	return pending;
 }

@@ -3,9 +3,10 @@
  * /sys/kernel/tlob: enable, monitor (the text binding interface) and stats.
  *
  * monitor is a binary attribute only so that its listing is not limited to
- * one page; its content is text (tlob_listing.c), and writes to it are
- * transactions (tlob_txn.c).  It needs the capabilities of the /dev/rv
- * management ioctls, from the writer and from whoever opened it.
+ * one page; its content is text (tlob_listing.c), read as one snapshot and
+ * written in transactions (tlob_monfile.c).  It needs the capabilities of
+ * the /dev/rv management ioctls, from the writer and from whoever opened
+ * it; so does writing enable.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +45,9 @@ static ssize_t enable_store(struct kobject *kobj, struct kobj_attribute *attr,
 	bool on;
 	int ret;
 
+	/* Closing every window blinds the monitor: as much as binding. */
+	if (!perfmon_capable())
+		return -EPERM;
 	ret = kstrtobool(buf, &on);
 	if (ret)
 		return ret;
@@ -93,29 +97,16 @@ static ssize_t monitor_write(struct file *file, struct kobject *kobj,
 {
 	if (!tlob_file_capable(file))
 		return -EPERM;
-	return tlob_txn_write(file, buf, off, count);
+	return tlob_monfile_write(file, buf, off, count);
 }
 
 static ssize_t monitor_read(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf,
 			    loff_t off, size_t count)
 {
-	size_t len;
-	char *text;
-
 	if (!tlob_file_capable(file))
 		return -EPERM;
-	text = tlob_listing(&len);
-	if (!text)
-		return -ENOMEM;
-	if (off >= len) {
-		count = 0;
-	} else {
-		count = min_t(size_t, count, len - off);
-		memcpy(buf, text + off, count);
-	}
-	kvfree(text);
-	return count;
+	return tlob_monfile_read(file, buf, off, count);
 }
 
 static struct bin_attribute tlob_monitor_attr = {

@@ -12,25 +12,18 @@
 static enum hrtimer_restart tlob_timer_fn(struct hrtimer *timer)
 {
 	struct tlob_window *w = container_of(timer, struct tlob_window, timer);
-	enum hrtimer_restart ret = HRTIMER_NORESTART;
 	unsigned long flags;
-	u64 now;
 
+	/*
+	 * hrtimers do not fire early.  Were this ever before the deadline,
+	 * the deadline rule would still expire the window at its next event
+	 * or STOP; the timer is never re-armed from here, so that a closer
+	 * that could only try to cancel it leaves it inactive.
+	 */
 	raw_spin_lock_irqsave(&w->lock, flags);
-	now = ktime_get_ns();
-	if (w->live && !w->violated && now < w->deadline) {
-		/*
-		 * hrtimers do not fire early; should this ever run before
-		 * the deadline of the window holding the slot, wait for it
-		 * rather than report a violation that did not happen.
-		 */
-		hrtimer_set_expires(timer, ns_to_ktime(w->deadline));
-		ret = HRTIMER_RESTART;
-	} else {
-		tlob_window_expire_at(w, now);
-	}
+	tlob_window_timer_fired(w, ktime_get_ns());
 	raw_spin_unlock_irqrestore(&w->lock, flags);
-	return ret;
+	return HRTIMER_NORESTART;
 }
 
 /* Timers are set up once, for the life of the pool. */

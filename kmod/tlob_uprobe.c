@@ -11,42 +11,65 @@
 
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/ptrace.h>
 #include <linux/rcupdate.h>
 #include <linux/uprobes.h>
 
 #include "tlob_internal.h"
 
-static void tlob_binding_start(struct tlob_binding *b)
+/*
+ * START: open a window of current, unless it has one of this binding
+ * already.  Recursion counts only the outermost START/STOP pair: with an
+ * entry-to-entry binding by nesting depth; with an entry-to-return one by
+ * the user stack pointer, so that a return the kernel did not report (a
+ * longjmp or an exception out of the function, uretprobe nesting limits)
+ * cannot keep a window open: a START above the frame the window was
+ * opened in finds that frame gone, ends the window without a report and
+ * opens a new one.
+ */
+static void tlob_uprobe_start(struct tlob_binding *b, struct pt_regs *regs)
 {
 	struct tlob_window_args args = {
 		.binding = b,
 		.owner = b->owner,
 		.threshold_ns = b->threshold_ns,
 		.cookie = b->cookie,
+		.sp = user_stack_pointer(regs),
 	};
 	struct tlob_window *w;
 	unsigned long flags;
+	bool stale;
 
-	if (!READ_ONCE(tlob_enabled) || !tlob_binding_match_task(b))
+	if (!READ_ONCE(b->active) || !READ_ONCE(tlob_enabled) ||
+	    !tlob_binding_match_task(b))
 		return;
 
 	rcu_read_lock();
 	w = tlob_find_binding_window(b, &flags);
 	if (w) {
-		/* Recursion: only the outermost START/STOP pair counts. */
-		w->depth++;
+		/* A call at or above the window's frame: that frame is gone. */
+		stale = tlob_binding_on_return(b) && args.sp >= w->sp;
+		if (!stale)
+			w->depth++;
+		else
+			stale = tlob_window_end(w, NULL);
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 		rcu_read_unlock();
-		return;
+		if (!stale)
+			return;
+		tlob_window_finish(w, NULL, true);
+	} else {
+		rcu_read_unlock();
 	}
-	rcu_read_unlock();
 
 	w = tlob_window_open(&args, false);
 	if (PTR_ERR_OR_ZERO(w) == -ENOSPC)
 		tlob_binding_missed(b);
 }
 
-static void tlob_binding_stop(struct tlob_binding *b)
+/* STOP, or (@ret) a return from START: close the outermost window. */
+static void tlob_uprobe_stop(struct tlob_binding *b, struct pt_regs *regs,
+			     bool ret)
 {
 	struct tlob_window_result res;
 	struct tlob_window *w;
@@ -59,7 +82,8 @@ static void tlob_binding_stop(struct tlob_binding *b)
 		rcu_read_unlock();
 		return;
 	}
-	if (!--w->depth)
+	/* A return pops the frame: above the window's only for its own. */
+	if (ret ? user_stack_pointer(regs) > w->sp : !--w->depth)
 		closed = tlob_window_end(w, &res);
 	raw_spin_unlock_irqrestore(&w->lock, flags);
 	rcu_read_unlock();
@@ -71,24 +95,24 @@ static void tlob_binding_stop(struct tlob_binding *b)
 static int tlob_start_handler(struct uprobe_consumer *uc,
 			      struct pt_regs *regs)
 {
-	tlob_binding_start(container_of(uc, struct tlob_binding,
-					start_probe.uc));
+	tlob_uprobe_start(container_of(uc, struct tlob_binding,
+				       start_probe.uc), regs);
 	return 0;
 }
 
 static int tlob_stop_handler(struct uprobe_consumer *uc,
 			     struct pt_regs *regs)
 {
-	tlob_binding_stop(container_of(uc, struct tlob_binding,
-				       stop_probe.uc));
+	tlob_uprobe_stop(container_of(uc, struct tlob_binding,
+				      stop_probe.uc), regs, false);
 	return 0;
 }
 
 static int tlob_ret_handler(struct uprobe_consumer *uc, unsigned long func,
 			    struct pt_regs *regs)
 {
-	tlob_binding_stop(container_of(uc, struct tlob_binding,
-				       start_probe.uc));
+	tlob_uprobe_stop(container_of(uc, struct tlob_binding,
+				      start_probe.uc), regs, true);
 	return 0;
 }
 

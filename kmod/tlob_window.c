@@ -58,12 +58,22 @@ static void tlob_window_expire(struct tlob_window *w)
 	tlob_result_fill(&res, w, w->deadline);
 	atomic64_inc(&tlob_counters.violations);
 
-	trace_error_env_tlob(w->tid, tlob_state_name(w->clk.state),
-			     "budget_exceeded", "clk_elapsed");
-	trace_detail_env_tlob(w->tid, w->tgid,
-			      w->binding ? w->binding->id : 0,
-			      w->threshold_ns, res.ns[running_tlob],
-			      res.ns[waiting_tlob], res.ns[sleeping_tlob]);
+	/*
+	 * A self-instrumented window over its owner's self_event_rate is
+	 * reported to its own fd only: neither subscribers nor the trace
+	 * buffers (instances/tlob shows services' violations) hear of it.
+	 */
+	if (!w->binding && !w->privileged)
+		w->quiet = !tlob_charge_may_forward(w->charge);
+	if (!w->quiet) {
+		trace_error_env_tlob(w->tid, tlob_state_name(w->clk.state),
+				     "budget_exceeded", "clk_elapsed");
+		trace_detail_env_tlob(w->tid, w->tgid,
+				      w->binding ? w->binding->id : 0,
+				      w->threshold_ns, res.ns[running_tlob],
+				      res.ns[waiting_tlob],
+				      res.ns[sleeping_tlob]);
+	}
 	/* Under @w->lock: whoever closes @w waits for this report. */
 	tlob_report_violation(w, &res);
 }
@@ -77,7 +87,7 @@ static void tlob_window_check_deadline(struct tlob_window *w, u64 now)
 }
 
 /* The budget timer fired at @now; @w->lock held. */
-void tlob_window_expire_at(struct tlob_window *w, u64 now)
+void tlob_window_timer_fired(struct tlob_window *w, u64 now)
 {
 	lockdep_assert_held(&w->lock);
 	if (w->live)
@@ -134,8 +144,12 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args,
 	w->owner = args->owner;
 	w->charge = args->charge;
 	w->depth = 1;
+	w->sp = args->sp;
 	w->violated = false;
+	w->quiet = false;
+	w->privileged = args->privileged;
 	w->forwarded = 0;
+	w->fwd_seq = 0;
 	w->expiry_state = running_tlob;
 	strscpy_pad(w->comm, task->comm, sizeof(w->comm));
 	now = ktime_get_ns();
@@ -150,6 +164,7 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args,
 	atomic_inc(&tlob_counters.windows_in_use);
 	if (!tlob_hash_add(w)) {
 		atomic_dec(&tlob_counters.windows_in_use);
+		w->charge = NULL;	/* the caller keeps it */
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 		tlob_pool_put(w);
 		return ERR_PTR(-ENODEV);
@@ -216,7 +231,8 @@ bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res)
 /*
  * Second half of closing a window, without its lock: stop the timer,
  * unhash, report a completed window, and recycle it after a grace period
- * (the scheduler probes and a running timer callback may still see it).
+ * (the scheduler probes and a running timer callback may still see it);
+ * a self-instrumented window's charge goes with the slot (tlob_pool.c).
  */
 void tlob_window_finish(struct tlob_window *w,
 			const struct tlob_window_result *res, bool may_sleep)
@@ -224,8 +240,6 @@ void tlob_window_finish(struct tlob_window *w,
 	tlob_timer_cancel(w, may_sleep);
 	tlob_hash_del(w);
 	atomic_dec(&tlob_counters.windows_in_use);
-	if (w->charge)
-		tlob_uncharge_self_window(w->charge);
 
 	if (res) {
 		atomic64_inc(&tlob_counters.windows_completed);
@@ -235,6 +249,8 @@ void tlob_window_finish(struct tlob_window *w,
 			tlob_binding_account(w->binding, res);
 		if (res->violated)
 			tlob_report_end(w, res);
+	} else if (w->violated) {
+		tlob_report_discard(w);
 	}
 	tlob_pool_put(w);
 }

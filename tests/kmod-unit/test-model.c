@@ -144,6 +144,10 @@ static void check_generator(const char *dot2c)
 		{ "edge without a label", DOT_HEAD
 		  "\t\"__init_a\" -> \"a\";\n"
 		  "\t\"a\" -> \"b\";\n}\n", false },
+		{ "a statement it does not know", DOT_HEAD
+		  "\t\"__init_a\" -> \"a\";\n"
+		  "\tsubgraph x { };\n"
+		  "\t\"a\" -> \"b\" [ label = \"go\" ];\n}\n", false },
 		{ "state declared twice", DOT_HEAD
 		  "\t{node [shape = circle] \"b\"};\n"
 		  "\t\"__init_a\" -> \"a\";\n"

@@ -43,8 +43,16 @@ static const struct parse_case cases[] = {
 	/* What reading the monitor file prints must parse again. */
 	{ "r /usr/bin/app:0x12a0 threshold=5000000  # id=1 windows=3 violations=0",
 	  0, TLOB_CMD_RETURN, "/usr/bin/app", 0x12a0, 0, 5000000 },
-	{ "p /a:0x1 0x2 threshold=9 cgroup=77  # id=2 owner=fd windows=0 violations=0\n",
+	{ "p /a:0x1 0x2 threshold=9 cgroup=77  # id=2 windows=0 violations=0\n",
 	  0, TLOB_CMD_ENTRY, "/a", 1, 2, 9, true, 77 },
+	/* Bindings of /dev/rv fds, listed, are skipped when written back. */
+	{ "p /a:0x1 0x2 threshold=9 cgroup=77  # id=2 owner=fd windows=0 violations=0\n",
+	  0, TLOB_CMD_NONE },
+	{ "this is not parsed # owner=fd", 0, TLOB_CMD_NONE },
+	{ "p /a:0x1 0x2 threshold=9  # owner=fdx", 0, TLOB_CMD_ENTRY, "/a",
+	  1, 2, 9 },
+	{ "p /a:0x1 0x2 threshold=9  # xowner=fd", 0, TLOB_CMD_ENTRY, "/a",
+	  1, 2, 9 },
 	{ "", 0, TLOB_CMD_NONE },
 	{ "\n", 0, TLOB_CMD_NONE },
 	{ "   # a comment", 0, TLOB_CMD_NONE },
@@ -59,7 +67,7 @@ static const struct parse_case cases[] = {
 	{ "r /a:1 threshold=5 cgroup_path=system.slice/app.service", 0,
 	  TLOB_CMD_RETURN, "/a", 1, 0, 5, true, 0, NULL,
 	  "system.slice/app.service" },
-	{ "p /a:1 2 threshold=5 cgroup_path=x\\040y.slice  # id=3 owner=fd windows=0 violations=0 missed=0",
+	{ "p /a:1 2 threshold=5 cgroup_path=x\\040y.slice  # id=3 windows=0 violations=0 missed=0",
 	  0, TLOB_CMD_ENTRY, "/a", 1, 2, 5, true, 0, NULL, "x y.slice" },
 	{ "-/a:1 cgroup_path=s.slice", 0, TLOB_CMD_REMOVE, "/a", 1, 0, 0,
 	  true, 0, NULL, "s.slice" },
@@ -202,6 +210,14 @@ static void check_length(void)
 	ret = tlob_parse_cmd(buf, &cmd);
 	tap_ok(ret == -E2BIG, "line of %d bytes is E2BIG (got %d)",
 	       TLOB_LINE_MAX + 1, ret);
+	free(buf);
+
+	/* The listing's comment after a command of the limit is fine. */
+	buf = long_line(TLOB_LINE_MAX, "  # id=1 windows=0 violations=0 missed=0\n");
+	ret = tlob_parse_cmd(buf, &cmd);
+	tap_ok(!ret && cmd.op == TLOB_CMD_RETURN,
+	       "command of %d bytes with a comment is accepted (got %d)",
+	       TLOB_LINE_MAX, ret);
 	free(buf);
 }
 

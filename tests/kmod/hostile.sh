@@ -245,6 +245,9 @@ t_monitor_caps() {
 		fail "CAP_PERFMON alone must be enough"
 	expect_eq "$(stat_get bindings)" 1 "bindings"
 	echo "-$TGT:$OFF_START" >"$SYS/monitor"
+	setpriv --inh-caps=-all --bounding-set=-all -- sh -c "echo 0 > $SYS/enable" 2>/dev/null &&
+		fail "uid 0 without capabilities disabled the monitor"
+	expect_eq "$(cat "$SYS/enable")" 1 "enable"
 }
 
 t_monitor_escape() {
@@ -253,13 +256,14 @@ t_monitor_escape() {
 	cp "$TGT" "$f"
 	e=$(mon_escape "$f")
 	echo "p $e:$OFF_START $OFF_STOP threshold=1000000" >"$SYS/monitor"
-	drv "$WORK/o" bind:"$f",tgt_alt_start,tgt_alt_stop,1s touch:$WORK/bound waitfile:$WORK/go &
-	"$DRV" waitfile:$WORK/bound,timeout=30s >/dev/null
+	rm -f "$WORK/esc-bound" "$WORK/esc-go"
+	drv "$WORK/o" bind:"$f",tgt_alt_start,tgt_alt_stop,1s touch:$WORK/esc-bound waitfile:$WORK/esc-go &
+	"$DRV" waitfile:$WORK/esc-bound,timeout=30s >/dev/null
 	cat "$SYS/monitor"
 	expect_eq "$(wc -l <"$SYS/monitor")" 2 "one line per binding"
 	l=$(grep -F "p $e:$OFF_START " "$SYS/monitor") || fail "escaped name not listed"
 	grep -qF "p $e:$OFF_ALT_START " "$SYS/monitor" || fail "fd binding not escaped"
-	touch "$WORK/go"
+	touch "$WORK/esc-go"
 	wait
 	echo "-$e:$OFF_START" >"$SYS/monitor"
 	expect_eq "$(stat_get bindings)" 0 "removed by the listed name"
@@ -293,6 +297,9 @@ t_monitor_txn() {
 	{ cat "$saved"; echo "p $TGT:zz 0x1 threshold=5"; } >"$bad"
 	cat "$bad" >"$SYS/monitor" 2>/dev/null && fail "bad last line accepted"
 	expect_eq "$(stat_get bindings)" 0 "bindings after a bad last line"
+	printf '%s' "$(cat "$saved")" >"$bad"
+	cat "$bad" >"$SYS/monitor" 2>/dev/null && fail "a long write without a final newline accepted"
+	expect_eq "$(stat_get bindings)" 0 "bindings after a long write without a final newline"
 	{ head -n 40 "$saved"; echo "p /nonexistent:0x1 0x2 threshold=5"; tail -n 40 "$saved"; } >"$bad"
 	cat "$bad" >"$SYS/monitor" 2>/dev/null && fail "bad middle line accepted"
 	expect_eq "$(stat_get bindings)" 0 "bindings after a bad middle line"
@@ -305,12 +312,61 @@ t_monitor_txn() {
 	{ echo "-$WORK/copy-with-a-rather-long-file-name-1:$OFF_START"; head -n 1 "$saved"; } >"$SYS/monitor"
 	expect_eq "$(stat_get bindings)" $n "removed and added again"
 	cat "$WORK/removes" >"$SYS/monitor"
+	# Bindings of /dev/rv fds in a listing written back are theirs: skipped.
+	rm -f "$WORK/txn-bound" "$WORK/txn-go"
+	"$DRV" bind:$TGT,tgt_alt_start,tgt_alt_stop,1s touch:$WORK/txn-bound \
+		waitfile:$WORK/txn-go >/dev/null &
+	"$DRV" waitfile:$WORK/txn-bound,timeout=30s >/dev/null
+	{ cat "$SYS/monitor"; head -n 2 "$saved"; } >"$bad"
+	grep -q "owner=fd" "$bad" || fail "no fd binding listed"
+	cat "$bad" >"$SYS/monitor"
+	expect_eq "$(stat_get bindings)" 3 "fd binding skipped, two added"
+	touch "$WORK/txn-go"
+	wait
+	head -n 2 "$WORK/removes" >"$SYS/monitor"
+	expect_eq "$(stat_get bindings)" 0 "bindings"
 	# A write of exactly one page.
 	{ echo "r $TGT:$OFF_WORK threshold=1000"; printf '#%.0s' $(seq 1 $((4076 - ${#TGT} - ${#OFF_WORK}))); echo; } >"$bad"
 	expect_eq "$(stat -c %s "$bad")" 4096 "one-page write"
 	cat "$bad" >"$SYS/monitor"
 	expect_eq "$(stat_get bindings)" 1 "one-page write applied"
 	echo "-$TGT:$OFF_WORK" >"$SYS/monitor"
+}
+
+# A listing read in several read(2) calls is one snapshot, whatever
+# changes in between.
+t_monitor_read_snapshot() {
+	local n=60 i
+	for i in $(seq 1 $n); do
+		cp "$TGT" "$WORK/snap-copy-with-a-long-name-$i"
+		echo "p $WORK/snap-copy-with-a-long-name-$i:$OFF_START $OFF_STOP threshold=1000000"
+	done >"$WORK/adds"
+	cat "$WORK/adds" >"$SYS/monitor"
+	cat "$SYS/monitor" >"$WORK/then"
+	exec 3<"$SYS/monitor"
+	dd bs=4096 count=1 status=none <&3 >"$WORK/part1"
+	echo "-$WORK/snap-copy-with-a-long-name-1:$OFF_START" >"$SYS/monitor"
+	echo "r $TGT:$OFF_WORK threshold=1000" >"$SYS/monitor"
+	cat <&3 >"$WORK/part2"
+	exec 3<&-
+	cat "$WORK/part1" "$WORK/part2" >"$WORK/now"
+	diff "$WORK/then" "$WORK/now" || fail "a listing read in pieces mixes two states"
+	sed 's/^[pr] \([^ ]*\) .*/-\1/' "$SYS/monitor" >"$WORK/removes"
+	cat "$WORK/removes" >"$SYS/monitor"
+}
+
+# An entry->return window whose return the kernel never sees (the function
+# left by longjmp()) ends at the next call: no window stays open.
+t_uretprobe_longjmp() {
+	local o=$WORK/o bid
+	drv "$o" fd:1 sub:all fd:0 bind:$TGT,tgt_jumpy,0,50ms,ret \
+		run:$TGT,jumpy,100,3 statwait:windows_in_use=0 bstats:@1 \
+		fd:1 drain:timeout=1s
+	bid=$(kv "$o" bind id)
+	expect_eq "$(kv "$o" bstats windows)" 1 "completed windows (the call that returned)"
+	expect_eq "$(kv "$o" bstats violations)" 1 "violations in the statistics"
+	expect_eq "$(ev_count_binding "$o" violation "$bid")" 4 "VIOLATION records (each call over budget)"
+	expect_eq "$(ev_count_binding "$o" window_end "$bid")" 1 "WINDOW_END records"
 }
 
 t_list_info() {
@@ -374,6 +430,8 @@ hostile_tests() {
 	run_test "monitor: needs CAP_PERFMON or CAP_SYS_ADMIN, also for uid 0 and passed fds" t_monitor_caps
 	run_test "monitor: names escaped as in mountinfo, one line per binding, rewritable" t_monitor_escape
 	run_test "monitor: long writes applied whole or rejected whole" t_monitor_txn
+	run_test "monitor: a listing read in pieces is one snapshot" t_monitor_read_snapshot
+	run_test "bind: an entry->return window left by longjmp() ends at the next call" t_uretprobe_longjmp
 	run_test "LIST_BINDINGS, BINDING_INFO: ids, owner, file, cookie, cgroup path" t_list_info
 	run_test "bind: cgroup path filter before the cgroup exists, across its re-creation" t_cgroup_path_binding
 }

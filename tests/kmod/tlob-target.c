@@ -17,6 +17,8 @@
  *   exit-in MS                tgt_start(), sleep MS, exit without tgt_stop()
  *   thread-exit-in N MS       N threads tgt_start() and exit; main sleeps MS
  *   exec-in PROG ARG...       tgt_start(), then execv(PROG, ARG...)
+ *   jumpy MS N                N times tgt_jumpy() that longjmp()s out after
+ *                             MS, then once that returns (entry->return)
  *   rt-preempt MS             on CPU 0: tgt_start(), a SCHED_FIFO child spins
  *                             MS on the same CPU, then tgt_stop()
  *   loop SECONDS              pair windows of random length for SECONDS
@@ -25,6 +27,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <setjmp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -48,6 +51,30 @@ TGT_FN void tgt_alt_start(void);
 TGT_FN void tgt_alt_stop(void);
 TGT_FN void tgt_work(unsigned int ms, int mode);
 TGT_FN unsigned long tgt_recurse(unsigned int depth, unsigned int ms, int mode);
+TGT_FN void tgt_jumpy(unsigned int ms, int jump);
+
+static jmp_buf tgt_jump_env;
+
+/* Leaves by longjmp() when @jump: its return never happens. */
+TGT_FN void tgt_jumpy(unsigned int ms, int jump)
+{
+	tgt_counter[5]++;
+	kt_sleep_ns(ms * KT_NSEC_PER_MSEC);
+	if (jump)
+		longjmp(tgt_jump_env, 1);
+}
+
+/* @n calls of tgt_jumpy() left by longjmp(), then one that returns. */
+static void jumpy(unsigned int ms, unsigned int n)
+{
+	volatile unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!setjmp(tgt_jump_env))
+			tgt_jumpy(ms, 1);
+	}
+	tgt_jumpy(ms, 0);
+}
 
 TGT_FN void tgt_start(void)
 {
@@ -218,7 +245,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|exec-in|rt-preempt|loop ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|jumpy|rt-preempt|loop ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -293,6 +320,10 @@ int main(int argc, char **argv)
 		r = run_threads(a, &ta);
 		if (ta.exit_inside)
 			kt_sleep_ns(b * KT_NSEC_PER_MSEC);
+	} else if (!strcmp(cmd, "jumpy")) {
+		if (argc > 3 && parse_uint(argv[3], &n) < 0)
+			return usage(argv[0]);
+		jumpy(a, n);
 	} else if (!strcmp(cmd, "exit-in")) {
 		tgt_start();
 		kt_sleep_ns(a * KT_NSEC_PER_MSEC);

@@ -113,6 +113,7 @@ struct tlob_binding_info {
 				 * NUL), 0 without TLOB_BIND_CGROUP_PATH;
 				 * ERANGE if the buffer is too small */
 	__u32 owner;		/* TLOB_OWNER_* */
+	__u64 reserved;		/* must be 0 */
 };
 
 /* tlob_binding_info.owner */
@@ -123,13 +124,15 @@ struct tlob_binding_info {
 /* TLOB_IOCTL_LIST_BINDINGS: the ids of bindings, in increasing order. */
 struct tlob_binding_list {
 	__u32 flags;		/* TLOB_LIST_* */
-	__u32 count;		/* in: room in @ids; out: how many there are
-				 * (only the first "room" are written) */
+	__u32 count;		/* in: room in @ids (at most
+				 * TLOB_LIST_MAX are written); out: how many
+				 * there are */
 	__u64 ids;		/* pointer to __u32[count] */
 };
 
 #define TLOB_LIST_OWNED		(1U << 0)	/* only this fd's bindings */
 #define TLOB_LIST_FLAGS_ALL	(TLOB_LIST_OWNED)
+#define TLOB_LIST_MAX		(1U << 20)
 
 /* TLOB_IOCTL_SUBSCRIBE flags */
 #define TLOB_SUB_ALL		(1U << 0)
