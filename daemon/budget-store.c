@@ -19,66 +19,18 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "budget-store.h"
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "rcstr.h"
+#include "strv.h"
 
 #define API_DIR		"/etc/systemd/system.control"
 #define RUNTIME_DIR	"/run/systemd/system.control"
 #define FILE_PREFIX	"50-TlobBudget-"
 #define DESCRIPTION_TAG	"# Description: "
-
-Budget *budget_free(Budget *b)
-{
-	if (!b)
-		return NULL;
-	sd_event_source_disable_unref(b->ratelimit_source);
-	rcstr_unref(b->unit_name);
-	rcstr_unref(b->file);
-	free(b->description);
-	rcstr_unref(b->binary);
-	free(b->retired);
-	return mfree(b);
-}
-
-int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
-	       Budget **ret)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	size_t id_len = strlen(id) + 1, probe_len = strlen(probe) + 1;
-	size_t path_len;
-	Budget *b;
-	char *t;
-	int r;
-
-	r = tlob_probe_parse(probe, &p);
-	if (r < 0)
-		return r;
-	path_len = p.path ? strlen(p.path) + 1 : 0;
-	b = calloc(1, sizeof(*b) + id_len + probe_len + path_len);
-	if (!b)
-		return -ENOMEM;
-	b->manager = m;
-	b->unit_name = rcstr_ref(unit_name);
-	t = b->text;
-	b->id = memcpy(t, id, id_len);
-	t += id_len;
-	b->probe_text = memcpy(t, probe, probe_len);
-	t += probe_len;
-	if (p.path)
-		b->probe_path = memcpy(t, p.path, path_len);
-	b->has_stop = p.has_stop;
-	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-				      m->ratelimit_burst);
-	*ret = b;
-	return 0;
-}
-
-static void budget_freep(Budget **b)
-{
-	budget_free(*b);
-}
 
 static const char *root_of(const Manager *m)
 {

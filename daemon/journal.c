@@ -17,6 +17,7 @@
 #include "journal-format.h"
 #include "log.h"
 #include "macro.h"
+#include "journal.h"
 #include "manager.h"
 #include "strv.h"
 

@@ -5,6 +5,7 @@
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
+#include "manager.h"
 #include "rv-dev.h"
 
 struct KernelLink {

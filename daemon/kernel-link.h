@@ -13,7 +13,8 @@
 
 #include <linux/tlob.h>
 
-#include "manager.h"
+typedef struct Manager Manager;
+typedef struct KernelLink KernelLink;
 
 /* Open the device (@m->rv_path), subscribe, watch it in @m->event. */
 int kernel_link_new(Manager *m, KernelLink **ret);

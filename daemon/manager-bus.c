@@ -8,8 +8,11 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bus-errors.h"
+#include "journal-format.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-bus.h"
 #include "manager.h"
 #include "tlob-hist.h"
 

@@ -1,35 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The Manager: budgets, their bindings and the kernel's events.
- *
- * A budget is bound while its unit runs in a control group: the binding
- * carries that cgroup's id so only the unit's tasks open windows. When the
- * unit tracker reports a change (start, restart, stop), the budgets of the
- * unit are rebound or unbound; the statistics of a binding that goes away
- * are kept ("retired") so counters survive restarts.
+ * The Manager: the list of budgets (loaded from the store, added and
+ * removed over D-Bus), their units, and the kernel's events. How a budget
+ * is bound is budget.c's business; this file decides when.
  */
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
+#include "budget-store.h"
+#include "bus-errors.h"
 #include "dropin.h"
-#include "elf-resolve.h"
+#include "journal.h"
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-bus.h"
 #include "manager.h"
-
-static const char *const budget_source_table[] = {
-	[BUDGET_SOURCE_DROPIN] = "dropin",
-	[BUDGET_SOURCE_API] = "api",
-	[BUDGET_SOURCE_RUNTIME] = "runtime",
-};
-
-const char *budget_source_to_string(BudgetSource s)
-{
-	return s < ELEMENTSOF(budget_source_table) ? budget_source_table[s] : NULL;
-}
+#include "rcstr.h"
+#include "strv.h"
 
 int manager_new(Manager **ret)
 {
@@ -113,250 +103,6 @@ static Budget *find_budget_by_binding(Manager *m, uint32_t id)
 		if (m->budgets[i]->binding_id == id)
 			return m->budgets[i];
 	return NULL;
-}
-
-bool budget_is_active(const Budget *b)
-{
-	return b->binding_id != 0;
-}
-
-static void stats_add(BudgetStats *to, const struct tlob_binding_stats *s)
-{
-	to->windows += s->windows;
-	to->violations += s->violations;
-	to->sum_ns += s->sum_ns;
-	to->max_ns = MAX(to->max_ns, s->max_ns);
-	for (unsigned i = 0; i < TLOB_HIST_BUCKETS; i++)
-		to->hist[i] += s->hist[i];
-}
-
-void budget_get_stats(Budget *b, BudgetStats *ret)
-{
-	struct tlob_binding_stats s;
-	int r;
-
-	*ret = b->retired ? *b->retired : (BudgetStats) {};
-	if (!b->binding_id || !b->manager->kernel)
-		return;
-	r = kernel_link_stats(b->manager->kernel, b->binding_id, &s);
-	if (r < 0) {
-		log_debug_errno(r, "Failed to get statistics of binding %u, ignoring: %m",
-				b->binding_id);
-		return;
-	}
-	stats_add(ret, &s);
-}
-
-/* The ELF file the probe is in: its own PATH or the unit's executable. */
-static const char *budget_binary(const Budget *b)
-{
-	if (b->probe_path)
-		return b->probe_path;
-	return b->unit ? b->unit->exec_path : NULL;
-}
-
-/*
- * Resolve @probe in @binary to file offsets. Returns the open fd, or a
- * negative errno with @error (if any) set to the org.tlob.Error for it.
- */
-static int resolve_probe(const TlobProbe *probe, const char *binary,
-			 uint64_t *ret_start, uint64_t *ret_stop,
-			 sd_bus_error *error)
-{
-	_cleanup_close_ int fd = -EBADF;
-	const TlobProbePoint *pt = &probe->start;
-	uint64_t start = 0, stop = 0;
-	int r;
-
-	if (!binary)
-		return sd_bus_error_set(error, TLOB_ERROR_INVALID_PROBE,
-					"The unit has no main executable (no ExecStart=); give the probe a PATH.");
-	fd = open(binary, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		if (IN_SET(r, -ENOENT, -ENOTDIR, -EACCES, -ELOOP, -ENAMETOOLONG))
-			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_FILE,
-						 "Cannot open %s: %s", binary,
-						 strerror(-r));
-		return sd_bus_error_set_errnof(error, -r, "Cannot open %s: %m",
-					       binary);
-	}
-	r = tlob_elf_resolve(fd, pt, &start);
-	if (r >= 0 && probe->has_stop) {
-		pt = &probe->stop;
-		r = tlob_elf_resolve(fd, pt, &stop);
-	}
-	switch (r) {
-	case 0:
-		break;
-	case -ENXIO:
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_SYMBOL,
-					 "No function %s in %s.", pt->symbol,
-					 binary);
-	case -ENOEXEC:
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "%s is not an ELF executable or library.",
-					 binary);
-	case -ERANGE:
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "Offset 0x%llx is outside %s in %s.",
-					 (unsigned long long)pt->offset,
-					 pt->symbol ?: "the executable code",
-					 binary);
-	default:
-		return sd_bus_error_set_errnof(error, -r,
-					       "Failed to read %s: %m", binary);
-	}
-	if (probe->has_stop && stop == start)
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "START and STOP are the same point of %s.",
-					 binary);
-	*ret_start = start;
-	*ret_stop = stop;
-	return TAKE_FD(fd);
-}
-
-/* The ELF path of @b as an rcstr: shared with its unit when it is the
- * unit's executable. */
-static char *budget_binary_ref(const Budget *b)
-{
-	if (b->probe_path)
-		return rcstr_new(b->probe_path);
-	return rcstr_ref(b->unit ? b->unit->exec_path : NULL);
-}
-
-void budget_refresh_offsets(Budget *b)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_close_ int fd = -EBADF;
-	const char *binary = budget_binary(b);
-	uint64_t start, stop;
-	char *copy;
-
-	/* A bound budget shows what the kernel has. */
-	if (b->binding_id || !binary)
-		return;
-	if (tlob_probe_parse(b->probe_text, &p) < 0)
-		return;
-	fd = resolve_probe(&p, binary, &start, &stop, NULL);
-	if (fd < 0)
-		return;
-	copy = budget_binary_ref(b);
-	if (!copy)
-		return;
-	rcstr_unref(b->binary);
-	b->binary = copy;
-	b->start_offset = start;
-	b->stop_offset = b->has_stop ? stop : 0;
-	b->stop_on_return = !b->has_stop;
-}
-
-static void budget_unbind(Budget *b)
-{
-	struct tlob_binding_stats s;
-	KernelLink *k = b->manager->kernel;
-	int r;
-
-	if (!b->binding_id)
-		return;
-	if (k) {
-		/* Keep what the binding measured. */
-		if (!b->retired)
-			b->retired = calloc(1, sizeof(*b->retired));
-		if (!b->retired)
-			log_oom();
-		else if (kernel_link_stats(k, b->binding_id, &s) >= 0)
-			stats_add(b->retired, &s);
-		r = kernel_link_unbind(k, b->binding_id);
-		if (r < 0 && r != -ENOENT)
-			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
-					  b->binding_id, b->id);
-	}
-	log_debug("Budget %s (%s %s) unbound.", b->id, b->unit_name,
-		  b->probe_text);
-	b->binding_id = 0;
-	b->cgroup_id = 0;
-}
-
-/*
- * Bind @b for the tasks of cgroup @cgroup_id. Returns 0 or a negative
- * errno (with @error set when it is the caller's fault).
- */
-static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_close_ int fd = -EBADF;
-	struct tlob_bind_args args = {};
-	const char *binary = budget_binary(b);
-	uint64_t start, stop;
-	char *copy;
-	uint32_t id;
-	int r;
-
-	if (!b->manager->kernel)
-		return sd_bus_error_set_errnof(error, -b->manager->kernel_error,
-					       "Kernel link unavailable: %m");
-	r = tlob_probe_parse(b->probe_text, &p);
-	if (r < 0)
-		return r;	/* it was parsed before: only ENOMEM */
-	fd = resolve_probe(&p, binary, &start, &stop, error);
-	if (fd < 0)
-		return fd;
-
-	args.flags = b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
-	args.start_offset = start;
-	args.stop_offset = b->has_stop ? stop : 0;
-	args.threshold_ns = b->budget_ns;
-	args.cgroup_id = cgroup_id;
-	args.cookie = (uint64_t)strtoull(b->id, NULL, 16);
-	r = kernel_link_bind(b->manager->kernel, fd, &args, &id);
-	if (r < 0)
-		return r;
-
-	copy = budget_binary_ref(b);
-	if (!copy) {
-		(void)kernel_link_unbind(b->manager->kernel, id);
-		return -ENOMEM;
-	}
-	rcstr_unref(b->binary);
-	b->binary = copy;
-	b->start_offset = start;
-	b->stop_offset = args.stop_offset;
-	b->stop_on_return = !b->has_stop;
-	b->binding_id = id;
-	b->cgroup_id = cgroup_id;
-	b->bind_error = 0;
-	log_debug("Budget %s (%s %s) bound as %u: %s 0x%llx..0x%llx cgroup %llu.",
-		  b->id, b->unit_name, b->probe_text, id, binary,
-		  (unsigned long long)start, (unsigned long long)args.stop_offset,
-		  (unsigned long long)cgroup_id);
-	return 0;
-}
-
-/* Make the binding of @b match the state of its unit. */
-static void budget_sync(Budget *b)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	Unit *u = b->unit;
-	bool want = u && u->active && u->cgroup_id != 0 && b->manager->kernel;
-	int r;
-
-	if (b->binding_id && (!want || b->cgroup_id != u->cgroup_id ||
-			      !streq_ptr(b->binary, budget_binary(b))))
-		budget_unbind(b);
-	if (!want || b->binding_id)
-		return;
-
-	r = budget_bind(b, u->cgroup_id, &e);
-	if (r < 0) {
-		/* Log a failure once, not on every restart of the unit. */
-		if (r != b->bind_error)
-			log_warning_errno(r, "Failed to bind budget %s (%s %s): %s",
-					  b->id, b->unit_name, b->probe_text,
-					  sd_bus_error_is_set(&e) ? e.message :
-					  strerror(-r));
-		b->bind_error = r;
-	}
 }
 
 void manager_unit_changed(Manager *m, Unit *u)
@@ -575,26 +321,6 @@ void manager_systemd_reloaded(Manager *m)
 		log_error_errno(r, "Failed to reload budgets: %m");
 }
 
-static int map_bind_error(int r, sd_bus_error *error)
-{
-	if (sd_bus_error_is_set(error))
-		return r;
-	switch (r) {
-	case -EEXIST:
-		return sd_bus_error_set(error, TLOB_ERROR_EXISTS,
-					"The kernel already has a binding of this file, offset and cgroup.");
-	case -ENOSPC:
-		return sd_bus_error_set(error, TLOB_ERROR_TOO_MANY,
-					"The kernel has no room for another binding.");
-	case -ENOENT:
-		return sd_bus_error_set(error, TLOB_ERROR_NO_SUCH_UNIT,
-					"The unit's control group is gone.");
-	default:
-		return sd_bus_error_set_errnof(error, -r,
-					       "Failed to bind the probe: %m");
-	}
-}
-
 /* Our drop-ins changed: systemd should see them too. */
 static void manager_tell_systemd(Manager *m)
 {
@@ -653,7 +379,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		unit_tracker_unref(m, u);
 		return r;
 	}
-	fd = resolve_probe(&p, p.path ?: u->exec_path, &start, &stop, error);
+	fd = budget_resolve_probe(&p, p.path ?: u->exec_path, &start, &stop, error);
 	if (fd < 0) {
 		unit_tracker_unref(m, u);
 		return fd;
@@ -703,7 +429,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	if (u->active && u->cgroup_id) {
 		r = budget_bind(b, u->cgroup_id, error);
 		if (r < 0) {
-			r = map_bind_error(r, error);
+			r = budget_bind_error(r, error);
 			(void)budget_store_remove(b);
 			manager_drop_budget(m, b);
 			return r;

@@ -29,7 +29,11 @@
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
+#include "bus-errors.h"
 #include "manager.h"
+#include "rcstr.h"
+#include "strv.h"
+#include "unit-tracker.h"
 
 #define SD_DEST		"org.freedesktop.systemd1"
 #define SD_PATH		"/org/freedesktop/systemd1"

@@ -26,6 +26,8 @@
 #include <time.h>
 
 #include "kernel-link.h"
+#include "manager.h"
+#include "rcstr.h"
 #include "log.h"
 #include "macro.h"
 

@@ -12,9 +12,11 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include "budget-store.h"
 #include "journal-format.h"
 #include "macro.h"
 #include "manager.h"
+#include "rcstr.h"
 #include "strv.h"
 
 static char root[] = "/tmp/tlob-test-store-XXXXXX";

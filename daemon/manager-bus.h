@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * org.tlob.Manager on the system bus (see manager-bus.c).
+ */
+#ifndef TLOB_MANAGER_BUS_H
+#define TLOB_MANAGER_BUS_H
+
+#include <linux/tlob.h>
+
+#include "budget.h"
+
+/* Connect to the system bus, serve the object, take the name. */
+int manager_bus_setup(Manager *m);
+int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
+			   const struct tlob_event *ev);
+void manager_emit_budget_count_changed(Manager *m);
+
+#endif /* TLOB_MANAGER_BUS_H */
