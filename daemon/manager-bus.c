@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bus-dict.h"
 #include "bus-errors.h"
 #include "journal-format.h"
 #include "log.h"
@@ -68,39 +69,29 @@ static bool description_is_valid(const char *s)
 	return true;
 }
 
-/* a{sv} options of AddBudget: runtime (b), description (s). */
-static int read_add_options(sd_bus_message *msg, int *runtime,
-			    const char **description, sd_bus_error *error)
+typedef struct AddOptions {
+	int runtime;
+	const char *description;
+	sd_bus_error *error;
+} AddOptions;
+
+static int add_option(sd_bus_message *msg, const char *key, void *userdata)
 {
+	AddOptions *o = userdata;
 	int r;
 
-	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+	if (streq(key, "runtime"))
+		r = sd_bus_message_read(msg, "v", "b", &o->runtime);
+	else if (streq(key, "description"))
+		r = sd_bus_message_read(msg, "v", "s", &o->description);
+	else
+		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown option \"%s\".", key);
 	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-		const char *key;
-
-		r = sd_bus_message_read(msg, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "runtime"))
-			r = sd_bus_message_read(msg, "v", "b", runtime);
-		else if (streq(key, "description"))
-			r = sd_bus_message_read(msg, "v", "s", description);
-		else
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "Unknown option \"%s\".", key);
-		if (r < 0)
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "Option \"%s\" has the wrong type.",
-						 key);
-		r = sd_bus_message_exit_container(msg);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(msg);
+		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Option \"%s\" has the wrong type.",
+					 key);
+	return 1;
 }
 
 static int method_add_budget(sd_bus_message *msg, void *userdata,
@@ -108,15 +99,17 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 {
 	_cleanup_free_ char *id = NULL;
 	Manager *m = userdata;
-	const char *unit, *probe, *description = NULL;
+	AddOptions o = { .error = error };
+	const char *unit, *probe;
 	TlobProbe p = {};
 	uint64_t budget_ns;
-	int runtime = 0, r;
+	int r;
 
 	r = sd_bus_message_read(msg, "sst", &unit, &probe, &budget_ns);
 	if (r < 0)
 		return r;
-	r = read_add_options(msg, &runtime, &description, error);
+	/* a{sv}: runtime (b), description (s) */
+	r = bus_read_dict(msg, add_option, &o);
 	if (r < 0)
 		return r;
 
@@ -135,7 +128,7 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_BUDGET,
 					 "Budget %llu ns is out of range (1 ns to 1 h).",
 					 (unsigned long long)budget_ns);
-	if (description && !description_is_valid(description))
+	if (o.description && !description_is_valid(o.description))
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
 					"The description must be one line of at most 1024 bytes.");
 
@@ -143,8 +136,8 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	if (r <= 0)
 		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
 
-	r = manager_add_budget(m, unit, probe, budget_ns, runtime, description,
-			       &id, error);
+	r = manager_add_budget(m, unit, probe, budget_ns, o.runtime,
+			       o.description, &id, error);
 	if (r < 0)
 		return r;
 	return sd_bus_reply_method_return(msg, "s", id);

@@ -29,6 +29,7 @@
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
+#include "bus-dict.h"
 #include "bus-errors.h"
 #include "manager.h"
 #include "rcstr.h"
@@ -183,47 +184,41 @@ static uint64_t cgroup_id_of(Manager *m, const char *cg)
 	return (uint64_t)st.st_ino;
 }
 
+typedef struct UnitProps {
+	bool runs, found;
+} UnitProps;
+
+static int unit_prop(sd_bus_message *reply, const char *key, void *userdata)
+{
+	UnitProps *p = userdata;
+	const char *v;
+	int r;
+
+	if (!streq(key, "ActiveState") && !streq(key, "LoadState"))
+		return 0;
+	r = sd_bus_message_read(reply, "v", "s", &v);
+	if (r < 0)
+		return r;
+	if (streq(key, "ActiveState"))
+		p->runs = active_state_runs(v);
+	else
+		p->found = !streq(v, "not-found");
+	return 1;
+}
+
 /* Parse GetAll() of the Unit interface: ActiveState, LoadState. */
 static int parse_unit_props(Unit *u, sd_bus_message *reply, bool *ret_found)
 {
-	bool runs = false, found = true;
+	UnitProps p = { .found = true };
 	int r;
 
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+	r = bus_read_dict(reply, unit_prop, &p);
 	if (r < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *v;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "ActiveState") || streq(key, "LoadState")) {
-			r = sd_bus_message_read(reply, "v", "s", &v);
-			if (r < 0)
-				return r;
-			if (streq(key, "ActiveState"))
-				runs = active_state_runs(v);
-			else
-				found = !streq(v, "not-found");
-		} else {
-			r = sd_bus_message_skip(reply, "v");
-			if (r < 0)
-				return r;
-		}
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(reply);
-	if (r < 0)
-		return r;
-	u->active = runs;
-	u->loaded = found;
+	u->active = p.runs;
+	u->loaded = p.found;
 	if (ret_found)
-		*ret_found = found;
+		*ret_found = p.found;
 	return 0;
 }
 
@@ -264,55 +259,48 @@ static int read_exec_start(sd_bus_message *reply, char **ret)
 	return sd_bus_message_exit_container(reply);
 }
 
+typedef struct TypeProps {
+	char *cg, *exec;
+} TypeProps;
+
+static int type_prop(sd_bus_message *reply, const char *key, void *userdata)
+{
+	TypeProps *p = userdata;
+	const char *v;
+	int r;
+
+	if (streq(key, "ExecStart"))
+		return read_exec_start(reply, &p->exec) ?: 1;
+	if (!streq(key, "ControlGroup"))
+		return 0;
+	r = sd_bus_message_read(reply, "v", "s", &v);
+	if (r < 0)
+		return r;
+	free(p->cg);
+	p->cg = strdup(v);
+	return p->cg ? 1 : -ENOMEM;
+}
+
 /* Parse GetAll() of the type interface: ControlGroup, ExecStart. */
 static int parse_type_props(Unit *u, sd_bus_message *reply)
 {
-	_cleanup_free_ char *cg = NULL, *exec = NULL;
+	TypeProps p = {};
 	int r;
 
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	if (r < 0)
+	r = bus_read_dict(reply, type_prop, &p);
+	if (r < 0) {
+		free(p.cg);
+		free(p.exec);
 		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *v;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "ControlGroup")) {
-			r = sd_bus_message_read(reply, "v", "s", &v);
-			if (r < 0)
-				return r;
-			free(cg);
-			cg = strdup(v);
-			if (!cg)
-				return -ENOMEM;
-		} else if (streq(key, "ExecStart")) {
-			r = read_exec_start(reply, &exec);
-			if (r < 0)
-				return r;
-		} else {
-			r = sd_bus_message_skip(reply, "v");
-			if (r < 0)
-				return r;
-		}
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
 	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(reply);
-	if (r < 0)
-		return r;
-
 	free(u->control_group);
-	u->control_group = TAKE_PTR(cg);
+	u->control_group = p.cg;
 	/* Shared with the budgets bound to it (rcstr). */
 	rcstr_unref(u->exec_path);
 	u->exec_path = NULL;
-	if (exec) {
-		u->exec_path = rcstr_new(exec);
+	if (p.exec) {
+		u->exec_path = rcstr_new(p.exec);
+		free(p.exec);
 		if (!u->exec_path)
 			return -ENOMEM;
 	}

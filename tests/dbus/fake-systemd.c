@@ -46,6 +46,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "bus-dict.h"
 #include "macro.h"
 
 #define UNIT_PREFIX "/org/freedesktop/systemd1/unit"
@@ -496,11 +497,18 @@ static int on_fifo(sd_event_source *s, int fd, uint32_t revents,
 
 static const char *polkit_answer_file;
 
+static int subject_detail(sd_bus_message *msg, const char *key, void *userdata)
+{
+	if (!streq(key, "name"))
+		return 0;
+	return sd_bus_message_read(msg, "v", "s", (const char **)userdata);
+}
+
 static int method_check_authorization(sd_bus_message *msg, void *userdata,
 				      sd_bus_error *error)
 {
 	_cleanup_free_ char *log_path = NULL;
-	const char *kind, *key, *name = "", *action;
+	const char *kind, *name = "", *action;
 	char answer[32] = "";
 	uint32_t flags;
 	FILE *f;
@@ -512,26 +520,7 @@ static int method_check_authorization(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &kind);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-		r = sd_bus_message_read(msg, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "name"))
-			r = sd_bus_message_read(msg, "v", "s", &name);
-		else
-			r = sd_bus_message_skip(msg, "v");
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(msg);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(msg);
+	r = bus_read_dict(msg, subject_detail, &name);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_exit_container(msg);
