@@ -313,7 +313,8 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	if (!isempty(description))
 		fprintf(f, DESCRIPTION_TAG "%s\n", description);
 	fprintf(f, "[X-Tlob]\nTlobBudget=%s %s\n", probe,
-		tlob_format_timespan(span, sizeof(span), budget_ns));
+		tlob_format_timespan(span, sizeof(span), budget_ns,
+				     TLOB_TIMESPAN_EXACT));
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
 		r = negative_errno();
 		goto fail;

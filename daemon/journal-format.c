@@ -96,10 +96,14 @@ int journal_format_violation(const char *unit, const char *label,
 	r |= field(&l, &n,
 		   "MESSAGE=%s%s%s exceeded its %s budget (running %s, waiting %s, sleeping %s; pid %u %s)",
 		   unit, *unit ? ": " : "", label,
-		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns),
-		   tlob_format_msec(run, sizeof(run), ev->running_ns),
-		   tlob_format_msec(wait, sizeof(wait), ev->waiting_ns),
-		   tlob_format_msec(sleep, sizeof(sleep), ev->sleeping_ns),
+		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns,
+					TLOB_TIMESPAN_EXACT),
+		   tlob_format_timespan(run, sizeof(run), ev->running_ns,
+					TLOB_TIMESPAN_MSEC),
+		   tlob_format_timespan(wait, sizeof(wait), ev->waiting_ns,
+					TLOB_TIMESPAN_MSEC),
+		   tlob_format_timespan(sleep, sizeof(sleep), ev->sleeping_ns,
+					TLOB_TIMESPAN_MSEC),
 		   ev->tgid, comm);
 	r |= field(&l, &n, "OBJECT_PID=%u", ev->tgid);
 	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
