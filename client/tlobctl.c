@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-errors.h"
 #include "hist.h"
 #include "json.h"
 #include "log.h"
@@ -400,7 +401,7 @@ static int status_summary_row(Table *t, sd_bus *bus, const char *id)
 
 	/* A budget removed since ListBudgets shows no counters. */
 	r = get_budget(bus, id, &error, &l);
-	if (r < 0 && !sd_bus_error_has_name(&error, "org.tlob.Error.NoSuchBudget"))
+	if (r < 0 && !sd_bus_error_has_name(&error, TLOB_ERROR_NO_SUCH_BUDGET))
 		return sd_bus_error_is_set(&error) ? log_bus_error("get budget", &error, r) : r;
 	format_percentile(&l, 99, p99, sizeof(p99));
 
@@ -795,6 +796,12 @@ int main(int argc, char *argv[])
 	int r;
 
 	log_setup();
+	/* org.tlob.Error.* as errno values, not EIO for every one. */
+	r = tlob_bus_errors_register();
+	if (r < 0) {
+		log_error_errno(r, "Failed to register the D-Bus error map: %m");
+		return EXIT_FAILURE;
+	}
 	arg_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 		    !streq_ptr(getenv("TERM"), "dumb") &&
 		    !streq_ptr(getenv("SYSTEMD_COLORS"), "0");

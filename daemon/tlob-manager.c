@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-errors.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -153,6 +154,9 @@ static int run(int argc, char *argv[])
 	(void)mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 	log_setup();
+	r = tlob_bus_errors_register();
+	if (r < 0)
+		return log_error_errno(r, "Failed to register the D-Bus error map: %m");
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r;

@@ -18,6 +18,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "bus-errors.h"
 #include "macro.h"
 
 #define DEST	"org.tlob.Manager"
@@ -28,6 +29,8 @@
 static const char *fake_dir, *fake_exec, *fake_lib, *manager_bin;
 static sd_bus *bus;
 static pid_t manager_pid;
+/* What the last failed call returned (with the org.tlob.Error map). */
+static int last_r;
 static char api_id[64], runtime_id[64];
 
 /* ---- the environment ---------------------------------------------- */
@@ -194,6 +197,7 @@ static const char *callv(sd_bus *b, const char *member, sd_bus_message **ret,
 		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
+		last_r = r;
 		snprintf(name, sizeof(name), "%s",
 			 e.name ?: "(no error name)");
 		return name;
@@ -256,6 +260,7 @@ static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
+		last_r = r;
 		snprintf(name, sizeof(name), "%s", e.name ?: "(no error name)");
 		return name;
 	}
@@ -281,6 +286,13 @@ static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 		if (!_e || !streq(_e, name))				\
 			fail_msg("%s: got %s, expected %s", #x,		\
 				 _e ?: "success", name);		\
+	} while (0)
+
+/* The same, and the client's sd_bus_call() failed with -@errno_value. */
+#define assert_error_errno(x, name, errno_value)			\
+	do {								\
+		assert_error(x, name);					\
+		assert_int_equal(last_r, -(errno_value));		\
 	} while (0)
 
 static uint64_t prop_u64(const char *name)
@@ -593,30 +605,30 @@ static void test_add_errors(void **state)
 {
 	char probe[1024];
 
-	assert_error(add_budget("not a unit", "main", 20 * MS, NULL, NULL),
-		     "org.tlob.Error.NoSuchUnit");
+	assert_error_errno(add_budget("not a unit", "main", 20 * MS, NULL, NULL),
+			   "org.tlob.Error.NoSuchUnit", ENOENT);
 	assert_error(add_budget("tmpl@.service", "main", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.NoSuchUnit");
 	assert_error(add_budget("missing.service", "tlob_fixture_start", 20 * MS,
 				NULL, NULL),
 		     "org.tlob.Error.NoSuchUnit");
-	assert_error(add_budget("demo.service", "1bad", 20 * MS, NULL, NULL),
-		     "org.tlob.Error.InvalidProbe");
+	assert_error_errno(add_budget("demo.service", "1bad", 20 * MS, NULL, NULL),
+			   "org.tlob.Error.InvalidProbe", EINVAL);
 	assert_error(add_budget("demo.service", "", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
 	assert_error(add_budget("demo.service", "rel/bin:main", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
-	assert_error(add_budget("demo.service", "tlob_fixture_start", 0, NULL, NULL),
-		     "org.tlob.Error.InvalidBudget");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start", 0, NULL, NULL),
+			   "org.tlob.Error.InvalidBudget", ERANGE);
 	assert_error(add_budget("demo.service", "tlob_fixture_start",
 				3600000000001ULL, NULL, NULL),
 		     "org.tlob.Error.InvalidBudget");
-	assert_error(add_budget("demo.service", "/nonexistent/bin:main", 20 * MS,
-				NULL, NULL),
-		     "org.tlob.Error.NoSuchFile");
-	assert_error(add_budget("demo.service", "no_such_function", 20 * MS, NULL,
-				NULL),
-		     "org.tlob.Error.NoSuchSymbol");
+	assert_error_errno(add_budget("demo.service", "/nonexistent/bin:main", 20 * MS,
+				      NULL, NULL),
+			   "org.tlob.Error.NoSuchFile", ENOENT);
+	assert_error_errno(add_budget("demo.service", "no_such_function", 20 * MS, NULL,
+				      NULL),
+			   "org.tlob.Error.NoSuchSymbol", ENXIO);
 	snprintf(probe, sizeof(probe), "%s:tlob_fixture_start..nope", fake_lib);
 	assert_error(add_budget("demo.service", probe, 20 * MS, NULL, NULL),
 		     "org.tlob.Error.NoSuchSymbol");
@@ -679,9 +691,9 @@ static void test_add_and_list(void **state)
 	assert_int_equal(strlen(api_id), 8);
 	/* systemd is told to reload, so "systemctl cat" shows the drop-in. */
 	WAIT_FOR(systemd_calls("call Reload") == 1);
-	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
-				30 * MS, NULL, NULL),
-		     "org.tlob.Error.Exists");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				      30 * MS, NULL, NULL),
+			   "org.tlob.Error.Exists", EEXIST);
 	/* Another probe starting at the same point of the same file. */
 	assert_error(add_budget("demo.service", "tlob_fixture_start", 30 * MS, NULL,
 				NULL),
@@ -756,7 +768,7 @@ static void test_get_budget(void **state)
 	assert_true(bl.stop_on_return);
 	assert_string_equal(bl.description, "the library");
 
-	assert_error(get_budget("nope", &bi), "org.tlob.Error.NoSuchBudget");
+	assert_error_errno(get_budget("nope", &bi), "org.tlob.Error.NoSuchBudget", ENOENT);
 	assert_error(call("RemoveBudget", NULL, "s", "nope"),
 		     "org.tlob.Error.NoSuchBudget");
 }
@@ -1167,9 +1179,9 @@ static void test_too_many(void **state)
 	manager_stop();
 	manager_start("TLOB_FAKE_KERNEL_MAX=1");
 	WAIT_FOR(count_bindings(NULL) == 1);
-	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
-				20 * MS, NULL, NULL),
-		     "org.tlob.Error.TooMany");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				      20 * MS, NULL, NULL),
+			   "org.tlob.Error.TooMany", ENOSPC);
 	/* The failed budget left nothing behind. */
 	assert_int_equal(prop_u32("BudgetCount"), 1);
 }
@@ -1183,9 +1195,9 @@ static void test_kernel_unavailable(void **state)
 	/* Still serving: budgets are listed, inactive. */
 	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 1);
 	assert_false(l[0].active);
-	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS, NULL,
-				NULL),
-		     "org.tlob.Error.KernelUnavailable");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start", 20 * MS, NULL,
+				      NULL),
+			   "org.tlob.Error.KernelUnavailable", ENODEV);
 	assert_ok(call("RemoveBudget", NULL, "s", runtime_id));
 	assert_int_equal(prop_u32("BudgetCount"), 0);
 }
@@ -1305,7 +1317,7 @@ static int setup(void **state)
 		fprintf(stderr, "Run me through test-dbus-api.sh.\n");
 		return -1;
 	}
-	if (sd_bus_open_system(&bus) < 0)
+	if (tlob_bus_errors_register() < 0 || sd_bus_open_system(&bus) < 0)
 		return -1;
 	manager_start(NULL);
 	return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The sd-bus helpers of common/: reading a{sv} dictionaries
- * (bus-dict.h), on messages built and sealed without a connection.
+ * (bus-dict.h), on messages built and sealed without a connection, and
+ * the errno values of the org.tlob.Error names (bus-errors.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "bus-dict.h"
+#include "bus-errors.h"
 #include "macro.h"
 
 /* A bus that is started (messages can be made), on a socket nobody reads. */
@@ -112,9 +114,50 @@ static void test_read_dict_empty_and_errors(void **state)
 	sd_bus_message_unref(m);
 }
 
+static void test_error_map(void **state)
+{
+	static const struct {
+		const char *name;
+		int errno_value;
+	} t[] = {
+		{ TLOB_ERROR_INVALID_PROBE, EINVAL },
+		{ TLOB_ERROR_NO_SUCH_SYMBOL, ENXIO },
+		{ TLOB_ERROR_NO_SUCH_FILE, ENOENT },
+		{ TLOB_ERROR_INVALID_BUDGET, ERANGE },
+		{ TLOB_ERROR_NO_SUCH_UNIT, ENOENT },
+		{ TLOB_ERROR_NO_SUCH_BUDGET, ENOENT },
+		{ TLOB_ERROR_EXISTS, EEXIST },
+		{ TLOB_ERROR_TOO_MANY, ENOSPC },
+		{ TLOB_ERROR_KERNEL_UNAVAILABLE, ENODEV },
+	};
+	size_t n = 0;
+
+	/* Every name of the contract has its errno, none is left out. */
+	for (const sd_bus_error_map *e = tlob_bus_error_map; e->name; e++)
+		n++;
+	assert_int_equal(n, ELEMENTSOF(t));
+
+	/* Before registering: the generic EIO of unknown names. */
+	{
+		_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+		assert_int_equal(sd_bus_error_set(&e, TLOB_ERROR_EXISTS, "x"), -EIO);
+	}
+	assert_int_equal(tlob_bus_errors_register(), 0);
+	assert_int_equal(tlob_bus_errors_register(), 0);	/* twice is fine */
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+
+		assert_int_equal(sd_bus_error_set(&e, t[i].name, "x"),
+				 -t[i].errno_value);
+		assert_int_equal(sd_bus_error_get_errno(&e), t[i].errno_value);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_map),
 		cmocka_unit_test(test_read_dict),
 		cmocka_unit_test(test_read_dict_empty_and_errors),
 	};
