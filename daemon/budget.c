@@ -8,7 +8,7 @@
  * rebinds or unbinds; the statistics of a binding that goes away are kept
  * ("retired") so counters survive restarts.
  */
-#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "budget.h"
 #include "bus-errors.h"
@@ -117,21 +117,27 @@ static const char *budget_binary(const Budget *b)
 	return b->unit ? b->unit->exec_path : NULL;
 }
 
-int budget_resolve_probe(const TlobProbe *probe, const char *binary,
-			 uint64_t *ret_start, uint64_t *ret_stop,
-			 sd_bus_error *error)
+int budget_resolve_probe(TlobElfCache *cache, const TlobProbe *probe,
+			 const char *binary, uint64_t *ret_start,
+			 uint64_t *ret_stop, sd_bus_error *error)
 {
 	_cleanup_close_ int fd = -EBADF;
 	const TlobProbePoint *pt = &probe->start;
 	uint64_t start = 0, stop = 0;
+	struct stat st;
 	int r;
 
 	if (!binary)
 		return sd_bus_error_set(error, TLOB_ERROR_INVALID_PROBE,
 					"The unit has no main executable (no ExecStart=); give the probe a PATH.");
-	fd = open(binary, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Never blocks: a FIFO or a device is refused before it is opened. */
+	fd = tlob_elf_open(binary, &st);
+	if (fd == -EBADFD)
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
+					 "%s is %s, not an executable or library.",
+					 binary, tlob_file_type_name(st.st_mode));
 	if (fd < 0) {
-		r = -errno;
+		r = fd;
 		if (IN_SET(r, -ENOENT, -ENOTDIR, -EACCES, -ELOOP, -ENAMETOOLONG))
 			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_FILE,
 						 "Cannot open %s: %s", binary,
@@ -139,10 +145,11 @@ int budget_resolve_probe(const TlobProbe *probe, const char *binary,
 		return sd_bus_error_set_errnof(error, -r, "Cannot open %s: %m",
 					       binary);
 	}
-	r = tlob_elf_resolve(fd, pt, &start);
+	/* An unchanged file is not parsed again. */
+	r = tlob_elf_cache_resolve(cache, fd, &st, pt, &start);
 	if (r >= 0 && probe->has_stop) {
 		pt = &probe->stop;
-		r = tlob_elf_resolve(fd, pt, &stop);
+		r = tlob_elf_cache_resolve(cache, fd, &st, pt, &stop);
 	}
 	switch (r) {
 	case 0:
@@ -196,7 +203,8 @@ void budget_refresh_offsets(Budget *b)
 		return;
 	if (tlob_probe_parse(b->probe_text, &p) < 0)
 		return;
-	fd = budget_resolve_probe(&p, binary, &start, &stop, NULL);
+	fd = budget_resolve_probe(b->manager->elf_cache, &p, binary, &start,
+				  &stop, NULL);
 	if (fd < 0)
 		return;
 	copy = budget_binary_ref(b);
@@ -253,7 +261,8 @@ int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
 	r = tlob_probe_parse(b->probe_text, &p);
 	if (r < 0)
 		return r;	/* it was parsed before: only ENOMEM */
-	fd = budget_resolve_probe(&p, binary, &start, &stop, error);
+	fd = budget_resolve_probe(b->manager->elf_cache, &p, binary, &start,
+				  &stop, error);
 	if (fd < 0)
 		return fd;
 

@@ -18,6 +18,7 @@
 
 #include <linux/tlob.h>
 
+#include "elf-resolve.h"
 #include "ratelimit.h"
 #include "tlob-parse.h"
 
@@ -106,12 +107,14 @@ bool budget_is_active(const Budget *b);
 void budget_refresh_offsets(Budget *b);
 
 /*
- * Resolve @probe in @binary to file offsets. Returns the open fd, or a
- * negative errno with @error (if any) set to the org.tlob.Error for it.
+ * Resolve @probe in @binary to file offsets, through @cache (may be
+ * NULL). Never blocks: anything but a regular file is refused
+ * (InvalidProbe) before it is opened. Returns the open fd, or a negative
+ * errno with @error (if any) set to the org.tlob.Error for it.
  */
-int budget_resolve_probe(const TlobProbe *probe, const char *binary,
-			 uint64_t *ret_start, uint64_t *ret_stop,
-			 sd_bus_error *error);
+int budget_resolve_probe(TlobElfCache *cache, const TlobProbe *probe,
+			 const char *binary, uint64_t *ret_start,
+			 uint64_t *ret_stop, sd_bus_error *error);
 
 /*
  * Bind @b for the tasks of cgroup @cgroup_id. Returns 0 or a negative

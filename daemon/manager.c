@@ -37,7 +37,8 @@ int manager_new(Manager **ret)
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
 	m->cgroup_root = strdup("/sys/fs/cgroup");
-	if (!m->root || !m->cgroup_root)
+	m->elf_cache = tlob_elf_cache_new(MANAGER_ELF_CACHE_MAX);
+	if (!m->root || !m->cgroup_root || !m->elf_cache)
 		return -ENOMEM;
 
 	r = sd_event_default(&m->event);
@@ -71,6 +72,7 @@ Manager *manager_free(Manager *m)
 	kernel_link_free(m->kernel);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
+	tlob_elf_cache_free(m->elf_cache);
 	free(m->root);
 	free(m->cgroup_root);
 	tlob_strv_free(m->patterns);
@@ -252,6 +254,8 @@ int manager_reload(Manager *m)
 	int r;
 
 	try_open_kernel(m);
+	/* Files may have changed without changing their stat: read anew. */
+	tlob_elf_cache_clear(m->elf_cache);
 	r = units_to_load(m, &extra);
 	if (r < 0)
 		return r;
@@ -379,7 +383,8 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		unit_tracker_unref(m, u);
 		return r;
 	}
-	fd = budget_resolve_probe(&p, p.path ?: u->exec_path, &start, &stop, error);
+	fd = budget_resolve_probe(m->elf_cache, &p, p.path ?: u->exec_path,
+				  &start, &stop, error);
 	if (fd < 0) {
 		unit_tracker_unref(m, u);
 		return fd;

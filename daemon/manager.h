@@ -33,6 +33,9 @@ struct Manager {
 	const char *rv_path;		/* /dev/rv */
 	bool systemd_tracking;		/* subscribed to systemd */
 
+	/* Resolved probe points of unchanged files; emptied on reload. */
+	TlobElfCache *elf_cache;
+
 	Budget **budgets;		/* in the order they were loaded */
 	size_t n_budgets;
 	size_t n_budgets_allocated;
@@ -60,6 +63,8 @@ struct Manager {
 
 /* Limit on budgets the daemon manages (the kernel's default max_bindings). */
 #define MANAGER_BUDGETS_MAX 1024
+/* Resolved probe points kept: one or two per budget. */
+#define MANAGER_ELF_CACHE_MAX 1024
 
 int manager_new(Manager **ret);
 Manager *manager_free(Manager *m);

@@ -31,6 +31,7 @@ static sd_bus *bus;
 static pid_t manager_pid;
 /* What the last failed call returned (with the org.tlob.Error map). */
 static int last_r;
+static char last_message[1024];
 static char api_id[64], runtime_id[64];
 
 /* ---- the environment ---------------------------------------------- */
@@ -198,6 +199,7 @@ static const char *callv(sd_bus *b, const char *member, sd_bus_message **ret,
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
 		last_r = r;
+		snprintf(last_message, sizeof(last_message), "%s", strempty(e.message));
 		snprintf(name, sizeof(name), "%s",
 			 e.name ?: "(no error name)");
 		return name;
@@ -261,6 +263,7 @@ static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
 		last_r = r;
+		snprintf(last_message, sizeof(last_message), "%s", strempty(e.message));
 		snprintf(name, sizeof(name), "%s", e.name ?: "(no error name)");
 		return name;
 	}
@@ -793,6 +796,72 @@ static void test_bind_on_start(void **state)
 	assert_true(bi.active);
 	assert_true(bi.start != 0);
 	assert_true(bi.stop != 0 && bi.stop != bi.start);
+}
+
+/* The id of the (one) budget whose probe is @probe, in *@ret. */
+static bool find_probe(const char *probe, char ret[64])
+{
+	ListEntry l[16];
+	size_t n = list_budgets(l, ELEMENTSOF(l));
+
+	for (size_t i = 0; i < n && i < ELEMENTSOF(l); i++)
+		if (streq(l[i].probe, probe)) {
+			copy_str(ret, 64, l[i].id);
+			return true;
+		}
+	return false;
+}
+
+static void test_fifo_probe(void **state)
+{
+	_cleanup_free_ char *fifo = fake_path("probe.fifo"), *dir = NULL,
+			    *dropin = NULL, *probe = NULL, *text = NULL;
+	char id[64];
+	uint64_t t0;
+	BudgetInfo bi;
+
+	/* Nothing ever writes to it: open(O_RDONLY) would wait forever. */
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_true(asprintf(&probe, "%s:main", fifo) > 0);
+	t0 = now_usec(CLOCK_MONOTONIC);
+	assert_error_errno(add_budget("demo.service", probe, 20 * MS, NULL, NULL),
+			   "org.tlob.Error.InvalidProbe", EINVAL);
+	assert_true(now_usec(CLOCK_MONOTONIC) - t0 < 1000000);
+	if (!strstr(last_message, fifo) || !strstr(last_message, "a FIFO"))
+		fail_msg("message: %s", last_message);
+	assert_error(add_budget("demo.service", "/dev/null:main", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	if (!strstr(last_message, "/dev/null is a character device"))
+		fail_msg("message: %s", last_message);
+
+	/*
+	 * The same from a drop-in, on the running unit: the bind fails at
+	 * once, and GetBudget, which resolves unbound budgets, answers.
+	 */
+	assert_true(asprintf(&dropin, "%s/root/etc/systemd/system/demo.service.d/20-fifo.conf",
+			     fake_dir) > 0);
+	assert_true(asprintf(&text, "[X-Tlob]\nTlobBudget=%s 5ms\n", probe) > 0);
+	write_file(dropin, text);
+	assert_ok(call("Reload", NULL, NULL));
+	assert_true(find_probe(probe, id));
+	for (unsigned i = 0; i < 3; i++) {
+		t0 = now_usec(CLOCK_MONOTONIC);
+		assert_ok(get_budget(id, &bi));
+		if (now_usec(CLOCK_MONOTONIC) - t0 >= 1000000)
+			fail_msg("GetBudget of a FIFO probe took %llu us",
+				 (unsigned long long)(now_usec(CLOCK_MONOTONIC) - t0));
+		assert_false(bi.active);
+		assert_int_equal(bi.start, 0);
+	}
+	/* Everything else is served as before. */
+	assert_ok(get_budget(api_id, &bi));
+	assert_true(bi.active);
+	assert_int_equal(count_bindings(NULL), 2);
+
+	assert_int_equal(unlink(dropin), 0);
+	assert_ok(call("Reload", NULL, NULL));
+	assert_false(find_probe(probe, id));
+	assert_int_equal(unlink(fifo), 0);
 }
 
 static void test_violation(void **state)
@@ -1345,6 +1414,7 @@ int main(void)
 		cmocka_unit_test(test_add_and_list),
 		cmocka_unit_test(test_get_budget),
 		cmocka_unit_test(test_bind_on_start),
+		cmocka_unit_test(test_fifo_probe),
 		cmocka_unit_test(test_violation),
 		cmocka_unit_test(test_statistics),
 		cmocka_unit_test(test_restart_rebinds),
