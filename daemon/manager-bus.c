@@ -97,7 +97,6 @@ static int add_option(sd_bus_message *msg, const char *key, void *userdata)
 static int method_add_budget(sd_bus_message *msg, void *userdata,
 			     sd_bus_error *error)
 {
-	_cleanup_free_ char *id = NULL;
 	Manager *m = userdata;
 	AddOptions o = { .error = error };
 	const char *unit, *probe;
@@ -136,11 +135,11 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	if (r <= 0)
 		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
 
-	r = manager_add_budget(m, unit, probe, budget_ns, o.runtime,
-			       o.description, &id, error);
+	r = manager_add_budget(m, msg, unit, probe, budget_ns, o.runtime,
+			       o.description, error);
 	if (r < 0)
 		return r;
-	return sd_bus_reply_method_return(msg, "s", id);
+	return 1;	/* answered once systemd told about the unit */
 }
 
 /* The budget @id, or NULL with org.tlob.Error.NoSuchBudget set. */
@@ -316,11 +315,11 @@ static int method_reload(sd_bus_message *msg, void *userdata,
 	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
 	if (r <= 0)
 		return r < 0 ? r : 1;
-	r = manager_reload(m);
+	r = manager_reload(m, msg);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to reload budgets: %m");
-	return sd_bus_reply_method_return(msg, NULL);
+	return 1;	/* answered once done */
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -432,9 +431,39 @@ int manager_bus_setup(Manager *m)
 	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-	r = sd_bus_request_name(m->bus, BUS_NAME, 0);
-	if (r < 0)
-		return log_error_errno(r, "Failed to acquire bus name %s: %m",
-				       BUS_NAME);
 	return 0;
+}
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	Manager *m = userdata;
+	uint32_t ret = 0;
+	int r;
+
+	m->name_slot = sd_bus_slot_unref(m->name_slot);
+	if (e)
+		r = log_error_errno(-(sd_bus_error_get_errno(e) ?: EIO),
+				    "Failed to acquire bus name %s: %s", BUS_NAME,
+				    e->message);
+	else if (sd_bus_message_read(reply, "u", &ret) < 0 ||
+		 !IN_SET(ret, 1U, 4U))	/* primary owner, already owner */
+		r = log_error_errno(-EEXIST, "Failed to acquire bus name %s: "
+				    "it is owned by another process (%u).",
+				    BUS_NAME, ret);
+	else
+		r = 0;
+	if (r < 0)
+		return sd_event_exit(m->event, r);
+	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
+			 m->n_budgets);
+	log_debug("Serving %s.", BUS_NAME);
+	return 0;
+}
+
+int manager_bus_request_name(Manager *m)
+{
+	return sd_bus_request_name_async(m->bus, &m->name_slot, BUS_NAME, 0,
+					 on_name_acquired, m);
 }

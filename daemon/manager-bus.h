@@ -9,8 +9,13 @@
 
 #include "budget.h"
 
-/* Connect to the system bus, serve the object, take the name. */
+/* Connect to the system bus and serve the object. */
 int manager_bus_setup(Manager *m);
+/*
+ * Take the bus name, once the budgets are loaded (callers see them all
+ * from their first call); then send READY=1. Failing, it ends the loop.
+ */
+int manager_bus_request_name(Manager *m);
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 			   const struct tlob_event *ev);
 void manager_emit_budget_count_changed(Manager *m);

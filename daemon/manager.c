@@ -21,6 +21,22 @@
 #include "rcstr.h"
 #include "strv.h"
 
+/*
+ * An AddBudget() call waiting for systemd to say whether its unit exists
+ * and what its main executable is; it is answered once that came.
+ */
+struct AddRequest {
+	Manager *manager;
+	AddRequest *next;
+	sd_bus_message *call;
+	UnitQuery *query;
+	char *unit;
+	char *probe;			/* canonical */
+	char *description;
+	uint64_t budget_ns;
+	bool runtime;
+};
+
 int manager_new(Manager **ret)
 {
 	_cleanup_(manager_freep) Manager *m = NULL;
@@ -53,6 +69,8 @@ int manager_new(Manager **ret)
 }
 
 static void budget_detach(Manager *m, Budget *b);
+static AddRequest *add_request_free(AddRequest *a);
+static void message_list_done(MessageList *l);
 
 Manager *manager_free(Manager *m)
 {
@@ -63,6 +81,16 @@ Manager *manager_free(Manager *m)
 		budget_free(m->budgets[i]);
 	}
 	free(m->budgets);
+	while (m->add_requests) {
+		AddRequest *a = m->add_requests;
+
+		m->add_requests = a->next;
+		add_request_free(a);
+	}
+	sd_bus_slot_unref(m->reload_slot);
+	message_list_done(&m->reload_waiters);
+	message_list_done(&m->reload_next);
+	sd_bus_slot_unref(m->name_slot);
 	unit_tracker_free_all(m);
 	manager_polkit_free_all(m);
 	for (size_t i = 0; i < ELEMENTSOF(m->match_slots); i++)
@@ -209,35 +237,6 @@ static void try_open_kernel(Manager *m)
 		(void)unit_tracker_refresh(m->units[i]);
 }
 
-/*
- * Units to look at besides those with their own drop-in directory: the
- * ones we track already, and the loaded ones that drop-ins of templates,
- * prefixes or types apply to.
- */
-static int units_to_load(Manager *m, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL, **patterns = NULL;
-	int r;
-
-	r = tlob_dropin_patterns(m->root, tlob_unit_search_path, &patterns);
-	if (r < 0)
-		return r;
-	if (patterns[0]) {
-		r = unit_tracker_list_matching(m, patterns, &l);
-		if (r < 0)
-			log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
-	}
-	for (size_t i = 0; i < m->n_units; i++) {
-		r = tlob_strv_extend(&l, m->units[i]->name);
-		if (r < 0)
-			return r;
-	}
-	tlob_strv_free(m->patterns);
-	m->patterns = TAKE_PTR(patterns);
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
 bool manager_unit_wanted(Manager *m, const char *unit)
 {
 	for (char **p = m->patterns; p && *p; p++)
@@ -246,19 +245,65 @@ bool manager_unit_wanted(Manager *m, const char *unit)
 	return false;
 }
 
-int manager_reload(Manager *m)
+/* --- reloading ---------------------------------------------------------- */
+
+static int message_list_add(MessageList *l, sd_bus_message *msg)
+{
+	sd_bus_message **n = reallocarray(l->msgs, l->n + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	l->msgs = n;
+	l->msgs[l->n++] = sd_bus_message_ref(msg);
+	return 0;
+}
+
+static void message_list_done(MessageList *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sd_bus_message_unref(l->msgs[i]);
+	l->msgs = mfree(l->msgs);
+	l->n = 0;
+}
+
+/* Answer each Reload() call of @l: success, or the error @r. */
+static void message_list_reply(MessageList *l, int r)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int k = r < 0 ?
+			sd_bus_reply_method_errnof(l->msgs[i], r,
+						   "Failed to reload budgets: %m") :
+			sd_bus_reply_method_return(l->msgs[i], NULL);
+
+		if (k < 0)
+			log_debug_errno(k, "Failed to reply to Reload(), ignoring: %m");
+	}
+	message_list_done(l);
+}
+
+/*
+ * The second half of a reload: the units to look at besides those with
+ * their own drop-in directory are the ones we track already and the
+ * loaded ones that drop-ins of templates, prefixes or types apply to
+ * (@matching); read their drop-ins and reconcile the budget list.
+ */
+static int reload_apply(Manager *m, char **matching)
 {
 	_cleanup_strv_free_ char **extra = NULL;
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
 	int r;
 
-	try_open_kernel(m);
-	/* Files may have changed without changing their stat: read anew. */
-	tlob_elf_cache_clear(m->elf_cache);
-	r = units_to_load(m, &extra);
-	if (r < 0)
-		return r;
+	for (char **u = matching; u && *u; u++) {
+		r = tlob_strv_extend(&extra, *u);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < m->n_units; i++) {
+		r = tlob_strv_extend(&extra, m->units[i]->name);
+		if (r < 0)
+			return r;
+	}
 	r = budget_store_load(m, extra, &fresh, &n_fresh);
 	if (r < 0)
 		return r;
@@ -315,12 +360,90 @@ int manager_reload(Manager *m)
 	return 0;
 }
 
+static void reload_start(Manager *m);
+
+static void reload_finish(Manager *m, char **matching, int r)
+{
+	if (r >= 0)
+		r = reload_apply(m, matching);
+	if (r < 0)
+		log_error_errno(r, "Failed to reload budgets: %m");
+	message_list_reply(&m->reload_waiters, r);
+
+	if (!m->loaded) {
+		/* The first load: now serve the bus. */
+		m->loaded = true;
+		if (r >= 0)
+			r = manager_bus_request_name(m);
+		if (r < 0) {
+			(void)sd_event_exit(m->event, r);
+			return;
+		}
+	}
+	if (m->reload_again) {
+		m->reload_again = false;
+		m->reload_waiters = m->reload_next;
+		m->reload_next = (MessageList) {};
+		reload_start(m);
+	}
+}
+
+static void on_reload_listed(Manager *m, int r, char **units)
+{
+	m->reload_slot = sd_bus_slot_unref(m->reload_slot);
+	if (r < 0)
+		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+	reload_finish(m, r < 0 ? NULL : units, 0);
+}
+
+static void reload_start(Manager *m)
+{
+	_cleanup_strv_free_ char **patterns = NULL;
+	int r;
+
+	try_open_kernel(m);
+	/* A reload reads everything anew, ELF files too. */
+	tlob_elf_cache_clear(m->elf_cache);
+	r = tlob_dropin_patterns(m->root, tlob_unit_search_path, &patterns);
+	if (r < 0)
+		return reload_finish(m, NULL, r);
+	tlob_strv_free(m->patterns);
+	m->patterns = TAKE_PTR(patterns);
+	if (m->patterns[0] && m->bus) {
+		/* Which units do they apply to? Asked without waiting. */
+		r = unit_tracker_list_matching(m, m->patterns, on_reload_listed,
+					       &m->reload_slot);
+		if (r >= 0)
+			return;
+		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+	}
+	reload_finish(m, NULL, 0);
+}
+
+int manager_reload(Manager *m, sd_bus_message *call)
+{
+	int r;
+
+	if (m->reload_slot) {
+		/* One runs: another one follows it, for what changed since. */
+		m->reload_again = true;
+		return call ? message_list_add(&m->reload_next, call) : 0;
+	}
+	if (call) {
+		r = message_list_add(&m->reload_waiters, call);
+		if (r < 0)
+			return r;
+	}
+	reload_start(m);
+	return 0;
+}
+
 void manager_systemd_reloaded(Manager *m)
 {
 	int r;
 
 	log_debug("systemd reloaded, re-reading drop-ins.");
-	r = manager_reload(m);
+	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");
 }
@@ -334,20 +457,33 @@ static void manager_tell_systemd(Manager *m)
 		log_warning_errno(r, "Failed to ask systemd to reload, ignoring: %m");
 }
 
-int manager_add_budget(Manager *m, const char *unit, const char *probe,
-		       uint64_t budget_ns, bool runtime,
-		       const char *description, char **ret_id,
-		       sd_bus_error *error)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_free_ char *canonical = NULL, *id = NULL, *file = NULL;
-	_cleanup_(rcstr_unrefp) char *name = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	uint64_t start, stop;
-	Budget *b = NULL;
-	Unit *u;
-	int r;
+/* --- AddBudget ---------------------------------------------------------- */
 
+static AddRequest *add_request_free(AddRequest *a)
+{
+	if (!a)
+		return NULL;
+	unit_query_free(a->query);
+	sd_bus_message_unref(a->call);
+	free(a->unit);
+	free(a->probe);
+	free(a->description);
+	return mfree(a);
+}
+
+static void add_request_unlink(Manager *m, AddRequest *a)
+{
+	for (AddRequest **p = &m->add_requests; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			return;
+		}
+}
+
+/* What can be checked at once, before and again after asking systemd. */
+static int add_check(Manager *m, const char *unit, const char *probe,
+		     sd_bus_error *error)
+{
 	if (!m->kernel)
 		try_open_kernel(m);
 	if (!m->kernel)
@@ -358,27 +494,41 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
 					 "There are already %u budgets.",
 					 MANAGER_BUDGETS_MAX);
-
-	r = tlob_probe_parse(probe, &p);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "Invalid probe \"%s\": expected [PATH:]START[..STOP].",
-					 probe);
-	r = tlob_probe_format(&p, &canonical);
-	if (r < 0)
-		return r;
-	if (manager_find_budget_by_probe(m, unit, canonical))
+	if (manager_find_budget_by_probe(m, unit, probe))
 		return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
 					 "%s already has a budget for %s.",
-					 unit, canonical);
+					 unit, probe);
+	return 0;
+}
 
-	/* Does the unit exist, and what is its main executable? */
-	u = unit_tracker_get(m, unit);
+/*
+ * Add the budget of @a, its unit's state known (@state; NULL without
+ * systemd on the bus): resolve the probe, write the drop-in, bind.
+ */
+static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
+			  char **ret_id, sd_bus_error *error)
+{
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
+	_cleanup_free_ char *id = NULL, *file = NULL;
+	_cleanup_(rcstr_unrefp) char *name = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t start, stop;
+	Budget *b = NULL;
+	Unit *u;
+	int r;
+
+	/* Things may have changed while systemd was asked. */
+	r = add_check(m, a->unit, a->probe, error);
+	if (r < 0)
+		return r;
+	r = tlob_probe_parse(a->probe, &p);
+	if (r < 0)
+		return r;	/* it was parsed before: only ENOMEM */
+
+	u = unit_tracker_get(m, a->unit);
 	if (!u)
 		return -ENOMEM;
-	r = unit_tracker_load_sync(m, u, error);
+	r = state ? unit_tracker_update(u, state) : 0;
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return r;
@@ -402,28 +552,29 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 			unit_tracker_unref(m, u);
 			return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
 						 "Budget %s of %s already starts at this point (%s).",
-						 o->id, unit, o->probe_text);
+						 o->id, a->unit, o->probe_text);
 		}
 	}
 
 	r = budget_store_new_id(m->budgets, m->n_budgets, &id);
 	if (r >= 0)
-		r = budget_store_write(m->root, unit, id, canonical, budget_ns,
-				       runtime, description, &file);
+		r = budget_store_write(m->root, a->unit, id, a->probe,
+				       a->budget_ns, a->runtime, a->description,
+				       &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to write the drop-in: %m");
 	}
 
-	name = rcstr_new(unit);
-	if (!name || budget_new(m, name, id, canonical, &b) < 0)
+	name = rcstr_new(a->unit);
+	if (!name || budget_new(m, name, id, a->probe, &b) < 0)
 		goto oom;
-	b->budget_ns = budget_ns;
-	b->source = runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
+	b->budget_ns = a->budget_ns;
+	b->source = a->runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
 	b->file = rcstr_new(file);
-	b->description = isempty(description) ? NULL : strdup(description);
-	if (!b->file || (!isempty(description) && !b->description))
+	b->description = isempty(a->description) ? NULL : strdup(a->description);
+	if (!b->file || (!isempty(a->description) && !b->description))
 		goto oom;
 	r = manager_append_budget(m, b);
 	if (r < 0)
@@ -443,8 +594,9 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	/* Follow the unit from now on (a no-op refresh if it is known). */
 	(void)unit_tracker_refresh(u);
 
-	log_info("Added budget %s: %s %s %llu ns%s.", id, unit, b->probe_text,
-		 (unsigned long long)budget_ns, runtime ? " (runtime)" : "");
+	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,
+		 b->probe_text, (unsigned long long)a->budget_ns,
+		 a->runtime ? " (runtime)" : "");
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	*ret_id = TAKE_PTR(id);
@@ -456,6 +608,89 @@ oom:
 	budget_free(b);
 	unit_tracker_unref(m, u);
 	return -ENOMEM;
+}
+
+static void on_add_unit_known(UnitQuery *q, int r, UnitState *state,
+			      const sd_bus_error *e, void *userdata)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *id = NULL;
+	AddRequest *a = userdata;
+	Manager *m = a->manager;
+
+	if (r == -ENOENT || (r >= 0 && !state->found))
+		r = sd_bus_error_setf(&error, TLOB_ERROR_NO_SUCH_UNIT,
+				      "Unit %s does not exist.", a->unit);
+	else if (r < 0 && bus_error_systemd_absent(e))
+		/* No systemd (a test bus): nothing to check against. */
+		r = add_budget_now(m, a, NULL, &id, &error);
+	else if (r < 0)
+		r = sd_bus_error_setf(&error, SD_BUS_ERROR_FAILED,
+				      "Failed to load unit %s: %s", a->unit,
+				      e && e->message ? e->message : strerror(-r));
+	else
+		r = add_budget_now(m, a, state, &id, &error);
+
+	if (r < 0) {
+		if (!sd_bus_error_is_set(&error))
+			sd_bus_error_set_errnof(&error, -r,
+						"Failed to add the budget: %m");
+		r = sd_bus_reply_method_error(a->call, &error);
+	} else {
+		r = sd_bus_reply_method_return(a->call, "s", id);
+	}
+	if (r < 0)
+		log_debug_errno(r, "Failed to reply to AddBudget(), ignoring: %m");
+	add_request_unlink(m, a);
+	add_request_free(a);
+}
+
+int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
+		       const char *probe, uint64_t budget_ns, bool runtime,
+		       const char *description, sd_bus_error *error)
+{
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
+	_cleanup_free_ char *canonical = NULL;
+	AddRequest *a;
+	int r;
+
+	r = tlob_probe_parse(probe, &p);
+	if (r < 0)
+		return r;	/* validated by the caller: only ENOMEM */
+	r = tlob_probe_format(&p, &canonical);
+	if (r < 0)
+		return r;
+	r = add_check(m, unit, canonical, error);
+	if (r < 0)
+		return r;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	*a = (AddRequest) {
+		.manager = m,
+		.unit = strdup(unit),
+		.probe = TAKE_PTR(canonical),
+		.description = isempty(description) ? NULL : strdup(description),
+		.budget_ns = budget_ns,
+		.runtime = runtime,
+	};
+	if (!a->unit || (!isempty(description) && !a->description)) {
+		add_request_free(a);
+		return -ENOMEM;
+	}
+	/* Does the unit exist, and what is its main executable? */
+	r = unit_query_new(m, unit, true, on_add_unit_known, a, &a->query);
+	if (r < 0) {
+		add_request_free(a);
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to ask systemd about %s: %m",
+					       unit);
+	}
+	a->call = sd_bus_message_ref(call);
+	a->next = m->add_requests;
+	m->add_requests = a;
+	return 0;
 }
 
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
@@ -525,7 +760,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 	int r;
 
 	log_info("Reloading on SIGHUP.");
-	r = manager_reload(m);
+	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");
 	return 0;
@@ -567,5 +802,6 @@ int manager_start(Manager *m)
 	r = unit_tracker_start(m);
 	if (r < 0)
 		return r;
-	return manager_reload(m);
+	/* Once loaded, the bus name is taken and READY=1 sent. */
+	return manager_reload(m, NULL);
 }

@@ -21,6 +21,13 @@
 
 typedef struct Manager Manager;
 typedef struct KernelLink KernelLink;
+typedef struct AddRequest AddRequest;
+
+/* Method calls waiting for their reply. */
+typedef struct MessageList {
+	sd_bus_message **msgs;
+	size_t n;
+} MessageList;
 
 struct Manager {
 	sd_event *event;
@@ -54,6 +61,20 @@ struct Manager {
 	sd_bus_slot *daemon_reload_slot;	/* our systemd Reload() call */
 	bool daemon_reload_again;		/* another one is needed */
 
+	/*
+	 * Reloads (manager_reload()): the ListUnitsByPatterns call of the
+	 * one running, the Reload() calls waiting for its end, and whether
+	 * (and for whom) another one follows it.
+	 */
+	sd_bus_slot *reload_slot;
+	MessageList reload_waiters;
+	MessageList reload_next;
+	bool reload_again;
+	bool loaded;			/* the first load is done */
+	sd_bus_slot *name_slot;		/* RequestName, then READY=1 */
+
+	AddRequest *add_requests;	/* AddBudget() calls in progress */
+
 	/* Drop-in directories of templates, prefixes, types (dropin.h). */
 	char **patterns;
 
@@ -76,22 +97,30 @@ static inline void manager_freep(Manager **m)
 /* Connect the bus, open /dev/rv, load budgets, follow systemd. */
 int manager_start(Manager *m);
 
-/* Re-read drop-ins and reconcile the budget list; rebinding as needed. */
-int manager_reload(Manager *m);
+/*
+ * Re-read drop-ins and reconcile the budget list; rebinding as needed.
+ * Asynchronous (systemd is asked which units template drop-ins apply
+ * to): when @call is not NULL, that Reload() call is answered once done.
+ * A reload asked for while one runs is made once that ended; any number
+ * of them make one. Returns 0, or a negative errno when it could not
+ * start (then @call is not answered).
+ */
+int manager_reload(Manager *m, sd_bus_message *call);
 
 Budget *manager_find_budget(Manager *m, const char *id);
 Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
 				     const char *probe);
 
 /*
- * AddBudget(): validated input; writes the drop-in, adds and binds the
- * budget. Returns 0 with *ret_id, or a negative errno with @error set to
- * the org.tlob.Error the caller should see.
+ * AddBudget(), input validated: once systemd said whether the unit exists
+ * and what its executable is, resolves the probe, writes the drop-in,
+ * adds and binds the budget, and answers @call with its id or an
+ * org.tlob.Error. Returns 0 when that is under way, or a negative errno
+ * with @error set when @call can be failed at once.
  */
-int manager_add_budget(Manager *m, const char *unit, const char *probe,
-		       uint64_t budget_ns, bool runtime,
-		       const char *description, char **ret_id,
-		       sd_bus_error *error);
+int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
+		       const char *probe, uint64_t budget_ns, bool runtime,
+		       const char *description, sd_bus_error *error);
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 
 /* A kernel event (called by the kernel link). */

@@ -181,12 +181,11 @@ static int run(int argc, char *argv[])
 	m->ratelimit_interval_usec = arg_interval_usec;
 	m->self_ratelimit = RATELIMIT_INIT(arg_interval_usec, arg_burst);
 
+	/* READY=1 follows once the budgets are loaded (manager-bus.c). */
 	r = manager_start(m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start: %m");
 
-	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
-			 m->n_budgets);
 	r = sd_event_loop(m->event);
 	(void)sd_notify(false, "STOPPING=1");
 	if (r < 0)

@@ -1376,6 +1376,105 @@ static void test_reload_coalescing(void **state)
 		assert_ok(call("RemoveBudget", NULL, "s", ids[i]));
 }
 
+typedef struct Pending {
+	bool done;
+	char error[256];
+	char id[64];
+	uint64_t at;		/* when the reply came */
+} Pending;
+
+static int on_pending_reply(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+	const sd_bus_error *err = sd_bus_message_get_error(m);
+	Pending *p = userdata;
+	const char *id;
+
+	p->done = true;
+	p->at = now_usec(CLOCK_MONOTONIC);
+	if (err)
+		copy_str(p->error, sizeof(p->error), err->name);
+	else if (sd_bus_message_has_signature(m, "s") &&
+		 sd_bus_message_read(m, "s", &id) > 0)
+		copy_str(p->id, sizeof(p->id), id);
+	return 0;
+}
+
+/* Process the bus until @p has its reply, for at most 10 s. */
+static void wait_pending(Pending *p)
+{
+	uint64_t end = now_usec(CLOCK_MONOTONIC) + 10000000;
+
+	while (!p->done && now_usec(CLOCK_MONOTONIC) < end) {
+		int r = sd_bus_process(bus, NULL);
+
+		assert_true(r >= 0);
+		if (r == 0)
+			(void)sd_bus_wait(bus, 100000);
+	}
+	assert_true(p->done);
+}
+
+/* Calls that do not need systemd, answered while it makes us wait. */
+static void assert_served_at_once(void)
+{
+	uint64_t t0 = now_usec(CLOCK_MONOTONIC), t;
+	ListEntry l[MANY + 8];
+	BudgetInfo bi;
+	size_t n;
+
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_true(n > 0);
+	assert_ok(get_budget(l[0].id, &bi));
+	assert_true(prop_u32("BudgetCount") > 0);
+	t = now_usec(CLOCK_MONOTONIC) - t0;
+	if (t >= 1000000)
+		fail_msg("calls took %llu us while systemd was slow",
+			 (unsigned long long)t);
+}
+
+static void test_systemd_slow(void **state)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *add = NULL, *reload = NULL;
+	Pending pa = {}, pr = {};
+	uint64_t t0;
+
+	/* PID 1 busy (a daemon-reload): 2 s for each of its answers. */
+	fake_systemd("call-delay 2000");
+	usleep(100000);
+
+	/* AddBudget waits for LoadUnit, without making anybody else wait. */
+	t0 = now_usec(CLOCK_MONOTONIC);
+	assert_int_equal(sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE,
+							 "AddBudget"), 0);
+	assert_true(sd_bus_message_append(m, "ssta{sv}", "demo.service",
+					  "tlob_fixture_start+7", 10 * MS, 0) >= 0);
+	assert_true(sd_bus_call_async(bus, &add, m, on_pending_reply, &pa, 0) >= 0);
+	usleep(300000);
+	assert_served_at_once();
+	wait_pending(&pa);
+	assert_string_equal(pa.error, "");
+	assert_int_equal(strlen(pa.id), 8);
+	if (pa.at - t0 < 1500000)
+		fail_msg("AddBudget answered after %llu us, before systemd did",
+			 (unsigned long long)(pa.at - t0));
+
+	/* A reload waits for ListUnitsByPatterns (web@.service.d). */
+	t0 = now_usec(CLOCK_MONOTONIC);
+	m = sd_bus_message_unref(m);
+	assert_int_equal(sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE,
+							 "Reload"), 0);
+	assert_true(sd_bus_call_async(bus, &reload, m, on_pending_reply, &pr, 0) >= 0);
+	usleep(300000);
+	assert_served_at_once();
+	wait_pending(&pr);
+	assert_string_equal(pr.error, "");
+	assert_true(pr.at - t0 >= 1500000);
+
+	fake_systemd("call-delay 0");
+	assert_ok(call("RemoveBudget", NULL, "s", pa.id));
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1431,6 +1530,7 @@ int main(void)
 		cmocka_unit_test(test_many_units),
 		cmocka_unit_test(test_template_instances),
 		cmocka_unit_test(test_reload_coalescing),
+		cmocka_unit_test(test_systemd_slow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
