@@ -32,10 +32,9 @@ static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
 		if (n == -EAGAIN || n == -EINTR || n == 0)
 			return 0;
 		if (n < 0) {
-			log_error_errno(n, "Failed to read events from %s: %m",
-					k->manager->rv_path);
-			/* Stop watching a broken fd rather than spinning. */
-			return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+			(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+			manager_kernel_failed(k->manager, n);
+			return 0;
 		}
 		for (int i = 0; i < n; i++)
 			manager_handle_event(k->manager, &ev[i]);

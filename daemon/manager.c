@@ -753,6 +753,13 @@ void manager_handle_event(Manager *m, const struct tlob_event *ev)
 	}
 }
 
+void manager_kernel_failed(Manager *m, int r)
+{
+	log_error_errno(r, "Failed to read events from %s, exiting to be restarted: %m",
+			m->rv_path);
+	(void)sd_event_exit(m->event, r);
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
 {

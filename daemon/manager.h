@@ -125,6 +125,12 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 
 /* A kernel event (called by the kernel link). */
 void manager_handle_event(Manager *m, const struct tlob_event *ev);
+/*
+ * Reading events failed (@r): the link is broken. Log it and end the
+ * event loop with the error, so that the service fails and Restart=
+ * brings it back, rather than going on without events.
+ */
+void manager_kernel_failed(Manager *m, int r);
 
 /* Bind/unbind every budget of @u after its state changed. */
 void manager_unit_changed(Manager *m, Unit *u);

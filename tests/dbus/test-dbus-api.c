@@ -1475,6 +1475,28 @@ static void test_systemd_slow(void **state)
 	assert_ok(call("RemoveBudget", NULL, "s", pa.id));
 }
 
+static void test_kernel_read_error(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	/* A broken /dev/rv fails the service (Restart= brings it back). */
+	fake_kernel("read-error %d", EIO);
+	for (unsigned i = 0; i < 200; i++) {
+		pid = waitpid(manager_pid, &status, WNOHANG);
+		if (pid != 0)
+			break;
+		usleep(25000);
+	}
+	assert_int_equal(pid, manager_pid);
+	manager_pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 0);
+	/* The next one runs again. */
+	manager_start(NULL);
+	assert_int_equal(prop_u64("DroppedEvents"), 0);
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1531,6 +1553,7 @@ int main(void)
 		cmocka_unit_test(test_template_instances),
 		cmocka_unit_test(test_reload_coalescing),
 		cmocka_unit_test(test_systemd_slow),
+		cmocka_unit_test(test_kernel_read_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
