@@ -29,6 +29,12 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 /* Delete the drop-in of an "api" or "runtime" budget (-EPERM for others),
  * and its UNIT.d directory when that is left empty. */
 int budget_store_remove(const Budget *b);
+/*
+ * Remove the FILE.conf.tmp files budget_store_write() leaves behind when
+ * it is interrupted (a crash between write and rename), under @root.
+ * Returns how many, or -ENOMEM.
+ */
+int budget_store_clean(const char *root);
 /* A random id that none of the @n budgets of @l has. */
 int budget_store_new_id(Budget **l, size_t n, char **ret);
 

@@ -809,6 +809,9 @@ int manager_start(Manager *m)
 	r = unit_tracker_start(m);
 	if (r < 0)
 		return r;
+	r = budget_store_clean(m->root);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove stale drop-ins, ignoring: %m");
 	/* Once loaded, the bus name is taken and READY=1 sent. */
 	return manager_reload(m, NULL);
 }

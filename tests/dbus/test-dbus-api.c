@@ -1123,12 +1123,18 @@ static void test_dropins_and_reload(void **state)
 
 static void test_restart_manager(void **state)
 {
+	_cleanup_free_ char *stale = NULL;
 	ListEntry l[8];
 	BudgetInfo bi;
 	size_t n;
 
 	manager_stop();
+	/* A crash between writing a drop-in and renaming it. */
+	assert_true(asprintf(&stale, "%s/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-0badc0de.conf.tmp",
+			     fake_dir) > 0);
+	write_file(stale, "[X-Tlob]\nTlob");
 	manager_start(NULL);
+	assert_int_equal(access(stale, F_OK), -1);
 	n = list_budgets(l, ELEMENTSOF(l));
 	assert_int_equal(n, 2);
 	assert_non_null(find_entry(l, n, api_id));

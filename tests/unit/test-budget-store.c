@@ -288,6 +288,40 @@ static void test_remove(void **state)
 	fake_manager_free(m);
 }
 
+static void test_clean(void **state)
+{
+	_cleanup_free_ char *file = NULL, *stale = NULL, *stale_rt = NULL,
+			    *other = NULL, *hand = NULL, *lone_dir = NULL;
+
+	/* A budget, the .tmp files of two interrupted writes, and files
+	 * that are not ours. */
+	assert_int_equal(budget_store_write(root, "keep.service", "k1", "f",
+					    NSEC_PER_MSEC, false, NULL, &file), 0);
+	write_file("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp",
+		   "[X-Tlob]\nTlobBudget=f 1");
+	write_file("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp", "");
+	write_file("/etc/systemd/system.control/keep.service.d/50-CPUQuota.conf.tmp", "");
+	write_file("/etc/systemd/system/keep.service.d/50-TlobBudget-x.conf.tmp", "");
+	stale = path_of("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp");
+	stale_rt = path_of("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp");
+	lone_dir = path_of("/run/systemd/system.control/lone.service.d");
+	other = path_of("/etc/systemd/system.control/keep.service.d/50-CPUQuota.conf.tmp");
+	hand = path_of("/etc/systemd/system/keep.service.d/50-TlobBudget-x.conf.tmp");
+
+	assert_int_equal(budget_store_clean(root), 2);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(stale_rt, F_OK), -1);
+	/* A directory left empty goes too. */
+	assert_int_equal(access(lone_dir, F_OK), -1);
+	/* Only ours, only in the set-property directories. */
+	assert_int_equal(access(file, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(access(hand, F_OK), 0);
+	assert_int_equal(budget_store_clean(root), 0);
+	/* Nothing to clean in a root without the directories. */
+	assert_int_equal(budget_store_clean("/nonexistent"), 0);
+}
+
 static void test_new_id(void **state)
 {
 	Manager *m = fake_manager();
@@ -448,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_extra_units, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_id_clash_falls_back, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_remove, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_clean, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_new_id, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_budget_new, setup_root, teardown_root),
 		cmocka_unit_test(test_journal_violation),
