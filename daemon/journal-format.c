@@ -6,6 +6,7 @@
 #include "macro.h"
 #include "strv.h"
 #include "tlob-parse.h"
+#include "utf8.h"
 
 static const char *const state_names[] = {
 	[TLOB_STATE_RUNNING] = "running",
@@ -88,8 +89,8 @@ int journal_format_violation(const char *unit, const char *label,
 	size_t n = 0;
 	int r = 0;
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = 0;
+	/* Whatever a task named itself: no escape sequences in the journal. */
+	tlob_utf8_sanitize(comm, sizeof(comm), ev->comm, sizeof(ev->comm));
 
 	r |= field(&l, &n, "MESSAGE_ID=" TLOB_MESSAGE_ID);
 	r |= field(&l, &n, "PRIORITY=4");

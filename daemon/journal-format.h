@@ -27,7 +27,7 @@ const char *journal_probe_label(const char *probe_text, const char *probe_path);
 /*
  * A violation of @ev: "UNIT: LABEL exceeded its BUDGET budget (running
  * R, waiting W, sleeping S; pid PID COMM)" with MESSAGE_ID, PRIORITY=4,
- * OBJECT_PID= and the TLOB_* fields. @unit may be "" (its "UNIT: " is
+ * OBJECT_PID= and the TLOB_* fields. COMM is sanitized (tlob_utf8_sanitize()). @unit may be "" (its "UNIT: " is
  * left out); @id and @probe are "" for self-instrumented windows.
  */
 int journal_format_violation(const char *unit, const char *label,

@@ -16,6 +16,7 @@
 #include "manager-bus.h"
 #include "manager.h"
 #include "tlob-hist.h"
+#include "utf8.h"
 
 #define OBJECT_PATH	"/org/tlob/Manager"
 #define INTERFACE	"org.tlob.Manager"
@@ -383,12 +384,8 @@ int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 {
 	char comm[sizeof(ev->comm) + 1];
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = 0;
-	/* The kernel's comm is not necessarily valid UTF-8. */
-	for (char *c = comm; *c; c++)
-		if ((unsigned char)*c >= 0x80 || iscntrl((unsigned char)*c))
-			*c = '?';
+	/* D-Bus strings are UTF-8; the kernel's comm need not be. */
+	tlob_utf8_sanitize(comm, sizeof(comm), ev->comm, sizeof(ev->comm));
 
 	return sd_bus_emit_signal(m->bus, OBJECT_PATH, INTERFACE, "Violation",
 				  "ssuustttttst", b ? b->id : "", unit,

@@ -915,9 +915,19 @@ static void test_violation(void **state)
 	assert_int_equal(n_violation_signals, 3);
 	assert_string_equal(violations[1].state, "running");
 	assert_string_equal(violations[2].state, "waiting");
+	/* A comm that is no text: sanitized in the signal and the journal. */
+	fake_kernel("violation @%s 706 25000000 1 700 \x1b[2J\xff\xc3\x9c", api_id);
+	pump_signals(4);
+	assert_int_equal(n_violation_signals, 4);
+	assert_string_equal(violations[3].comm, "?[2J?\xc3\x9c");
+	{
+		const char *fields[] = { "TLOB_TID=706", "TLOB_COMM=?[2J?\xc3\x9c", NULL };
+
+		WAIT_JOURNAL(fields, 1);
+	}
 	/* The journal's MESSAGE drops the PATH of library probes. */
 	fake_kernel("violation @%s 704 1600000000 1", runtime_id);
-	pump_signals(4);
+	pump_signals(5);
 	{
 		const char *fields[] = {
 			"MESSAGE=demo.service: tlob_fixture_start exceeded its 1s 500ms budget (running 400.0ms, waiting 400.0ms, sleeping 800.0ms; pid 704 fake)",
@@ -926,7 +936,7 @@ static void test_violation(void **state)
 
 		WAIT_JOURNAL(fields, 1);
 	}
-	assert_int_equal(prop_u64("ViolationCount"), 4);
+	assert_int_equal(prop_u64("ViolationCount"), 5);
 }
 
 static void test_statistics(void **state)
@@ -940,7 +950,7 @@ static void test_statistics(void **state)
 	WAIT_FOR(!get_budget(api_id, &bi) && bi.windows == 4);
 	assert_int_equal(bi.max, 30000000);
 	assert_int_equal(bi.sum, 34800000);
-	assert_int_equal(bi.violations, 3);	/* events of this budget */
+	assert_int_equal(bi.violations, 4);	/* events of this budget */
 	assert_int_equal(bi.n_hist, 2);
 	assert_int_equal(bi.hist[0][0], 1ULL << 21);
 	assert_int_equal(bi.hist[0][1], 3);

@@ -437,6 +437,19 @@ static void test_journal_self(void **state)
 	assert_string_equal(l[14], "TLOB_COMM=0123456789abcdef");
 }
 
+static void test_journal_comm_sanitized(void **state)
+{
+	struct tlob_event ev = event();
+	_cleanup_strv_free_ char **l = NULL;
+
+	/* A task may name itself an escape sequence, or bytes. */
+	memcpy(ev.comm, "\x1b[2J\nx\xff", 8);
+	assert_int_equal(journal_format_violation("nginx.service", "accept", "0123abcd",
+						  "accept", &ev, &l), 0);
+	assert_string_equal(l[2], "MESSAGE=nginx.service: accept exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 ?[2J?x?)");
+	assert_string_equal(l[14], "TLOB_COMM=?[2J?x?");
+}
+
 static void test_journal_summary(void **state)
 {
 	_cleanup_strv_free_ char **l = NULL, **l2 = NULL;
@@ -487,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_new, setup_root, teardown_root),
 		cmocka_unit_test(test_journal_violation),
 		cmocka_unit_test(test_journal_self),
+		cmocka_unit_test(test_journal_comm_sanitized),
 		cmocka_unit_test(test_journal_summary),
 		cmocka_unit_test(test_journal_label_state),
 	};
