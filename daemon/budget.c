@@ -226,6 +226,12 @@ void budget_unbind(Budget *b)
 	if (!b->binding_id)
 		return;
 	if (k) {
+		/*
+		 * Records queued before the unbinding (a unit's last
+		 * violation before it stopped) are its own: take them
+		 * while the binding id still says whose they are.
+		 */
+		(void)kernel_link_drain(k);
 		/* Keep what the binding measured. */
 		if (!b->retired)
 			b->retired = calloc(1, sizeof(*b->retired));

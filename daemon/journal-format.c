@@ -69,6 +69,8 @@ int journal_format_summary(const char *unit, const char *what, const char *id,
 	/* The last violator, so "journalctl -u UNIT" shows this too. */
 	if (pid > 0)
 		r |= field(&l, &n, "OBJECT_PID=%u", pid);
+	if (*unit)
+		r |= field(&l, &n, "OBJECT_SYSTEMD_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
 	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_SUPPRESSED=%llu",
@@ -107,6 +109,13 @@ int journal_format_violation(const char *unit, const char *label,
 					TLOB_TIMESPAN_MSEC),
 		   ev->tgid, comm);
 	r |= field(&l, &n, "OBJECT_PID=%u", ev->tgid);
+	/*
+	 * journald derives it from OBJECT_PID= only while that process
+	 * lives: a violator that exited at once would escape "journalctl
+	 * -u UNIT" (journald keeps one of equal values).
+	 */
+	if (*unit)
+		r |= field(&l, &n, "OBJECT_SYSTEMD_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
 	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_PROBE=%s", probe);

@@ -332,9 +332,11 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("BudgetCount", "u", property_get_budget_count, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("ViolationCount", "t", property_get_u64,
-			offsetof(Manager, n_violations), 0),
+			offsetof(Manager, n_violations),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("DroppedEvents", "t", property_get_u64,
-			offsetof(Manager, n_dropped), 0),
+			offsetof(Manager, n_dropped),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("AddBudget",
 		SD_BUS_ARGS("s", unit, "s", probe, "t", budget_ns,
 			    "a{sv}", options),
@@ -408,6 +410,44 @@ void manager_emit_budget_count_changed(Manager *m)
 					   "BudgetCount", NULL);
 	if (r < 0)
 		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+}
+
+static int on_counters_changed(sd_event_source *s, void *userdata)
+{
+	Manager *m = userdata;
+	char *names[3] = {};
+	size_t n = 0;
+	int r;
+
+	if (m->violation_count_changed)
+		names[n++] = (char *)"ViolationCount";
+	if (m->dropped_events_changed)
+		names[n++] = (char *)"DroppedEvents";
+	m->violation_count_changed = m->dropped_events_changed = false;
+	if (n == 0 || !m->bus)
+		return 0;
+	r = sd_bus_emit_properties_changed_strv(m->bus, OBJECT_PATH, INTERFACE,
+						 names);
+	if (r < 0)
+		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+	return 0;
+}
+
+void manager_counters_changed(Manager *m)
+{
+	int r;
+
+	if (!m->props_source) {
+		r = sd_event_add_defer(m->event, &m->props_source,
+				       on_counters_changed, m);
+		if (r < 0) {
+			log_debug_errno(r, "Failed to queue PropertiesChanged, ignoring: %m");
+			return;
+		}
+		(void)sd_event_source_set_description(m->props_source,
+						      "counters-changed");
+	}
+	(void)sd_event_source_set_enabled(m->props_source, SD_EVENT_ONESHOT);
 }
 
 int manager_bus_setup(Manager *m)

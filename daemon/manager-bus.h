@@ -19,5 +19,11 @@ int manager_bus_request_name(Manager *m);
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 			   const struct tlob_event *ev);
 void manager_emit_budget_count_changed(Manager *m);
+/*
+ * ViolationCount or DroppedEvents (as flagged in @m) changed: one
+ * PropertiesChanged follows once the events at hand are handled, however
+ * many there are.
+ */
+void manager_counters_changed(Manager *m);
 
 #endif /* TLOB_MANAGER_BUS_H */

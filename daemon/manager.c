@@ -45,10 +45,7 @@ int manager_new(Manager **ret)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->ratelimit_interval_usec = 10 * USEC_PER_SEC;
-	m->ratelimit_burst = 10;
-	m->self_ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-					   m->ratelimit_burst);
+	manager_set_log_ratelimit(m, 10 * USEC_PER_SEC, 10);
 	m->kernel_error = -ENODEV;
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
@@ -66,6 +63,16 @@ int manager_new(Manager **ret)
 		return r;
 	*ret = TAKE_PTR(m);
 	return 0;
+}
+
+void manager_set_log_ratelimit(Manager *m, uint64_t interval_usec,
+			       unsigned burst)
+{
+	m->ratelimit_interval_usec = interval_usec;
+	m->ratelimit_burst = burst;
+	m->self_ratelimit = RATELIMIT_INIT(interval_usec, burst);
+	/* Kernel messages: one warning per interval is plenty. */
+	m->lost_ratelimit = RATELIMIT_INIT(interval_usec, 1);
 }
 
 static void budget_detach(Manager *m, Budget *b);
@@ -97,6 +104,8 @@ Manager *manager_free(Manager *m)
 		sd_bus_slot_unref(m->match_slots[i]);
 	sd_bus_slot_unref(m->daemon_reload_slot);
 	sd_event_source_disable_unref(m->self_ratelimit_source);
+	sd_event_source_disable_unref(m->lost_ratelimit_source);
+	sd_event_source_disable_unref(m->props_source);
 	kernel_link_free(m->kernel);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
@@ -717,6 +726,8 @@ static void handle_violation(Manager *m, const struct tlob_event *ev)
 	int r;
 
 	m->n_violations++;
+	m->violation_count_changed = true;
+	manager_counters_changed(m);
 	if (b) {
 		b->n_violations++;
 		unit = b->unit_name;
@@ -745,8 +756,9 @@ void manager_handle_event(Manager *m, const struct tlob_event *ev)
 		break;
 	case TLOB_EV_LOST:
 		m->n_dropped += ev->lost;
-		log_warning("The kernel dropped %llu event(s): reading too slowly.",
-			    (unsigned long long)ev->lost);
+		m->dropped_events_changed = true;
+		manager_counters_changed(m);
+		journal_log_lost(m, ev->lost);
 		break;
 	default:
 		log_debug("Unknown kernel event type %u, ignoring.", ev->type);

@@ -58,6 +58,22 @@ struct Manager {
 	uint64_t ratelimit_interval_usec;
 	unsigned ratelimit_burst;
 
+	/*
+	 * The LOST warning: one per interval, then one summary with the
+	 * number of events dropped meanwhile (journal.c).
+	 */
+	RateLimit lost_ratelimit;
+	sd_event_source *lost_ratelimit_source;
+	uint64_t lost_unlogged;
+
+	/*
+	 * Counters whose change is announced once the events at hand are
+	 * handled: one PropertiesChanged for a batch (manager-bus.c).
+	 */
+	sd_event_source *props_source;
+	bool violation_count_changed;
+	bool dropped_events_changed;
+
 	sd_bus_slot *daemon_reload_slot;	/* our systemd Reload() call */
 	bool daemon_reload_again;		/* another one is needed */
 
@@ -88,6 +104,9 @@ struct Manager {
 #define MANAGER_ELF_CACHE_MAX 1024
 
 int manager_new(Manager **ret);
+/* At most @burst journal entries per budget and @interval_usec. */
+void manager_set_log_ratelimit(Manager *m, uint64_t interval_usec,
+			       unsigned burst);
 Manager *manager_free(Manager *m);
 static inline void manager_freep(Manager **m)
 {

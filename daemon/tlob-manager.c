@@ -177,9 +177,7 @@ static int run(int argc, char *argv[])
 		return log_oom();
 	if (arg_device)
 		m->rv_path = arg_device;
-	m->ratelimit_burst = arg_burst;
-	m->ratelimit_interval_usec = arg_interval_usec;
-	m->self_ratelimit = RATELIMIT_INIT(arg_interval_usec, arg_burst);
+	manager_set_log_ratelimit(m, arg_interval_usec, arg_burst);
 
 	/* READY=1 follows once the budgets are loaded (manager-bus.c). */
 	r = manager_start(m);

@@ -329,6 +329,12 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	return 0;
 }
 
+int kernel_link_drain(KernelLink *k)
+{
+	/* Commands are handled as they are read: nothing waits. */
+	return 0;
+}
+
 int kernel_link_unbind(KernelLink *k, uint32_t id)
 {
 	for (size_t i = 0; i < k->n_bindings; i++)

@@ -18,6 +18,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "bus-dict.h"
 #include "bus-errors.h"
 #include "macro.h"
 
@@ -542,11 +543,28 @@ static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
 	return 0;
 }
 
-static unsigned n_count_changed;
+/* PropertiesChanged signals: all, and those naming each counter. */
+static unsigned n_count_changed, n_violations_changed, n_dropped_changed;
+static uint64_t last_violation_count;
+
+static int changed_prop(sd_bus_message *m, const char *key, void *userdata)
+{
+	if (streq(key, "ViolationCount")) {
+		n_violations_changed++;
+		return sd_bus_message_read(m, "v", "t", &last_violation_count);
+	}
+	if (streq(key, "DroppedEvents"))
+		n_dropped_changed++;
+	return 0;
+}
 
 static int on_props_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
+	const char *iface;
+
 	n_count_changed++;
+	if (sd_bus_message_read(m, "s", &iface) > 0 && streq(iface, IFACE))
+		(void)bus_read_dict(m, changed_prop, NULL);
 	return 0;
 }
 
@@ -663,16 +681,19 @@ static void test_add_errors(void **state)
 	assert_int_equal(count_bindings(NULL), 0);
 }
 
-/* Calls fake-systemd has logged that start with @what ("call " for all). */
-static unsigned systemd_calls(const char *what)
+/* How often @what occurs in the file @name of the fake environment. */
+static unsigned count_in_log(const char *name, const char *what)
 {
-	_cleanup_free_ char *p = fake_path("systemd.log"), *text = read_file(p);
+	_cleanup_free_ char *p = fake_path(name), *text = read_file(p);
 	unsigned n = 0;
 
 	for (char *c = text; (c = strstr(c, what)); c++)
 		n++;
 	return n;
 }
+
+/* Calls fake-systemd has logged that start with @what ("call " for all). */
+#define systemd_calls(what) count_in_log("systemd.log", what)
 
 #define systemd_queries() systemd_calls("call ")
 
@@ -897,7 +918,8 @@ static void test_violation(void **state)
 			"MESSAGE_ID=b80203fec96a437b96bd4ceb44fba08e",
 			"PRIORITY=4",
 			"MESSAGE=demo.service: tlob_fixture_start..tlob_fixture_stop exceeded its 20ms budget (running 7.5ms, waiting 7.5ms, sleeping 15.0ms; pid 700 demo)",
-			"OBJECT_PID=700", idf, "TLOB_UNIT=demo.service",
+			"OBJECT_PID=700", "OBJECT_SYSTEMD_UNIT=demo.service", idf,
+			"TLOB_UNIT=demo.service",
 			"TLOB_PROBE=tlob_fixture_start..tlob_fixture_stop",
 			"TLOB_BUDGET_NSEC=20000000", "TLOB_ELAPSED_NSEC=30000000",
 			"TLOB_RUNNING_NSEC=7500000", "TLOB_WAITING_NSEC=7500000",
@@ -1028,7 +1050,8 @@ static void test_self_instrumented(void **state)
 	{
 		const char *fields[] = {
 			"TLOB_BUDGET_ID=", "TLOB_UNIT=demo.service",
-			"OBJECT_PID=4000000", "TLOB_COMM=selfprog",
+			"OBJECT_PID=4000000", "OBJECT_SYSTEMD_UNIT=demo.service",
+			"TLOB_COMM=selfprog",
 			"MESSAGE=demo.service: self-instrumented window (tag 0x0) exceeded its 5ms budget (running 1.5ms, waiting 1.5ms, sleeping 3.0ms; pid 4000000 selfprog)",
 			NULL,
 		};
@@ -1043,6 +1066,7 @@ static void test_ratelimit(void **state)
 	const char *summary[] = { NULL, "TLOB_SUPPRESSED=990", "OBJECT_PID=4242",
 				  "PRIORITY=4", NULL };
 	uint64_t before = prop_u64("ViolationCount");
+	unsigned changed_before;
 	char idf[96];
 
 	/* Let the interval (1 s here) of the earlier entries end. */
@@ -1052,6 +1076,8 @@ static void test_ratelimit(void **state)
 	summary[0] = idf;
 	WAIT_JOURNAL(logged, 1);
 
+	pump_signals(0);
+	changed_before = n_violations_changed;
 	fake_kernel("burst @%s 1000", runtime_id);
 	WAIT_FOR(prop_u64("ViolationCount") == before + 1000);
 	/* Exact counters, ten entries, then one summary from the timer. */
@@ -1066,13 +1092,37 @@ static void test_ratelimit(void **state)
 	}
 	/* Drain the signals (not rate-limited). */
 	pump_signals(n_violation_signals + 1000);
+	/* ViolationCount announced its change: once for the batch, not 1000 times. */
+	if (n_violations_changed - changed_before < 1 ||
+	    n_violations_changed - changed_before > 10)
+		fail_msg("%u PropertiesChanged for 1000 violations",
+			 n_violations_changed - changed_before);
+	assert_int_equal(last_violation_count, before + 1000);
 }
+
+/* Lines of the manager's log that contain @what. */
+#define manager_log_count(what) count_in_log("manager.log", what)
 
 static void test_lost(void **state)
 {
+	unsigned warned = manager_log_count("The kernel dropped 5 event(s)");
+	unsigned summed = manager_log_count("The kernel dropped 10 more event(s) in the last 1s");
+
+	pump_signals(0);
+	assert_int_equal(n_dropped_changed, 0);
+	/* One warning at once, the rest summed at the interval's end. */
 	fake_kernel("lost 5");
 	fake_kernel("lost 7");
-	WAIT_FOR(prop_u64("DroppedEvents") == 12);
+	fake_kernel("lost 3");
+	WAIT_FOR(prop_u64("DroppedEvents") == 15);
+	WAIT_FOR(manager_log_count("The kernel dropped 10 more event(s) in the last 1s") ==
+		 summed + 1);
+	assert_int_equal(manager_log_count("The kernel dropped 5 event(s)"), warned + 1);
+	assert_int_equal(manager_log_count("The kernel dropped 7 event(s)"), 0);
+	assert_int_equal(prop_u64("DroppedEvents"), 15);
+	/* And DroppedEvents announces its changes. */
+	pump_signals(0);
+	assert_true(n_dropped_changed >= 1);
 }
 
 static void test_dropins_and_reload(void **state)

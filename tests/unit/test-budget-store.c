@@ -394,6 +394,7 @@ static void test_journal_violation(void **state)
 		"PRIORITY=4",
 		"MESSAGE=nginx.service: getaddrinfo exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 nginx)",
 		"OBJECT_PID=812",
+		"OBJECT_SYSTEMD_UNIT=nginx.service",
 		"TLOB_BUDGET_ID=0123abcd",
 		"TLOB_UNIT=nginx.service",
 		"TLOB_PROBE=/usr/lib/x86_64-linux-gnu/libc.so.6:getaddrinfo",
@@ -435,6 +436,8 @@ static void test_journal_self(void **state)
 	assert_string_equal(l[6], "TLOB_PROBE=");
 	assert_string_equal(l[12], "TLOB_STATE=running");
 	assert_string_equal(l[14], "TLOB_COMM=0123456789abcdef");
+	/* Unknown unit: no OBJECT_SYSTEMD_UNIT= (15 fields, not 16). */
+	assert_int_equal(tlob_strv_length(l), 15);
 }
 
 static void test_journal_comm_sanitized(void **state)
@@ -447,7 +450,8 @@ static void test_journal_comm_sanitized(void **state)
 	assert_int_equal(journal_format_violation("nginx.service", "accept", "0123abcd",
 						  "accept", &ev, &l), 0);
 	assert_string_equal(l[2], "MESSAGE=nginx.service: accept exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 ?[2J?x?)");
-	assert_string_equal(l[14], "TLOB_COMM=?[2J?x?");
+	assert_string_equal(l[4], "OBJECT_SYSTEMD_UNIT=nginx.service");
+	assert_string_equal(l[15], "TLOB_COMM=?[2J?x?");
 }
 
 static void test_journal_summary(void **state)
@@ -456,13 +460,14 @@ static void test_journal_summary(void **state)
 
 	assert_int_equal(journal_format_summary("nginx.service", "accept", "0123abcd",
 						812, 990, &l), 0);
-	assert_int_equal(tlob_strv_length(l), 6);
+	assert_int_equal(tlob_strv_length(l), 7);
 	assert_string_equal(l[0], "PRIORITY=4");
 	assert_string_equal(l[1], "MESSAGE=nginx.service: accept: 990 more violation(s) not logged (rate limit).");
 	assert_string_equal(l[2], "OBJECT_PID=812");
-	assert_string_equal(l[3], "TLOB_BUDGET_ID=0123abcd");
-	assert_string_equal(l[4], "TLOB_UNIT=nginx.service");
-	assert_string_equal(l[5], "TLOB_SUPPRESSED=990");
+	assert_string_equal(l[3], "OBJECT_SYSTEMD_UNIT=nginx.service");
+	assert_string_equal(l[4], "TLOB_BUDGET_ID=0123abcd");
+	assert_string_equal(l[5], "TLOB_UNIT=nginx.service");
+	assert_string_equal(l[6], "TLOB_SUPPRESSED=990");
 	for (char **f = l; *f; f++)
 		assert_null(startswith(*f, "MESSAGE_ID="));
 
