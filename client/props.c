@@ -166,6 +166,7 @@ const char *prop_label(const char *name)
 		{ "StopOffset", "Stop offset" },
 		{ "StopOnReturn", "Stop on return" },
 		{ "BudgetCount", "Budgets" },
+		{ "RefusedBudgets", "Refused budgets" },
 		{ "ViolationCount", "Violations" },
 		{ "DroppedEvents", "Dropped events" },
 	};

@@ -52,6 +52,16 @@ static int property_get_budget_count(sd_bus *bus, const char *path,
 	return sd_bus_message_append(reply, "u", (uint32_t)m->n_budgets);
 }
 
+static int property_get_refused(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "u", m->n_refused);
+}
+
 static int property_get_u64(sd_bus *bus, const char *path,
 			    const char *interface, const char *property,
 			    sd_bus_message *reply, void *userdata,
@@ -331,6 +341,8 @@ static const sd_bus_vtable manager_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("BudgetCount", "u", property_get_budget_count, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("RefusedBudgets", "u", property_get_refused, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("ViolationCount", "t", property_get_u64,
 			offsetof(Manager, n_violations),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -403,11 +415,15 @@ void manager_emit_budget_count_changed(Manager *m)
 	int r;
 
 	/* For "systemctl status tlob-manager". */
-	(void)sd_notifyf(false, "STATUS=Watching %zu budget(s).", m->n_budgets);
+	if (m->n_refused > 0)
+		(void)sd_notifyf(false, "STATUS=Watching %zu budget(s), %u refused over the limit.",
+				 m->n_budgets, m->n_refused);
+	else
+		(void)sd_notifyf(false, "STATUS=Watching %zu budget(s).", m->n_budgets);
 	if (!m->bus)
 		return;
 	r = sd_bus_emit_properties_changed(m->bus, OBJECT_PATH, INTERFACE,
-					   "BudgetCount", NULL);
+					   "BudgetCount", "RefusedBudgets", NULL);
 	if (r < 0)
 		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
 }

@@ -18,6 +18,7 @@ int manager_bus_setup(Manager *m);
 int manager_bus_request_name(Manager *m);
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 			   const struct tlob_event *ev);
+/* BudgetCount or RefusedBudgets changed (also the unit's STATUS=). */
 void manager_emit_budget_count_changed(Manager *m);
 /*
  * ViolationCount or DroppedEvents (as flagged in @m) changed: one

@@ -47,6 +47,7 @@ int manager_new(Manager **ret)
 		return -ENOMEM;
 	manager_set_log_ratelimit(m, 10 * USEC_PER_SEC, 10);
 	m->kernel_error = -ENODEV;
+	m->budgets_max = MANAGER_BUDGETS_MAX;
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
 	m->cgroup_root = strdup("/sys/fs/cgroup");
@@ -301,6 +302,7 @@ static int reload_apply(Manager *m, char **matching)
 	_cleanup_strv_free_ char **extra = NULL;
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
+	unsigned refused = 0, refused_before = m->n_refused;
 	int r;
 
 	for (char **u = matching; u && *u; u++) {
@@ -341,6 +343,18 @@ static int reload_apply(Manager *m, char **matching)
 			budget_free(fresh[j]);
 			continue;
 		}
+		/* Over the limit: those loaded first, and those kept, stay. */
+		if (m->n_budgets >= m->budgets_max) {
+			Budget *b = fresh[j];
+
+			log_full_errno(refused < MANAGER_REFUSED_LOGGED ? LOG_WARNING : LOG_DEBUG, 0,
+				       "%s: budget of %s for %s refused, there are already %u budgets (--max-budgets=).",
+				       b->file, b->unit_name, b->probe_text,
+				       m->budgets_max);
+			refused++;
+			budget_free(b);
+			continue;
+		}
 		r = budget_attach(m, fresh[j]);
 		if (r >= 0)
 			r = manager_append_budget(m, fresh[j]);
@@ -362,9 +376,13 @@ static int reload_apply(Manager *m, char **matching)
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
+	if (refused > MANAGER_REFUSED_LOGGED)
+		log_warning("%u more budget(s) refused, over the limit of %u.",
+			    refused - MANAGER_REFUSED_LOGGED, m->budgets_max);
+	m->n_refused = refused;
 	/* Parsing drop-ins and ELF files churns the heap: give it back. */
 	(void)malloc_trim(0);
-	if (m->n_budgets != before)
+	if (m->n_budgets != before || m->n_refused != refused_before)
 		manager_emit_budget_count_changed(m);
 	return 0;
 }
@@ -499,10 +517,10 @@ static int add_check(Manager *m, const char *unit, const char *probe,
 		return sd_bus_error_setf(error, TLOB_ERROR_KERNEL_UNAVAILABLE,
 					 "Cannot use %s: %s (is the tlob module loaded?)",
 					 m->rv_path, strerror(-m->kernel_error));
-	if (m->n_budgets >= MANAGER_BUDGETS_MAX)
+	if (m->n_budgets >= m->budgets_max)
 		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
 					 "There are already %u budgets.",
-					 MANAGER_BUDGETS_MAX);
+					 m->budgets_max);
 	if (manager_find_budget_by_probe(m, unit, probe))
 		return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
 					 "%s already has a budget for %s.",

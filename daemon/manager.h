@@ -46,6 +46,8 @@ struct Manager {
 	Budget **budgets;		/* in the order they were loaded */
 	size_t n_budgets;
 	size_t n_budgets_allocated;
+	unsigned budgets_max;		/* the limit, drop-ins and API alike */
+	unsigned n_refused;		/* drop-in budgets over it (RefusedBudgets) */
 	Unit **units;
 	size_t n_units;
 	unsigned n_refreshing;		/* units with a query chain running */
@@ -98,8 +100,13 @@ struct Manager {
 	sd_bus_slot *match_slots[5];
 };
 
-/* Limit on budgets the daemon manages (the kernel's default max_bindings). */
+/*
+ * Default limit on the budgets the daemon manages (the kernel's default
+ * max_bindings), whether they come from drop-ins or AddBudget().
+ */
 #define MANAGER_BUDGETS_MAX 1024
+/* Refused budgets named in a warning each, per reload; then a count. */
+#define MANAGER_REFUSED_LOGGED 10
 /* Resolved probe points kept: one or two per budget. */
 #define MANAGER_ELF_CACHE_MAX 1024
 

@@ -123,7 +123,8 @@ static bool name_has_owner(const char *name)
 	return sd_bus_message_read(reply, "b", &has) >= 0 && has;
 }
 
-static void manager_start(const char *extra_env)
+/* Start tlob-manager-fake with @extra_env and @extra_arg (may be NULL). */
+static void manager_start_with(const char *extra_env, const char *extra_arg)
 {
 	pid_t pid = fork();
 
@@ -147,7 +148,7 @@ static void manager_start(const char *extra_env)
 		if (!freopen(log, "a", stderr))
 			_exit(126);
 		execl(manager_bin, manager_bin, root, cg, "--log-interval=1s",
-		      (char *)NULL);
+		      extra_arg, (char *)NULL);
 		_exit(127);
 	}
 	manager_pid = pid;
@@ -157,6 +158,11 @@ static void manager_start(const char *extra_env)
 		usleep(50000);
 	}
 	fail_msg("tlob-manager-fake did not take its bus name");
+}
+
+static void manager_start(const char *extra_env)
+{
+	manager_start_with(extra_env, NULL);
 }
 
 static void manager_stop(void)
@@ -597,6 +603,7 @@ static void test_properties(void **state)
 	assert_int_equal(prop_u32("BudgetCount"), 0);
 	assert_int_equal(prop_u64("ViolationCount"), 0);
 	assert_int_equal(prop_u64("DroppedEvents"), 0);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
 	/* Read-only. */
 	assert_true(sd_bus_set_property(bus, DEST, PATH, IFACE, "Version", NULL,
 					"s", "2") < 0);
@@ -1563,6 +1570,43 @@ static void test_kernel_read_error(void **state)
 	assert_int_equal(prop_u64("DroppedEvents"), 0);
 }
 
+static void test_budget_limit(void **state)
+{
+	_cleanup_free_ char *f = NULL, *arg = NULL;
+	unsigned before = manager_log_count("refused, there are already");
+	uint32_t all = prop_u32("BudgetCount");
+
+	assert_true(all > 2);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
+
+	/* One budget fewer allowed than the drop-ins have. */
+	manager_stop();
+	assert_true(asprintf(&arg, "--max-budgets=%u", all - 1) > 0);
+	manager_start_with(NULL, arg);
+	assert_int_equal(prop_u32("BudgetCount"), all - 1);
+	assert_int_equal(prop_u32("RefusedBudgets"), 1);
+	assert_int_equal(manager_log_count("refused, there are already"), before + 1);
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_stop+1", 20 * MS,
+				      NULL, NULL),
+			   "org.tlob.Error.TooMany", ENOSPC);
+
+	/* A new drop-in does not push out a budget already loaded. */
+	assert_true(asprintf(&f, "%s/root/etc/systemd/system/aaa-first.service.d/tlob.conf",
+			     fake_dir) > 0);
+	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_start 1ms\n");
+	assert_ok(call("Reload", NULL, NULL));
+	assert_int_equal(prop_u32("BudgetCount"), all - 1);
+	assert_int_equal(prop_u32("RefusedBudgets"), 2);
+	assert_true(manager_log_count("aaa-first.service.d/tlob.conf: budget of aaa-first.service for tlob_fixture_start refused") >= 1);
+
+	/* With room again, nothing is refused. */
+	assert_int_equal(unlink(f), 0);
+	manager_stop();
+	manager_start(NULL);
+	assert_int_equal(prop_u32("BudgetCount"), all);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1620,6 +1664,7 @@ int main(void)
 		cmocka_unit_test(test_reload_coalescing),
 		cmocka_unit_test(test_systemd_slow),
 		cmocka_unit_test(test_kernel_read_error),
+		cmocka_unit_test(test_budget_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
