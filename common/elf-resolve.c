@@ -228,23 +228,22 @@ int tlob_elf_resolve_path(const char *path, const TlobProbePoint *pt,
 
 /* --- the cache ------------------------------------------------------- */
 
+/* Kept small: a daemon with a thousand budgets holds a thousand. */
 typedef struct CacheEntry {
 	/* The file, as it was when resolved. */
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtim, ctim;
+	uint64_t dev, ino, size;
+	uint64_t mtime_ns, ctime_ns;
 	/* The point. */
 	char *symbol;
 	uint64_t offset;
 	/* The answer of tlob_elf_resolve(). */
-	int result;
 	uint64_t value;
+	int result;
 } CacheEntry;
 
 struct TlobElfCache {
-	CacheEntry *entries;
-	size_t n, max;
+	CacheEntry *entries;	/* grown as needed, up to max */
+	size_t n, allocated, max;
 	size_t next;		/* the slot to reuse once full: the oldest */
 	uint64_t hits, misses;
 };
@@ -258,9 +257,6 @@ TlobElfCache *tlob_elf_cache_new(size_t max)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->entries = calloc(max, sizeof(*c->entries));
-	if (!c->entries)
-		return mfree(c);
 	c->max = max;
 	return c;
 }
@@ -271,8 +267,9 @@ void tlob_elf_cache_clear(TlobElfCache *c)
 		return;
 	for (size_t i = 0; i < c->n; i++)
 		free(c->entries[i].symbol);
-	memset(c->entries, 0, c->max * sizeof(*c->entries));
-	c->n = 0;
+	/* Give the memory back: a reload may be followed by fewer budgets. */
+	c->entries = mfree(c->entries);
+	c->n = c->allocated = 0;
 	c->next = 0;
 }
 
@@ -285,18 +282,19 @@ TlobElfCache *tlob_elf_cache_free(TlobElfCache *c)
 	return mfree(c);
 }
 
-static bool timespec_eq(const struct timespec *a, const struct timespec *b)
+static uint64_t timespec_ns(const struct timespec *ts)
 {
-	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+	return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
 }
 
 static bool entry_matches(const CacheEntry *e, const struct stat *st,
 			  const TlobProbePoint *pt)
 {
-	return e->dev == st->st_dev && e->ino == st->st_ino &&
-	       e->size == st->st_size && timespec_eq(&e->mtim, &st->st_mtim) &&
-	       timespec_eq(&e->ctim, &st->st_ctim) && e->offset == pt->offset &&
-	       streq_ptr(e->symbol, pt->symbol);
+	return e->dev == (uint64_t)st->st_dev && e->ino == (uint64_t)st->st_ino &&
+	       e->size == (uint64_t)st->st_size &&
+	       e->mtime_ns == timespec_ns(&st->st_mtim) &&
+	       e->ctime_ns == timespec_ns(&st->st_ctim) &&
+	       e->offset == pt->offset && streq_ptr(e->symbol, pt->symbol);
 }
 
 static void cache_store(TlobElfCache *c, const struct stat *st,
@@ -305,10 +303,19 @@ static void cache_store(TlobElfCache *c, const struct stat *st,
 	char *symbol = NULL;
 	CacheEntry *e;
 
+	if (c->n == c->allocated && c->n < c->max) {
+		size_t n = MIN(MAX(c->allocated * 2, (size_t)16), c->max);
+
+		e = reallocarray(c->entries, n, sizeof(*e));
+		if (!e)
+			return;		/* not remembered, no harm */
+		c->entries = e;
+		c->allocated = n;
+	}
 	if (pt->symbol) {
 		symbol = strdup(pt->symbol);
 		if (!symbol)
-			return;		/* not remembered, no harm */
+			return;
 	}
 	if (c->n < c->max) {
 		e = &c->entries[c->n++];
@@ -318,10 +325,11 @@ static void cache_store(TlobElfCache *c, const struct stat *st,
 		free(e->symbol);
 	}
 	*e = (CacheEntry) {
-		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
-		.mtim = st->st_mtim, .ctim = st->st_ctim,
+		.dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t)st->st_size,
+		.mtime_ns = timespec_ns(&st->st_mtim),
+		.ctime_ns = timespec_ns(&st->st_ctim),
 		.symbol = symbol, .offset = pt->offset,
-		.result = result, .value = value,
+		.value = value, .result = result,
 	};
 }
 
