@@ -842,7 +842,7 @@ static bool find_probe(const char *probe, char ret[64])
 
 static void test_fifo_probe(void **state)
 {
-	_cleanup_free_ char *fifo = fake_path("probe.fifo"), *dir = NULL,
+	_cleanup_free_ char *fifo = fake_path("probe.fifo"),
 			    *dropin = NULL, *probe = NULL, *text = NULL;
 	char id[64];
 	uint64_t t0;
