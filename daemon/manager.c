@@ -84,6 +84,11 @@ Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
+	/*
+	 * Closing /dev/rv removes every binding at once: no unbinding one
+	 * by one, and no events handled on the way out.
+	 */
+	m->kernel = kernel_link_free(m->kernel);
 	for (size_t i = 0; i < m->n_budgets; i++) {
 		budget_detach(m, m->budgets[i]);
 		budget_free(m->budgets[i]);
@@ -107,7 +112,6 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->self_ratelimit_source);
 	sd_event_source_disable_unref(m->lost_ratelimit_source);
 	sd_event_source_disable_unref(m->props_source);
-	kernel_link_free(m->kernel);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	tlob_elf_cache_free(m->elf_cache);
