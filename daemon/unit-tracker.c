@@ -211,26 +211,21 @@ static int on_type_props(sd_bus_message *reply, void *userdata,
 	return 0;
 }
 
-static int on_unit_props(sd_bus_message *reply, void *userdata,
-			 sd_bus_error *ret_error)
+/*
+ * The next call of the chain: GetAll(@iface) of the unit, answered to
+ * @handler; unless @r says the previous step failed, then that is the end.
+ */
+static int query_next(UnitQuery *q, int r, const char *iface,
+		      sd_bus_message_handler_t handler)
 {
-	_cleanup_free_ char *iface = NULL;
-	UnitQuery *q = userdata;
 	sd_bus_slot *slot = NULL;
-	int r;
 
-	if (query_failed(q, reply))
-		return 0;
-	r = bus_read_dict(reply, unit_prop, &q->state);
-	if (r >= 0) {
-		iface = type_interface(q->name);
-		r = iface ? 0 : -ENOMEM;
-	}
+	if (r >= 0 && !iface)
+		r = -ENOMEM;
 	if (r >= 0)
 		r = sd_bus_call_method_async(q->manager->bus, &slot, SD_DEST,
 					     q->state.object_path, DBUS_PROPS,
-					     "GetAll", on_type_props, q, "s",
-					     iface);
+					     "GetAll", handler, q, "s", iface);
 	if (r < 0) {
 		query_done(q, r, NULL);
 		return 0;
@@ -240,11 +235,25 @@ static int on_unit_props(sd_bus_message *reply, void *userdata,
 	return 0;
 }
 
+static int on_unit_props(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	_cleanup_free_ char *iface = NULL;
+	UnitQuery *q = userdata;
+	int r;
+
+	if (query_failed(q, reply))
+		return 0;
+	r = bus_read_dict(reply, unit_prop, &q->state);
+	if (r >= 0)
+		iface = type_interface(q->name);
+	return query_next(q, r, iface, on_type_props);
+}
+
 static int on_unit_path(sd_bus_message *reply, void *userdata,
 			sd_bus_error *ret_error)
 {
 	UnitQuery *q = userdata;
-	sd_bus_slot *slot = NULL;
 	const char *path;
 	int r;
 
@@ -256,18 +265,7 @@ static int on_unit_path(sd_bus_message *reply, void *userdata,
 		q->state.object_path = strdup(path);
 		r = q->state.object_path ? 0 : -ENOMEM;
 	}
-	if (r >= 0)
-		r = sd_bus_call_method_async(q->manager->bus, &slot, SD_DEST,
-					     q->state.object_path, DBUS_PROPS,
-					     "GetAll", on_unit_props, q, "s",
-					     SD_UNIT);
-	if (r < 0) {
-		query_done(q, r, NULL);
-		return 0;
-	}
-	sd_bus_slot_unref(q->slot);
-	q->slot = slot;
-	return 0;
+	return query_next(q, r, SD_UNIT, on_unit_props);
 }
 
 int unit_query_new(Manager *m, const char *name, bool load,
