@@ -2,6 +2,7 @@
 /*
  * Property dictionaries of org.tlob.Manager, see props.h.
  */
+#include "bus-dict.h"
 #include "macro.h"
 #include "props.h"
 
@@ -99,39 +100,30 @@ static int read_variant(sd_bus_message *m, Prop *p)
 	return sd_bus_message_exit_container(m);
 }
 
+static int add_prop(sd_bus_message *m, const char *name, void *userdata)
+{
+	PropList *l = userdata;
+	Prop *n;
+	int r;
+
+	n = reallocarray(l->props, l->n + 1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	l->props = n;
+	n = &l->props[l->n++];
+	*n = (Prop) { .name = strdup(name) };
+	if (!n->name)
+		return -ENOMEM;
+	r = read_variant(m, n);
+	return r < 0 ? r : 1;
+}
+
 int bus_read_props(sd_bus_message *m, PropList *ret)
 {
 	_cleanup_(prop_list_done) PropList l = {};
-	const char *name;
 	int r;
 
-	r = sd_bus_message_enter_container(m, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-		Prop *n;
-
-		r = sd_bus_message_read_basic(m, 's', &name);
-		if (r < 0)
-			return r;
-		n = reallocarray(l.props, l.n + 1, sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		l.props = n;
-		n = &l.props[l.n++];
-		*n = (Prop) { .name = strdup(name) };
-		if (!n->name)
-			return -ENOMEM;
-		r = read_variant(m, n);
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(m);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(m);
+	r = bus_read_dict(m, add_prop, &l);
 	if (r < 0)
 		return r;
 	*ret = l;
@@ -174,6 +166,7 @@ const char *prop_label(const char *name)
 		{ "StopOffset", "Stop offset" },
 		{ "StopOnReturn", "Stop on return" },
 		{ "BudgetCount", "Budgets" },
+		{ "RefusedBudgets", "Refused budgets" },
 		{ "ViolationCount", "Violations" },
 		{ "DroppedEvents", "Dropped events" },
 	};

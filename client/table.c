@@ -204,38 +204,6 @@ static const TableCell *table_cell(const Table *t, size_t row, size_t col)
 	return &t->cells[row * t->n_columns + col];
 }
 
-char *table_format_duration(char *buf, size_t size, uint64_t ns)
-{
-	static const struct {
-		const char *suffix;
-		uint64_t div;
-	} units[] = {
-		{ "s", NSEC_PER_SEC },
-		{ "ms", NSEC_PER_MSEC },
-		{ "us", NSEC_PER_USEC },
-	};
-
-	for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-		uint64_t whole = ns / units[i].div;
-		uint64_t frac = ns % units[i].div;
-
-		if (whole == 0)
-			continue;
-		/* three significant digits, truncated: 1.23s 12.3ms 123us */
-		if (whole >= 100)
-			snprintf(buf, size, "%" PRIu64 "%s", whole, units[i].suffix);
-		else if (whole >= 10)
-			snprintf(buf, size, "%" PRIu64 ".%01" PRIu64 "%s", whole,
-				 frac * 10 / units[i].div, units[i].suffix);
-		else
-			snprintf(buf, size, "%" PRIu64 ".%02" PRIu64 "%s", whole,
-				 frac * 100 / units[i].div, units[i].suffix);
-		return buf;
-	}
-	snprintf(buf, size, "%" PRIu64 "ns", ns);
-	return buf;
-}
-
 /* Human text of a cell: either a pointer to the cell's string or @buf. */
 static const char *cell_text(const TableColumn *col, const TableCell *c,
 			     char *buf, size_t size)
@@ -252,9 +220,9 @@ static const char *cell_text(const TableColumn *col, const TableCell *c,
 	case TABLE_BOOL:
 		return c->u64 ? "yes" : "no";
 	case TABLE_TIMESPAN:
-		return tlob_format_timespan(buf, size, c->u64);
+		return tlob_format_timespan(buf, size, c->u64, TLOB_TIMESPAN_EXACT);
 	case TABLE_DURATION:
-		return table_format_duration(buf, size, c->u64);
+		return tlob_format_timespan(buf, size, c->u64, TLOB_TIMESPAN_SHORT);
 	case TABLE_PAIRS:
 		snprintf(buf, size, "%zu entries", c->n_pairs);
 		return buf;

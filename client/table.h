@@ -80,7 +80,4 @@ int table_print_record(const Table *t, size_t row, FILE *f);
 void table_json_array(const Table *t, JsonWriter *w);
 void table_json_object(const Table *t, size_t row, JsonWriter *w);
 
-/* Human form of a cell value, for callers that print their own lines. */
-char *table_format_duration(char *buf, size_t size, uint64_t ns);
-
 #endif /* TLOBCTL_TABLE_H */

@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-errors.h"
 #include "hist.h"
 #include "json.h"
 #include "log.h"
@@ -329,7 +330,8 @@ static void format_percentile(const PropList *l, double pct, char *buf, size_t s
 		snprintf(buf, size, "-");
 		return;
 	}
-	snprintf(buf, size, "<=%s", table_format_duration(d, sizeof(d), v));
+	snprintf(buf, size, "<=%s",
+		 tlob_format_timespan(d, sizeof(d), v, TLOB_TIMESPAN_SHORT));
 }
 
 static int status_one(sd_bus *bus, const char *id)
@@ -399,7 +401,7 @@ static int status_summary_row(Table *t, sd_bus *bus, const char *id)
 
 	/* A budget removed since ListBudgets shows no counters. */
 	r = get_budget(bus, id, &error, &l);
-	if (r < 0 && !sd_bus_error_has_name(&error, "org.tlob.Error.NoSuchBudget"))
+	if (r < 0 && !sd_bus_error_has_name(&error, TLOB_ERROR_NO_SUCH_BUDGET))
 		return sd_bus_error_is_set(&error) ? log_bus_error("get budget", &error, r) : r;
 	format_percentile(&l, 99, p99, sizeof(p99));
 
@@ -562,15 +564,15 @@ static void print_violation_human(const char *id, const char *unit, uint32_t pid
 
 	if (localtime_r(&sec, &tm))
 		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+	tlob_format_timespan(budget, sizeof(budget), ns[0], TLOB_TIMESPAN_EXACT);
+	for (size_t i = 0; i < ELEMENTSOF(d); i++)
+		tlob_format_timespan(d[i], sizeof(d[i]), ns[i + 1],
+				     TLOB_TIMESPAN_SHORT);
 	printf("%s.%06u %s: budget %s exceeded %s by %s[%" PRIu32 "/%" PRIu32
 	       "], %s after %s (running %s, waiting %s, sleeping %s)\n",
 	       when, (unsigned)(ts % USEC_PER_SEC), isempty(unit) ? "-" : unit,
-	       isempty(id) ? "-" : id, tlob_format_timespan(budget, sizeof(budget), ns[0]),
-	       comm, pid, tid, state,
-	       table_format_duration(d[0], sizeof(d[0]), ns[1]),
-	       table_format_duration(d[1], sizeof(d[1]), ns[2]),
-	       table_format_duration(d[2], sizeof(d[2]), ns[3]),
-	       table_format_duration(d[3], sizeof(d[3]), ns[4]));
+	       isempty(id) ? "-" : id, budget, comm, pid, tid, state,
+	       d[0], d[1], d[2], d[3]);
 }
 
 static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -794,6 +796,12 @@ int main(int argc, char *argv[])
 	int r;
 
 	log_setup();
+	/* org.tlob.Error.* as errno values, not EIO for every one. */
+	r = tlob_bus_errors_register();
+	if (r < 0) {
+		log_error_errno(r, "Failed to register the D-Bus error map: %m");
+		return EXIT_FAILURE;
+	}
 	arg_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 		    !streq_ptr(getenv("TERM"), "dumb") &&
 		    !streq_ptr(getenv("SYSTEMD_COLORS"), "0");

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 
 #include "elf-resolve.h"
 #include "macro.h"
@@ -155,13 +156,220 @@ int tlob_elf_resolve(int fd, const TlobProbePoint *pt, uint64_t *ret)
 	return 0;
 }
 
+int tlob_elf_open(const char *path, struct stat *ret_st)
+{
+	_cleanup_close_ int pfd = -EBADF, fd = -EBADF;
+	char proc[sizeof("/proc/self/fd/") + 12];
+	struct stat st, st2;
+
+	/*
+	 * O_PATH opens nothing: no FIFO waits for a writer, no device
+	 * driver's open() runs (a watchdog would start ticking).
+	 */
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0)
+		return -errno;
+	*ret_st = st;
+	if (!S_ISREG(st.st_mode))
+		return -EBADFD;
+
+	/* Reopen that very inode for reading. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)	/* no /proc: by name, and check */
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st2) < 0)
+		return -errno;
+	*ret_st = st2;
+	if (!S_ISREG(st2.st_mode))
+		return -EBADFD;
+	if (st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+		return -ESTALE;
+	return TAKE_FD(fd);
+}
+
+const char *tlob_file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "a file of unknown type";
+	}
+}
+
 int tlob_elf_resolve_path(const char *path, const TlobProbePoint *pt,
 			  uint64_t *ret)
 {
 	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = tlob_elf_open(path, &st);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	return tlob_elf_resolve(fd, pt, ret);
+}
+
+/* --- the cache ------------------------------------------------------- */
+
+/* Kept small: a daemon with a thousand budgets holds a thousand. */
+typedef struct CacheEntry {
+	/* The file, as it was when resolved. */
+	uint64_t dev, ino, size;
+	uint64_t mtime_ns, ctime_ns;
+	/* The point. */
+	char *symbol;
+	uint64_t offset;
+	/* The answer of tlob_elf_resolve(). */
+	uint64_t value;
+	int result;
+} CacheEntry;
+
+struct TlobElfCache {
+	CacheEntry *entries;	/* grown as needed, up to max */
+	size_t n, allocated, max;
+	size_t next;		/* the slot to reuse once full: the oldest */
+	uint64_t hits, misses;
+};
+
+TlobElfCache *tlob_elf_cache_new(size_t max)
+{
+	TlobElfCache *c;
+
+	if (max == 0)
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->max = max;
+	return c;
+}
+
+void tlob_elf_cache_clear(TlobElfCache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->entries[i].symbol);
+	/* Give the memory back: a reload may be followed by fewer budgets. */
+	c->entries = mfree(c->entries);
+	c->n = c->allocated = 0;
+	c->next = 0;
+}
+
+TlobElfCache *tlob_elf_cache_free(TlobElfCache *c)
+{
+	if (!c)
+		return NULL;
+	tlob_elf_cache_clear(c);
+	free(c->entries);
+	return mfree(c);
+}
+
+static uint64_t timespec_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * NSEC_PER_SEC + (uint64_t)ts->tv_nsec;
+}
+
+static bool entry_matches(const CacheEntry *e, const struct stat *st,
+			  const TlobProbePoint *pt)
+{
+	return e->dev == (uint64_t)st->st_dev && e->ino == (uint64_t)st->st_ino &&
+	       e->size == (uint64_t)st->st_size &&
+	       e->mtime_ns == timespec_ns(&st->st_mtim) &&
+	       e->ctime_ns == timespec_ns(&st->st_ctim) &&
+	       e->offset == pt->offset && streq_ptr(e->symbol, pt->symbol);
+}
+
+static void cache_store(TlobElfCache *c, const struct stat *st,
+			const TlobProbePoint *pt, int result, uint64_t value)
+{
+	char *symbol = NULL;
+	CacheEntry *e;
+
+	if (c->n == c->allocated && c->n < c->max) {
+		size_t n = MIN(MAX(c->allocated * 2, (size_t)16), c->max);
+
+		e = reallocarray(c->entries, n, sizeof(*e));
+		if (!e)
+			return;		/* not remembered, no harm */
+		c->entries = e;
+		c->allocated = n;
+	}
+	if (pt->symbol) {
+		symbol = strdup(pt->symbol);
+		if (!symbol)
+			return;
+	}
+	if (c->n < c->max) {
+		e = &c->entries[c->n++];
+	} else {
+		e = &c->entries[c->next];
+		c->next = (c->next + 1) % c->max;
+		free(e->symbol);
+	}
+	*e = (CacheEntry) {
+		.dev = st->st_dev, .ino = st->st_ino, .size = (uint64_t)st->st_size,
+		.mtime_ns = timespec_ns(&st->st_mtim),
+		.ctime_ns = timespec_ns(&st->st_ctim),
+		.symbol = symbol, .offset = pt->offset,
+		.value = value, .result = result,
+	};
+}
+
+int tlob_elf_cache_resolve(TlobElfCache *c, int fd, const struct stat *st,
+			   const TlobProbePoint *pt, uint64_t *ret)
+{
+	uint64_t value = 0;
+	int r;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		const CacheEntry *e = &c->entries[i];
+
+		if (!entry_matches(e, st, pt))
+			continue;
+		c->hits++;
+		if (e->result < 0)
+			return e->result;
+		*ret = e->value;
+		return 0;
+	}
+	if (c)
+		c->misses++;
+	r = tlob_elf_resolve(fd, pt, &value);
+	/* What the file says, not what went wrong reading it this time. */
+	if (c && IN_SET(r, 0, -ENOEXEC, -ENXIO, -ERANGE))
+		cache_store(c, st, pt, r, value);
+	if (r < 0)
+		return r;
+	*ret = value;
+	return 0;
+}
+
+size_t tlob_elf_cache_size(const TlobElfCache *c)
+{
+	return c ? c->n : 0;
+}
+
+void tlob_elf_cache_stats(const TlobElfCache *c, uint64_t *ret_hits,
+			  uint64_t *ret_misses)
+{
+	*ret_hits = c ? c->hits : 0;
+	*ret_misses = c ? c->misses : 0;
 }

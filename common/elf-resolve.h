@@ -14,7 +14,9 @@
 #ifndef TLOB_ELF_RESOLVE_H
 #define TLOB_ELF_RESOLVE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "tlob-parse.h"
 
@@ -26,8 +28,47 @@
  */
 int tlob_elf_resolve(int fd, const TlobProbePoint *pt, uint64_t *ret);
 
-/* Same for a path; -errno of open() too. */
+/*
+ * Open @path to read its symbols, never blocking and with no side effect:
+ * it is opened with O_PATH and fstat()ed first; anything but a regular
+ * file (a FIFO, a device, a socket, a directory) is refused with
+ * -EBADFD, before any real open(). The file is then reopened
+ * O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_NOCTTY. Returns the fd with *@ret_st
+ * its fstat(); on -EBADFD *@ret_st says what the file is. Else -errno
+ * of open() or fstat().
+ */
+int tlob_elf_open(const char *path, struct stat *ret_st);
+
+/* "a FIFO", "a directory", "a character device"... for messages. */
+const char *tlob_file_type_name(mode_t mode);
+
+/* tlob_elf_resolve() of the file at @path (tlob_elf_open()'s errors too). */
 int tlob_elf_resolve_path(const char *path, const TlobProbePoint *pt,
 			  uint64_t *ret);
+
+/*
+ * A cache of resolved points, so that an unchanged file is not parsed
+ * again: keyed by the file's identity and version as fstat() gives them
+ * (st_dev, st_ino, st_size, st_mtim, st_ctim) and by the point. Answers
+ * that depend on the file only are kept (an offset, -ENOEXEC, -ENXIO,
+ * -ERANGE), at most @max of them: past that the oldest is replaced.
+ */
+typedef struct TlobElfCache TlobElfCache;
+
+/* NULL on OOM or when @max is 0. */
+TlobElfCache *tlob_elf_cache_new(size_t max);
+TlobElfCache *tlob_elf_cache_free(TlobElfCache *c);
+/* Forget every entry. */
+void tlob_elf_cache_clear(TlobElfCache *c);
+/*
+ * tlob_elf_resolve() of @pt in the file open at @fd, whose fstat() is
+ * @st, through the cache @c (NULL: no cache).
+ */
+int tlob_elf_cache_resolve(TlobElfCache *c, int fd, const struct stat *st,
+			   const TlobProbePoint *pt, uint64_t *ret);
+/* Entries held; lookups answered from the cache and not. */
+size_t tlob_elf_cache_size(const TlobElfCache *c);
+void tlob_elf_cache_stats(const TlobElfCache *c, uint64_t *ret_hits,
+			  uint64_t *ret_misses);
 
 #endif /* TLOB_ELF_RESOLVE_H */

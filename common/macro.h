@@ -7,6 +7,7 @@
 #ifndef TLOB_MACRO_H
 #define TLOB_MACRO_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,6 +97,12 @@ static inline void fclosep(FILE **f)
 {
 	if (*f)
 		fclose(*f);
+}
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
 }
 
 #define _cleanup_free_	 _cleanup_(freep)

@@ -151,47 +151,94 @@ int tlob_parse_timespan_ns(const char *s, uint64_t *ret)
 	return 0;
 }
 
-char *tlob_format_timespan(char *buf, size_t size, uint64_t ns)
+/* The units durations are written in, largest first. */
+static const struct time_unit format_units[] = {
+	{ "d", NSEC_PER_DAY }, { "h", NSEC_PER_HOUR },
+	{ "min", NSEC_PER_MINUTE }, { "s", NSEC_PER_SEC },
+	{ "ms", NSEC_PER_MSEC }, { "us", NSEC_PER_USEC }, { "ns", 1 },
+};
+
+static const struct time_unit *format_unit(const char *name)
 {
-	static const struct time_unit parts[] = {
-		{ "d", NSEC_PER_DAY }, { "h", NSEC_PER_HOUR },
-		{ "min", NSEC_PER_MINUTE }, { "s", NSEC_PER_SEC },
-		{ "ms", NSEC_PER_MSEC }, { "us", NSEC_PER_USEC }, { "ns", 1 },
-	};
+	for (size_t i = 0; i < ELEMENTSOF(format_units); i++)
+		if (streq(format_units[i].name, name))
+			return &format_units[i];
+	return NULL;
+}
+
+static void format_exact(char *buf, size_t size, uint64_t ns)
+{
 	size_t n = 0;
 
-	if (size == 0)
-		return buf;
-	buf[0] = 0;
 	if (ns == 0) {
 		snprintf(buf, size, "0");
-		return buf;
+		return;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(parts) && ns > 0; i++) {
-		uint64_t q = ns / parts[i].ns;
+	for (size_t i = 0; i < ELEMENTSOF(format_units) && ns > 0; i++) {
+		uint64_t q = ns / format_units[i].ns;
 		int k;
 
 		if (q == 0)
 			continue;
-		ns -= q * parts[i].ns;
+		ns -= q * format_units[i].ns;
 		k = snprintf(buf + n, size - n, "%s%" PRIu64 "%s",
-			     n > 0 ? " " : "", q, parts[i].name);
+			     n > 0 ? " " : "", q, format_units[i].name);
 		if (k < 0 || (size_t)k >= size - n) {
 			buf[n] = 0;	/* drop the truncated component */
 			break;
 		}
 		n += (size_t)k;
 	}
-	return buf;
 }
 
-char *tlob_format_msec(char *buf, size_t size, uint64_t ns)
+static void format_msec(char *buf, size_t size, uint64_t ns)
 {
-	/* Tenths of a millisecond, rounded half up. */
-	uint64_t tenths = ns / 100000 + (ns % 100000 >= 50000);
+	const struct time_unit *u = format_unit("ms");
+	/* Tenths of the unit, rounded half up. */
+	uint64_t tenths = ns / (u->ns / 10) + (ns % (u->ns / 10) >= u->ns / 20);
 
-	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "ms", tenths / 10,
-		 tenths % 10);
+	snprintf(buf, size, "%" PRIu64 ".%" PRIu64 "%s", tenths / 10,
+		 tenths % 10, u->name);
+}
+
+static void format_short(char *buf, size_t size, uint64_t ns)
+{
+	/* From seconds down: "min", "h" and "d" are for exact forms only. */
+	for (const struct time_unit *u = format_unit("s"); u->ns > 1; u++) {
+		uint64_t whole = ns / u->ns, frac = ns % u->ns;
+
+		if (whole == 0)
+			continue;
+		if (whole >= 100)
+			snprintf(buf, size, "%" PRIu64 "%s", whole, u->name);
+		else if (whole >= 10)
+			snprintf(buf, size, "%" PRIu64 ".%01" PRIu64 "%s", whole,
+				 frac * 10 / u->ns, u->name);
+		else
+			snprintf(buf, size, "%" PRIu64 ".%02" PRIu64 "%s", whole,
+				 frac * 100 / u->ns, u->name);
+		return;
+	}
+	snprintf(buf, size, "%" PRIu64 "ns", ns);
+}
+
+char *tlob_format_timespan(char *buf, size_t size, uint64_t ns,
+			   TlobTimespanStyle style)
+{
+	if (size == 0)
+		return buf;
+	buf[0] = 0;
+	switch (style) {
+	case TLOB_TIMESPAN_EXACT:
+		format_exact(buf, size, ns);
+		break;
+	case TLOB_TIMESPAN_MSEC:
+		format_msec(buf, size, ns);
+		break;
+	case TLOB_TIMESPAN_SHORT:
+		format_short(buf, size, ns);
+		break;
+	}
 	return buf;
 }
 

@@ -27,15 +27,34 @@ int tlob_parse_timespan_ns(const char *s, uint64_t *ret);
 /* Longest output of tlob_format_timespan(), including the NUL. */
 #define TLOB_TIMESPAN_MAX 96
 
-/*
- * Exact, re-parseable form: non-zero components from days down to
- * nanoseconds separated by a space, "1s 20ms", "500us", "0" for zero.
- * Returns @buf.
- */
-char *tlob_format_timespan(char *buf, size_t size, uint64_t ns);
+/* How tlob_format_timespan() writes a duration. */
+typedef enum TlobTimespanStyle {
+	/*
+	 * Exact and re-parseable, for files: the non-zero components from
+	 * days down to nanoseconds separated by a space, "1s 20ms",
+	 * "500us", "0" for zero.
+	 */
+	TLOB_TIMESPAN_EXACT,
+	/*
+	 * For people, in the journal's MESSAGE: milliseconds with one
+	 * decimal, rounded half up: "0.4ms", "99.5ms", "1500.0ms".
+	 */
+	TLOB_TIMESPAN_MSEC,
+	/*
+	 * For people, in tables: the largest of s, ms, us, ns that is not
+	 * zero, three significant digits, truncated: "1.23us", "20.1ms",
+	 * "999ms", "3600s", "999ns".
+	 */
+	TLOB_TIMESPAN_SHORT,
+} TlobTimespanStyle;
 
-/* Milliseconds with one decimal, rounded: "0.4ms", "99.5ms", "1500.0ms". */
-char *tlob_format_msec(char *buf, size_t size, uint64_t ns);
+/*
+ * The one formatter of durations (@ns nanoseconds) of tlob, in @style.
+ * Writes at most @size bytes, NUL included (an EXACT form that does not
+ * fit is cut after its last whole component). Returns @buf.
+ */
+char *tlob_format_timespan(char *buf, size_t size, uint64_t ns,
+			   TlobTimespanStyle style);
 
 /* A budget must be > 0 and at most TLOB_MAX_THRESHOLD_NS (1 hour). */
 bool tlob_budget_is_valid(uint64_t ns);

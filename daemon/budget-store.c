@@ -15,70 +15,24 @@
  * probe and rank among equal (unit, probe) lines, stable across reloads,
  * and source "dropin".
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "budget-store.h"
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "rcstr.h"
+#include "strv.h"
 
 #define API_DIR		"/etc/systemd/system.control"
 #define RUNTIME_DIR	"/run/systemd/system.control"
 #define FILE_PREFIX	"50-TlobBudget-"
 #define DESCRIPTION_TAG	"# Description: "
-
-Budget *budget_free(Budget *b)
-{
-	if (!b)
-		return NULL;
-	sd_event_source_disable_unref(b->ratelimit_source);
-	rcstr_unref(b->unit_name);
-	rcstr_unref(b->file);
-	free(b->description);
-	rcstr_unref(b->binary);
-	free(b->retired);
-	return mfree(b);
-}
-
-int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
-	       Budget **ret)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	size_t id_len = strlen(id) + 1, probe_len = strlen(probe) + 1;
-	size_t path_len;
-	Budget *b;
-	char *t;
-	int r;
-
-	r = tlob_probe_parse(probe, &p);
-	if (r < 0)
-		return r;
-	path_len = p.path ? strlen(p.path) + 1 : 0;
-	b = calloc(1, sizeof(*b) + id_len + probe_len + path_len);
-	if (!b)
-		return -ENOMEM;
-	b->manager = m;
-	b->unit_name = rcstr_ref(unit_name);
-	t = b->text;
-	b->id = memcpy(t, id, id_len);
-	t += id_len;
-	b->probe_text = memcpy(t, probe, probe_len);
-	t += probe_len;
-	if (p.path)
-		b->probe_path = memcpy(t, p.path, path_len);
-	b->has_stop = p.has_stop;
-	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-				      m->ratelimit_burst);
-	*ret = b;
-	return 0;
-}
-
-static void budget_freep(Budget **b)
-{
-	budget_free(*b);
-}
+#define TMP_SUFFIX	".tmp"
 
 static const char *root_of(const Manager *m)
 {
@@ -314,6 +268,32 @@ int budget_store_new_id(Budget **l, size_t n, char **ret)
 	return -EBUSY;
 }
 
+/*
+ * fsync() the directory holding @path (its last component cut off), and
+ * with @parent_too the one above it, so that a rename, unlink, mkdir or
+ * rmdir done in them is on disk.
+ */
+static int fsync_dirs_of(const char *path, bool parent_too)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	int r = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	for (unsigned level = 0; level < (parent_too ? 2U : 1U); level++) {
+		_cleanup_close_ int fd = -EBADF;
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir)
+			break;
+		*slash = 0;
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			r = r ?: -errno;
+	}
+	return r;
+}
+
 static int mkdir_parents(char *path, mode_t mode)
 {
 	for (char *s = strchr(path + 1, '/'); s; s = strchr(s + 1, '/')) {
@@ -340,7 +320,7 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 
 	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", strempty(root),
 		     runtime ? RUNTIME_DIR : API_DIR, unit, id) < 0 ||
-	    asprintf(&tmp, "%s.tmp", path) < 0)
+	    asprintf(&tmp, "%s" TMP_SUFFIX, path) < 0)
 		return -ENOMEM;
 	r = mkdir_parents(path, 0755);
 	if (r < 0)
@@ -361,7 +341,8 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	if (!isempty(description))
 		fprintf(f, DESCRIPTION_TAG "%s\n", description);
 	fprintf(f, "[X-Tlob]\nTlobBudget=%s %s\n", probe,
-		tlob_format_timespan(span, sizeof(span), budget_ns));
+		tlob_format_timespan(span, sizeof(span), budget_ns,
+				     TLOB_TIMESPAN_EXACT));
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
 		r = negative_errno();
 		goto fail;
@@ -370,6 +351,11 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 		r = -errno;
 		goto fail;
 	}
+	/* The rename, and UNIT.d if it is new, survive a crash too. */
+	r = fsync_dirs_of(path, true);
+	if (r < 0)
+		log_warning_errno(r, "Failed to sync the directory of %s, ignoring: %m",
+				  path);
 	*ret_file = TAKE_PTR(path);
 	return 0;
 
@@ -381,6 +367,7 @@ fail:
 int budget_store_remove(const Budget *b)
 {
 	_cleanup_free_ char *dir = NULL;
+	bool dir_gone = false;
 	char *slash;
 
 	if (b->source == BUDGET_SOURCE_DROPIN)
@@ -394,7 +381,69 @@ int budget_store_remove(const Budget *b)
 	slash = strrchr(dir, '/');
 	if (slash) {
 		*slash = 0;
-		(void)rmdir(dir);
+		dir_gone = rmdir(dir) >= 0;
 	}
+	(void)fsync_dirs_of(dir_gone ? dir : b->file, false);
 	return 0;
+}
+
+/* Remove the stale FILE_PREFIX*.conf.tmp files of one UNIT.d. */
+static unsigned clean_unit_dir(const char *path)
+{
+	_cleanup_(closedirp) DIR *d = opendir(path);
+	unsigned n = 0;
+	struct dirent *de;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		const char *rest = startswith(de->d_name, FILE_PREFIX);
+
+		if (!rest || !endswith(rest, ".conf" TMP_SUFFIX))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0) {
+			log_warning_errno(-errno, "Failed to remove %s/%s, ignoring: %m",
+					  path, de->d_name);
+			continue;
+		}
+		log_info("Removed %s/%s, left behind by a crash.", path,
+			 de->d_name);
+		n++;
+	}
+	if (n > 0)
+		(void)fsync(dirfd(d));
+	return n;
+}
+
+int budget_store_clean(const char *root)
+{
+	static const char *const dirs[] = { API_DIR, RUNTIME_DIR };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *top = NULL;
+		_cleanup_(closedirp) DIR *d = NULL;
+		struct dirent *de;
+
+		if (asprintf(&top, "%s%s", strempty(root), dirs[i]) < 0)
+			return -ENOMEM;
+		d = opendir(top);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *sub = NULL;
+			unsigned k;
+
+			if (!endswith(de->d_name, ".d") || de->d_name[0] == '.')
+				continue;
+			if (asprintf(&sub, "%s/%s", top, de->d_name) < 0)
+				return -ENOMEM;
+			k = clean_unit_dir(sub);
+			/* An AddBudget that failed early may leave UNIT.d empty. */
+			if (k > 0 && rmdir(sub) >= 0)
+				(void)fsync(dirfd(d));
+			n += k;
+		}
+	}
+	return (int)n;
 }

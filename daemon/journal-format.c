@@ -6,6 +6,7 @@
 #include "macro.h"
 #include "strv.h"
 #include "tlob-parse.h"
+#include "utf8.h"
 
 static const char *const state_names[] = {
 	[TLOB_STATE_RUNNING] = "running",
@@ -68,6 +69,8 @@ int journal_format_summary(const char *unit, const char *what, const char *id,
 	/* The last violator, so "journalctl -u UNIT" shows this too. */
 	if (pid > 0)
 		r |= field(&l, &n, "OBJECT_PID=%u", pid);
+	if (*unit)
+		r |= field(&l, &n, "OBJECT_SYSTEMD_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
 	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_SUPPRESSED=%llu",
@@ -88,20 +91,31 @@ int journal_format_violation(const char *unit, const char *label,
 	size_t n = 0;
 	int r = 0;
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = 0;
+	/* Whatever a task named itself: no escape sequences in the journal. */
+	tlob_utf8_sanitize(comm, sizeof(comm), ev->comm, sizeof(ev->comm));
 
 	r |= field(&l, &n, "MESSAGE_ID=" TLOB_MESSAGE_ID);
 	r |= field(&l, &n, "PRIORITY=4");
 	r |= field(&l, &n,
 		   "MESSAGE=%s%s%s exceeded its %s budget (running %s, waiting %s, sleeping %s; pid %u %s)",
 		   unit, *unit ? ": " : "", label,
-		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns),
-		   tlob_format_msec(run, sizeof(run), ev->running_ns),
-		   tlob_format_msec(wait, sizeof(wait), ev->waiting_ns),
-		   tlob_format_msec(sleep, sizeof(sleep), ev->sleeping_ns),
+		   tlob_format_timespan(budget, sizeof(budget), ev->threshold_ns,
+					TLOB_TIMESPAN_EXACT),
+		   tlob_format_timespan(run, sizeof(run), ev->running_ns,
+					TLOB_TIMESPAN_MSEC),
+		   tlob_format_timespan(wait, sizeof(wait), ev->waiting_ns,
+					TLOB_TIMESPAN_MSEC),
+		   tlob_format_timespan(sleep, sizeof(sleep), ev->sleeping_ns,
+					TLOB_TIMESPAN_MSEC),
 		   ev->tgid, comm);
 	r |= field(&l, &n, "OBJECT_PID=%u", ev->tgid);
+	/*
+	 * journald derives it from OBJECT_PID= only while that process
+	 * lives: a violator that exited at once would escape "journalctl
+	 * -u UNIT" (journald keeps one of equal values).
+	 */
+	if (*unit)
+		r |= field(&l, &n, "OBJECT_SYSTEMD_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_BUDGET_ID=%s", id);
 	r |= field(&l, &n, "TLOB_UNIT=%s", unit);
 	r |= field(&l, &n, "TLOB_PROBE=%s", probe);

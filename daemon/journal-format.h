@@ -27,8 +27,10 @@ const char *journal_probe_label(const char *probe_text, const char *probe_path);
 /*
  * A violation of @ev: "UNIT: LABEL exceeded its BUDGET budget (running
  * R, waiting W, sleeping S; pid PID COMM)" with MESSAGE_ID, PRIORITY=4,
- * OBJECT_PID= and the TLOB_* fields. @unit may be "" (its "UNIT: " is
- * left out); @id and @probe are "" for self-instrumented windows.
+ * OBJECT_PID=, OBJECT_SYSTEMD_UNIT= (when @unit is known) and the TLOB_*
+ * fields; COMM sanitized (tlob_utf8_sanitize()). @unit may be "" (its
+ * "UNIT: " and OBJECT_SYSTEMD_UNIT= are left out); @id and @probe are ""
+ * for self-instrumented windows.
  */
 int journal_format_violation(const char *unit, const char *label,
 			     const char *id, const char *probe,
@@ -37,8 +39,8 @@ int journal_format_violation(const char *unit, const char *label,
 /*
  * The rate limit's summary: "UNIT: WHAT: N more violation(s) not logged
  * (rate limit)." with PRIORITY=4, no MESSAGE_ID, OBJECT_PID= of the last
- * violator (left out when @pid is 0), TLOB_BUDGET_ID, TLOB_UNIT and
- * TLOB_SUPPRESSED.
+ * violator (left out when @pid is 0), OBJECT_SYSTEMD_UNIT= (left out when
+ * @unit is ""), TLOB_BUDGET_ID, TLOB_UNIT and TLOB_SUPPRESSED.
  */
 int journal_format_summary(const char *unit, const char *what, const char *id,
 			   uint32_t pid, uint64_t suppressed, char ***ret);

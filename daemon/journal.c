@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One journal entry per violation, with MESSAGE_ID and TLOB_* fields, and
- * OBJECT_PID= so journald attaches OBJECT_SYSTEMD_UNIT= and
- * "journalctl -u UNIT" shows it. Rate-limited per budget (and once for all
+ * One journal entry per violation, with MESSAGE_ID and TLOB_* fields,
+ * OBJECT_PID= (journald adds the violator's OBJECT_ fields) and
+ * OBJECT_SYSTEMD_UNIT= so that "journalctl -u UNIT" shows it, also when
+ * the violator has exited by the time the entry is written. Rate-limited per budget (and once for all
  * self-instrumented windows): past the burst, entries are counted and one
  * summary entry gives their number, either before the next entry once the
  * interval is over, or from a timer at the end of the interval. Counters
@@ -17,8 +18,10 @@
 #include "journal-format.h"
 #include "log.h"
 #include "macro.h"
+#include "journal.h"
 #include "manager.h"
 #include "strv.h"
+#include "tlob-parse.h"
 
 /* Send the "FIELD=value" list @l; failures are not worth more than a
  * debug message. */
@@ -102,6 +105,43 @@ static void arm_summary(Manager *m, sd_event_source **source, RateLimit *rl,
 	}
 	(void)sd_event_source_set_time(*source, ratelimit_end(rl));
 	(void)sd_event_source_set_enabled(*source, SD_EVENT_ONESHOT);
+}
+
+static void log_lost_summary(Manager *m)
+{
+	char span[TLOB_TIMESPAN_MAX];
+
+	log_warning("The kernel dropped %llu more event(s) in the last %s: reading too slowly.",
+		    (unsigned long long)m->lost_unlogged,
+		    tlob_format_timespan(span, sizeof(span),
+					 m->lost_ratelimit.interval_usec * NSEC_PER_USEC,
+					 TLOB_TIMESPAN_EXACT));
+	m->lost_unlogged = 0;
+}
+
+static int on_lost_ratelimit(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+
+	if (ratelimit_flush(&m->lost_ratelimit, usec) > 0)
+		log_lost_summary(m);
+	return 0;
+}
+
+void journal_log_lost(Manager *m, uint64_t lost)
+{
+	uint64_t suppressed;
+
+	if (!ratelimit_below(&m->lost_ratelimit, now_usec(), &suppressed)) {
+		m->lost_unlogged += lost;
+		arm_summary(m, &m->lost_ratelimit_source, &m->lost_ratelimit,
+			    on_lost_ratelimit, m);
+		return;
+	}
+	if (suppressed > 0)
+		log_lost_summary(m);
+	log_warning("The kernel dropped %llu event(s): reading too slowly.",
+		    (unsigned long long)lost);
 }
 
 void journal_log_violation(Manager *m, Budget *b, const char *unit,

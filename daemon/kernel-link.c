@@ -5,41 +5,63 @@
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
+#include "manager.h"
 #include "rv-dev.h"
 
 struct KernelLink {
 	Manager *manager;
 	int fd;
 	sd_event_source *io;
+	int error;		/* reading failed: the link is broken */
 };
 
 #define EVENT_BATCH 64
 
-static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
-			    void *userdata)
+/*
+ * Read and hand over up to @rounds batches of events. Returns 1 when the
+ * ring is empty, 0 when there may be more, or a negative errno when the
+ * link broke (then the manager was told).
+ */
+static int read_events(KernelLink *k, unsigned rounds)
 {
-	KernelLink *k = userdata;
 	struct tlob_event ev[EVENT_BATCH];
 	int n;
 
-	/*
-	 * Drain a bounded number of batches per wakeup so the bus keeps
-	 * being served under a flood; the source stays ready otherwise.
-	 */
-	for (unsigned round = 0; round < 64; round++) {
-		n = rv_read_events(fd, ev, EVENT_BATCH);
+	if (k->error < 0)
+		return k->error;
+	for (unsigned round = 0; round < rounds; round++) {
+		n = rv_read_events(k->fd, ev, EVENT_BATCH);
 		if (n == -EAGAIN || n == -EINTR || n == 0)
-			return 0;
+			return 1;
 		if (n < 0) {
-			log_error_errno(n, "Failed to read events from %s: %m",
-					k->manager->rv_path);
-			/* Stop watching a broken fd rather than spinning. */
-			return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+			k->error = n;
+			(void)sd_event_source_set_enabled(k->io, SD_EVENT_OFF);
+			manager_kernel_failed(k->manager, n);
+			return n;
 		}
 		for (int i = 0; i < n; i++)
 			manager_handle_event(k->manager, &ev[i]);
 	}
 	return 0;
+}
+
+static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
+			    void *userdata)
+{
+	/*
+	 * Drain a bounded number of batches per wakeup so the bus keeps
+	 * being served under a flood; the source stays ready otherwise.
+	 */
+	(void)read_events(userdata, 64);
+	return 0;
+}
+
+int kernel_link_drain(KernelLink *k)
+{
+	/* The ring holds ring_size records: this many batches empty it. */
+	int r = read_events(k, 4096 / EVENT_BATCH + 1);
+
+	return r < 0 ? r : 0;
 }
 
 int kernel_link_new(Manager *m, KernelLink **ret)

@@ -13,7 +13,8 @@
 
 #include <linux/tlob.h>
 
-#include "manager.h"
+typedef struct Manager Manager;
+typedef struct KernelLink KernelLink;
 
 /* Open the device (@m->rv_path), subscribe, watch it in @m->event. */
 int kernel_link_new(Manager *m, KernelLink **ret);
@@ -26,6 +27,12 @@ KernelLink *kernel_link_free(KernelLink *k);
 int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 		     uint32_t *ret_id);
 int kernel_link_unbind(KernelLink *k, uint32_t id);
+/*
+ * Hand over, now, the events the kernel has queued (those of a binding
+ * about to be removed, for instance, while it can still be told whose
+ * they are). 0 or the negative errno that broke the link.
+ */
+int kernel_link_drain(KernelLink *k);
 int kernel_link_stats(KernelLink *k, uint32_t id,
 		      struct tlob_binding_stats *ret);
 

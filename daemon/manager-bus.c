@@ -8,10 +8,15 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "bus-dict.h"
+#include "bus-errors.h"
+#include "journal-format.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-bus.h"
 #include "manager.h"
 #include "tlob-hist.h"
+#include "utf8.h"
 
 #define OBJECT_PATH	"/org/tlob/Manager"
 #define INTERFACE	"org.tlob.Manager"
@@ -47,6 +52,16 @@ static int property_get_budget_count(sd_bus *bus, const char *path,
 	return sd_bus_message_append(reply, "u", (uint32_t)m->n_budgets);
 }
 
+static int property_get_refused(sd_bus *bus, const char *path,
+				const char *interface, const char *property,
+				sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "u", m->n_refused);
+}
+
 static int property_get_u64(sd_bus *bus, const char *path,
 			    const char *interface, const char *property,
 			    sd_bus_message *reply, void *userdata,
@@ -65,55 +80,46 @@ static bool description_is_valid(const char *s)
 	return true;
 }
 
-/* a{sv} options of AddBudget: runtime (b), description (s). */
-static int read_add_options(sd_bus_message *msg, int *runtime,
-			    const char **description, sd_bus_error *error)
+typedef struct AddOptions {
+	int runtime;
+	const char *description;
+	sd_bus_error *error;
+} AddOptions;
+
+static int add_option(sd_bus_message *msg, const char *key, void *userdata)
 {
+	AddOptions *o = userdata;
 	int r;
 
-	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+	if (streq(key, "runtime"))
+		r = sd_bus_message_read(msg, "v", "b", &o->runtime);
+	else if (streq(key, "description"))
+		r = sd_bus_message_read(msg, "v", "s", &o->description);
+	else
+		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown option \"%s\".", key);
 	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-		const char *key;
-
-		r = sd_bus_message_read(msg, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "runtime"))
-			r = sd_bus_message_read(msg, "v", "b", runtime);
-		else if (streq(key, "description"))
-			r = sd_bus_message_read(msg, "v", "s", description);
-		else
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "Unknown option \"%s\".", key);
-		if (r < 0)
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "Option \"%s\" has the wrong type.",
-						 key);
-		r = sd_bus_message_exit_container(msg);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(msg);
+		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Option \"%s\" has the wrong type.",
+					 key);
+	return 1;
 }
 
 static int method_add_budget(sd_bus_message *msg, void *userdata,
 			     sd_bus_error *error)
 {
-	_cleanup_free_ char *id = NULL;
 	Manager *m = userdata;
-	const char *unit, *probe, *description = NULL;
+	AddOptions o = { .error = error };
+	const char *unit, *probe;
 	TlobProbe p = {};
 	uint64_t budget_ns;
-	int runtime = 0, r;
+	int r;
 
 	r = sd_bus_message_read(msg, "sst", &unit, &probe, &budget_ns);
 	if (r < 0)
 		return r;
-	r = read_add_options(msg, &runtime, &description, error);
+	/* a{sv}: runtime (b), description (s) */
+	r = bus_read_dict(msg, add_option, &o);
 	if (r < 0)
 		return r;
 
@@ -132,7 +138,7 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_BUDGET,
 					 "Budget %llu ns is out of range (1 ns to 1 h).",
 					 (unsigned long long)budget_ns);
-	if (description && !description_is_valid(description))
+	if (o.description && !description_is_valid(o.description))
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
 					"The description must be one line of at most 1024 bytes.");
 
@@ -140,11 +146,11 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	if (r <= 0)
 		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
 
-	r = manager_add_budget(m, unit, probe, budget_ns, runtime, description,
-			       &id, error);
+	r = manager_add_budget(m, msg, unit, probe, budget_ns, o.runtime,
+			       o.description, error);
 	if (r < 0)
 		return r;
-	return sd_bus_reply_method_return(msg, "s", id);
+	return 1;	/* answered once systemd told about the unit */
 }
 
 /* The budget @id, or NULL with org.tlob.Error.NoSuchBudget set. */
@@ -320,11 +326,11 @@ static int method_reload(sd_bus_message *msg, void *userdata,
 	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
 	if (r <= 0)
 		return r < 0 ? r : 1;
-	r = manager_reload(m);
+	r = manager_reload(m, msg);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to reload budgets: %m");
-	return sd_bus_reply_method_return(msg, NULL);
+	return 1;	/* answered once done */
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -335,10 +341,14 @@ static const sd_bus_vtable manager_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("BudgetCount", "u", property_get_budget_count, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("RefusedBudgets", "u", property_get_refused, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("ViolationCount", "t", property_get_u64,
-			offsetof(Manager, n_violations), 0),
+			offsetof(Manager, n_violations),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("DroppedEvents", "t", property_get_u64,
-			offsetof(Manager, n_dropped), 0),
+			offsetof(Manager, n_dropped),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("AddBudget",
 		SD_BUS_ARGS("s", unit, "s", probe, "t", budget_ns,
 			    "a{sv}", options),
@@ -388,12 +398,8 @@ int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 {
 	char comm[sizeof(ev->comm) + 1];
 
-	memcpy(comm, ev->comm, sizeof(ev->comm));
-	comm[sizeof(ev->comm)] = 0;
-	/* The kernel's comm is not necessarily valid UTF-8. */
-	for (char *c = comm; *c; c++)
-		if ((unsigned char)*c >= 0x80 || iscntrl((unsigned char)*c))
-			*c = '?';
+	/* D-Bus strings are UTF-8; the kernel's comm need not be. */
+	tlob_utf8_sanitize(comm, sizeof(comm), ev->comm, sizeof(ev->comm));
 
 	return sd_bus_emit_signal(m->bus, OBJECT_PATH, INTERFACE, "Violation",
 				  "ssuustttttst", b ? b->id : "", unit,
@@ -409,13 +415,55 @@ void manager_emit_budget_count_changed(Manager *m)
 	int r;
 
 	/* For "systemctl status tlob-manager". */
-	(void)sd_notifyf(false, "STATUS=Watching %zu budget(s).", m->n_budgets);
+	if (m->n_refused > 0)
+		(void)sd_notifyf(false, "STATUS=Watching %zu budget(s), %u refused over the limit.",
+				 m->n_budgets, m->n_refused);
+	else
+		(void)sd_notifyf(false, "STATUS=Watching %zu budget(s).", m->n_budgets);
 	if (!m->bus)
 		return;
 	r = sd_bus_emit_properties_changed(m->bus, OBJECT_PATH, INTERFACE,
-					   "BudgetCount", NULL);
+					   "BudgetCount", "RefusedBudgets", NULL);
 	if (r < 0)
 		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+}
+
+static int on_counters_changed(sd_event_source *s, void *userdata)
+{
+	Manager *m = userdata;
+	char *names[3] = {};
+	size_t n = 0;
+	int r;
+
+	if (m->violation_count_changed)
+		names[n++] = (char *)"ViolationCount";
+	if (m->dropped_events_changed)
+		names[n++] = (char *)"DroppedEvents";
+	m->violation_count_changed = m->dropped_events_changed = false;
+	if (n == 0 || !m->bus)
+		return 0;
+	r = sd_bus_emit_properties_changed_strv(m->bus, OBJECT_PATH, INTERFACE,
+						 names);
+	if (r < 0)
+		log_debug_errno(r, "Failed to emit PropertiesChanged, ignoring: %m");
+	return 0;
+}
+
+void manager_counters_changed(Manager *m)
+{
+	int r;
+
+	if (!m->props_source) {
+		r = sd_event_add_defer(m->event, &m->props_source,
+				       on_counters_changed, m);
+		if (r < 0) {
+			log_debug_errno(r, "Failed to queue PropertiesChanged, ignoring: %m");
+			return;
+		}
+		(void)sd_event_source_set_description(m->props_source,
+						      "counters-changed");
+	}
+	(void)sd_event_source_set_enabled(m->props_source, SD_EVENT_ONESHOT);
 }
 
 int manager_bus_setup(Manager *m)
@@ -436,9 +484,39 @@ int manager_bus_setup(Manager *m)
 	r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-	r = sd_bus_request_name(m->bus, BUS_NAME, 0);
-	if (r < 0)
-		return log_error_errno(r, "Failed to acquire bus name %s: %m",
-				       BUS_NAME);
 	return 0;
+}
+
+static int on_name_acquired(sd_bus_message *reply, void *userdata,
+			    sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	Manager *m = userdata;
+	uint32_t ret = 0;
+	int r;
+
+	m->name_slot = sd_bus_slot_unref(m->name_slot);
+	if (e)
+		r = log_error_errno(-(sd_bus_error_get_errno(e) ?: EIO),
+				    "Failed to acquire bus name %s: %s", BUS_NAME,
+				    e->message);
+	else if (sd_bus_message_read(reply, "u", &ret) < 0 ||
+		 !IN_SET(ret, 1U, 4U))	/* primary owner, already owner */
+		r = log_error_errno(-EEXIST, "Failed to acquire bus name %s: "
+				    "it is owned by another process (%u).",
+				    BUS_NAME, ret);
+	else
+		r = 0;
+	if (r < 0)
+		return sd_event_exit(m->event, r);
+	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
+			 m->n_budgets);
+	log_debug("Serving %s.", BUS_NAME);
+	return 0;
+}
+
+int manager_bus_request_name(Manager *m)
+{
+	return sd_bus_request_name_async(m->bus, &m->name_slot, BUS_NAME, 0,
+					 on_name_acquired, m);
 }

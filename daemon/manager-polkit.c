@@ -15,6 +15,7 @@
  */
 #include "log.h"
 #include "macro.h"
+#include "manager-polkit.h"
 #include "manager.h"
 
 #define POLKIT_DEST	"org.freedesktop.PolicyKit1"

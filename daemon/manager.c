@@ -1,35 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The Manager: budgets, their bindings and the kernel's events.
- *
- * A budget is bound while its unit runs in a control group: the binding
- * carries that cgroup's id so only the unit's tasks open windows. When the
- * unit tracker reports a change (start, restart, stop), the budgets of the
- * unit are rebound or unbound; the statistics of a binding that goes away
- * are kept ("retired") so counters survive restarts.
+ * The Manager: the list of budgets (loaded from the store, added and
+ * removed over D-Bus), their units, and the kernel's events. How a budget
+ * is bound is budget.c's business; this file decides when.
  */
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <time.h>
 
+#include "budget-store.h"
+#include "bus-errors.h"
 #include "dropin.h"
-#include "elf-resolve.h"
+#include "journal.h"
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-bus.h"
 #include "manager.h"
+#include "rcstr.h"
+#include "strv.h"
 
-static const char *const budget_source_table[] = {
-	[BUDGET_SOURCE_DROPIN] = "dropin",
-	[BUDGET_SOURCE_API] = "api",
-	[BUDGET_SOURCE_RUNTIME] = "runtime",
+/*
+ * An AddBudget() call waiting for systemd to say whether its unit exists
+ * and what its main executable is; it is answered once that came.
+ */
+struct AddRequest {
+	Manager *manager;
+	AddRequest *next;
+	sd_bus_message *call;
+	UnitQuery *query;
+	char *unit;
+	char *probe;			/* canonical */
+	char *description;
+	uint64_t budget_ns;
+	bool runtime;
 };
-
-const char *budget_source_to_string(BudgetSource s)
-{
-	return s < ELEMENTSOF(budget_source_table) ? budget_source_table[s] : NULL;
-}
 
 int manager_new(Manager **ret)
 {
@@ -39,15 +45,14 @@ int manager_new(Manager **ret)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	m->ratelimit_interval_usec = 10 * USEC_PER_SEC;
-	m->ratelimit_burst = 10;
-	m->self_ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
-					   m->ratelimit_burst);
+	manager_set_log_ratelimit(m, 10 * USEC_PER_SEC, 10);
 	m->kernel_error = -ENODEV;
+	m->budgets_max = MANAGER_BUDGETS_MAX;
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
 	m->cgroup_root = strdup("/sys/fs/cgroup");
-	if (!m->root || !m->cgroup_root)
+	m->elf_cache = tlob_elf_cache_new(MANAGER_ELF_CACHE_MAX);
+	if (!m->root || !m->cgroup_root || !m->elf_cache)
 		return -ENOMEM;
 
 	r = sd_event_default(&m->event);
@@ -61,26 +66,55 @@ int manager_new(Manager **ret)
 	return 0;
 }
 
+void manager_set_log_ratelimit(Manager *m, uint64_t interval_usec,
+			       unsigned burst)
+{
+	m->ratelimit_interval_usec = interval_usec;
+	m->ratelimit_burst = burst;
+	m->self_ratelimit = RATELIMIT_INIT(interval_usec, burst);
+	/* Kernel messages: one warning per interval is plenty. */
+	m->lost_ratelimit = RATELIMIT_INIT(interval_usec, 1);
+}
+
 static void budget_detach(Manager *m, Budget *b);
+static AddRequest *add_request_free(AddRequest *a);
+static void message_list_done(MessageList *l);
 
 Manager *manager_free(Manager *m)
 {
 	if (!m)
 		return NULL;
+	/*
+	 * Closing /dev/rv removes every binding at once: no unbinding one
+	 * by one, and no events handled on the way out.
+	 */
+	m->kernel = kernel_link_free(m->kernel);
 	for (size_t i = 0; i < m->n_budgets; i++) {
 		budget_detach(m, m->budgets[i]);
 		budget_free(m->budgets[i]);
 	}
 	free(m->budgets);
+	while (m->add_requests) {
+		AddRequest *a = m->add_requests;
+
+		m->add_requests = a->next;
+		add_request_free(a);
+	}
+	sd_bus_slot_unref(m->reload_slot);
+	message_list_done(&m->reload_waiters);
+	message_list_done(&m->reload_next);
+	sd_bus_slot_unref(m->name_slot);
 	unit_tracker_free_all(m);
 	manager_polkit_free_all(m);
 	for (size_t i = 0; i < ELEMENTSOF(m->match_slots); i++)
 		sd_bus_slot_unref(m->match_slots[i]);
 	sd_bus_slot_unref(m->daemon_reload_slot);
 	sd_event_source_disable_unref(m->self_ratelimit_source);
-	kernel_link_free(m->kernel);
+	sd_event_source_disable_unref(m->lost_ratelimit_source);
+	sd_event_source_disable_unref(m->props_source);
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
+	tlob_elf_cache_free(m->elf_cache);
 	free(m->root);
 	free(m->cgroup_root);
 	tlob_strv_free(m->patterns);
@@ -113,250 +147,6 @@ static Budget *find_budget_by_binding(Manager *m, uint32_t id)
 		if (m->budgets[i]->binding_id == id)
 			return m->budgets[i];
 	return NULL;
-}
-
-bool budget_is_active(const Budget *b)
-{
-	return b->binding_id != 0;
-}
-
-static void stats_add(BudgetStats *to, const struct tlob_binding_stats *s)
-{
-	to->windows += s->windows;
-	to->violations += s->violations;
-	to->sum_ns += s->sum_ns;
-	to->max_ns = MAX(to->max_ns, s->max_ns);
-	for (unsigned i = 0; i < TLOB_HIST_BUCKETS; i++)
-		to->hist[i] += s->hist[i];
-}
-
-void budget_get_stats(Budget *b, BudgetStats *ret)
-{
-	struct tlob_binding_stats s;
-	int r;
-
-	*ret = b->retired ? *b->retired : (BudgetStats) {};
-	if (!b->binding_id || !b->manager->kernel)
-		return;
-	r = kernel_link_stats(b->manager->kernel, b->binding_id, &s);
-	if (r < 0) {
-		log_debug_errno(r, "Failed to get statistics of binding %u, ignoring: %m",
-				b->binding_id);
-		return;
-	}
-	stats_add(ret, &s);
-}
-
-/* The ELF file the probe is in: its own PATH or the unit's executable. */
-static const char *budget_binary(const Budget *b)
-{
-	if (b->probe_path)
-		return b->probe_path;
-	return b->unit ? b->unit->exec_path : NULL;
-}
-
-/*
- * Resolve @probe in @binary to file offsets. Returns the open fd, or a
- * negative errno with @error (if any) set to the org.tlob.Error for it.
- */
-static int resolve_probe(const TlobProbe *probe, const char *binary,
-			 uint64_t *ret_start, uint64_t *ret_stop,
-			 sd_bus_error *error)
-{
-	_cleanup_close_ int fd = -EBADF;
-	const TlobProbePoint *pt = &probe->start;
-	uint64_t start = 0, stop = 0;
-	int r;
-
-	if (!binary)
-		return sd_bus_error_set(error, TLOB_ERROR_INVALID_PROBE,
-					"The unit has no main executable (no ExecStart=); give the probe a PATH.");
-	fd = open(binary, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		if (IN_SET(r, -ENOENT, -ENOTDIR, -EACCES, -ELOOP, -ENAMETOOLONG))
-			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_FILE,
-						 "Cannot open %s: %s", binary,
-						 strerror(-r));
-		return sd_bus_error_set_errnof(error, -r, "Cannot open %s: %m",
-					       binary);
-	}
-	r = tlob_elf_resolve(fd, pt, &start);
-	if (r >= 0 && probe->has_stop) {
-		pt = &probe->stop;
-		r = tlob_elf_resolve(fd, pt, &stop);
-	}
-	switch (r) {
-	case 0:
-		break;
-	case -ENXIO:
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_SYMBOL,
-					 "No function %s in %s.", pt->symbol,
-					 binary);
-	case -ENOEXEC:
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "%s is not an ELF executable or library.",
-					 binary);
-	case -ERANGE:
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "Offset 0x%llx is outside %s in %s.",
-					 (unsigned long long)pt->offset,
-					 pt->symbol ?: "the executable code",
-					 binary);
-	default:
-		return sd_bus_error_set_errnof(error, -r,
-					       "Failed to read %s: %m", binary);
-	}
-	if (probe->has_stop && stop == start)
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "START and STOP are the same point of %s.",
-					 binary);
-	*ret_start = start;
-	*ret_stop = stop;
-	return TAKE_FD(fd);
-}
-
-/* The ELF path of @b as an rcstr: shared with its unit when it is the
- * unit's executable. */
-static char *budget_binary_ref(const Budget *b)
-{
-	if (b->probe_path)
-		return rcstr_new(b->probe_path);
-	return rcstr_ref(b->unit ? b->unit->exec_path : NULL);
-}
-
-void budget_refresh_offsets(Budget *b)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_close_ int fd = -EBADF;
-	const char *binary = budget_binary(b);
-	uint64_t start, stop;
-	char *copy;
-
-	/* A bound budget shows what the kernel has. */
-	if (b->binding_id || !binary)
-		return;
-	if (tlob_probe_parse(b->probe_text, &p) < 0)
-		return;
-	fd = resolve_probe(&p, binary, &start, &stop, NULL);
-	if (fd < 0)
-		return;
-	copy = budget_binary_ref(b);
-	if (!copy)
-		return;
-	rcstr_unref(b->binary);
-	b->binary = copy;
-	b->start_offset = start;
-	b->stop_offset = b->has_stop ? stop : 0;
-	b->stop_on_return = !b->has_stop;
-}
-
-static void budget_unbind(Budget *b)
-{
-	struct tlob_binding_stats s;
-	KernelLink *k = b->manager->kernel;
-	int r;
-
-	if (!b->binding_id)
-		return;
-	if (k) {
-		/* Keep what the binding measured. */
-		if (!b->retired)
-			b->retired = calloc(1, sizeof(*b->retired));
-		if (!b->retired)
-			log_oom();
-		else if (kernel_link_stats(k, b->binding_id, &s) >= 0)
-			stats_add(b->retired, &s);
-		r = kernel_link_unbind(k, b->binding_id);
-		if (r < 0 && r != -ENOENT)
-			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
-					  b->binding_id, b->id);
-	}
-	log_debug("Budget %s (%s %s) unbound.", b->id, b->unit_name,
-		  b->probe_text);
-	b->binding_id = 0;
-	b->cgroup_id = 0;
-}
-
-/*
- * Bind @b for the tasks of cgroup @cgroup_id. Returns 0 or a negative
- * errno (with @error set when it is the caller's fault).
- */
-static int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
-{
-	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_close_ int fd = -EBADF;
-	struct tlob_bind_args args = {};
-	const char *binary = budget_binary(b);
-	uint64_t start, stop;
-	char *copy;
-	uint32_t id;
-	int r;
-
-	if (!b->manager->kernel)
-		return sd_bus_error_set_errnof(error, -b->manager->kernel_error,
-					       "Kernel link unavailable: %m");
-	r = tlob_probe_parse(b->probe_text, &p);
-	if (r < 0)
-		return r;	/* it was parsed before: only ENOMEM */
-	fd = resolve_probe(&p, binary, &start, &stop, error);
-	if (fd < 0)
-		return fd;
-
-	args.flags = b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
-	args.start_offset = start;
-	args.stop_offset = b->has_stop ? stop : 0;
-	args.threshold_ns = b->budget_ns;
-	args.cgroup_id = cgroup_id;
-	args.cookie = (uint64_t)strtoull(b->id, NULL, 16);
-	r = kernel_link_bind(b->manager->kernel, fd, &args, &id);
-	if (r < 0)
-		return r;
-
-	copy = budget_binary_ref(b);
-	if (!copy) {
-		(void)kernel_link_unbind(b->manager->kernel, id);
-		return -ENOMEM;
-	}
-	rcstr_unref(b->binary);
-	b->binary = copy;
-	b->start_offset = start;
-	b->stop_offset = args.stop_offset;
-	b->stop_on_return = !b->has_stop;
-	b->binding_id = id;
-	b->cgroup_id = cgroup_id;
-	b->bind_error = 0;
-	log_debug("Budget %s (%s %s) bound as %u: %s 0x%llx..0x%llx cgroup %llu.",
-		  b->id, b->unit_name, b->probe_text, id, binary,
-		  (unsigned long long)start, (unsigned long long)args.stop_offset,
-		  (unsigned long long)cgroup_id);
-	return 0;
-}
-
-/* Make the binding of @b match the state of its unit. */
-static void budget_sync(Budget *b)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	Unit *u = b->unit;
-	bool want = u && u->active && u->cgroup_id != 0 && b->manager->kernel;
-	int r;
-
-	if (b->binding_id && (!want || b->cgroup_id != u->cgroup_id ||
-			      !streq_ptr(b->binary, budget_binary(b))))
-		budget_unbind(b);
-	if (!want || b->binding_id)
-		return;
-
-	r = budget_bind(b, u->cgroup_id, &e);
-	if (r < 0) {
-		/* Log a failure once, not on every restart of the unit. */
-		if (r != b->bind_error)
-			log_warning_errno(r, "Failed to bind budget %s (%s %s): %s",
-					  b->id, b->unit_name, b->probe_text,
-					  sd_bus_error_is_set(&e) ? e.message :
-					  strerror(-r));
-		b->bind_error = r;
-	}
 }
 
 void manager_unit_changed(Manager *m, Unit *u)
@@ -461,35 +251,6 @@ static void try_open_kernel(Manager *m)
 		(void)unit_tracker_refresh(m->units[i]);
 }
 
-/*
- * Units to look at besides those with their own drop-in directory: the
- * ones we track already, and the loaded ones that drop-ins of templates,
- * prefixes or types apply to.
- */
-static int units_to_load(Manager *m, char ***ret)
-{
-	_cleanup_strv_free_ char **l = NULL, **patterns = NULL;
-	int r;
-
-	r = tlob_dropin_patterns(m->root, tlob_unit_search_path, &patterns);
-	if (r < 0)
-		return r;
-	if (patterns[0]) {
-		r = unit_tracker_list_matching(m, patterns, &l);
-		if (r < 0)
-			log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
-	}
-	for (size_t i = 0; i < m->n_units; i++) {
-		r = tlob_strv_extend(&l, m->units[i]->name);
-		if (r < 0)
-			return r;
-	}
-	tlob_strv_free(m->patterns);
-	m->patterns = TAKE_PTR(patterns);
-	*ret = TAKE_PTR(l);
-	return 0;
-}
-
 bool manager_unit_wanted(Manager *m, const char *unit)
 {
 	for (char **p = m->patterns; p && *p; p++)
@@ -498,17 +259,66 @@ bool manager_unit_wanted(Manager *m, const char *unit)
 	return false;
 }
 
-int manager_reload(Manager *m)
+/* --- reloading ---------------------------------------------------------- */
+
+static int message_list_add(MessageList *l, sd_bus_message *msg)
+{
+	sd_bus_message **n = reallocarray(l->msgs, l->n + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	l->msgs = n;
+	l->msgs[l->n++] = sd_bus_message_ref(msg);
+	return 0;
+}
+
+static void message_list_done(MessageList *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sd_bus_message_unref(l->msgs[i]);
+	l->msgs = mfree(l->msgs);
+	l->n = 0;
+}
+
+/* Answer each Reload() call of @l: success, or the error @r. */
+static void message_list_reply(MessageList *l, int r)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int k = r < 0 ?
+			sd_bus_reply_method_errnof(l->msgs[i], r,
+						   "Failed to reload budgets: %m") :
+			sd_bus_reply_method_return(l->msgs[i], NULL);
+
+		if (k < 0)
+			log_debug_errno(k, "Failed to reply to Reload(), ignoring: %m");
+	}
+	message_list_done(l);
+}
+
+/*
+ * The second half of a reload: the units to look at besides those with
+ * their own drop-in directory are the ones we track already and the
+ * loaded ones that drop-ins of templates, prefixes or types apply to
+ * (@matching); read their drop-ins and reconcile the budget list.
+ */
+static int reload_apply(Manager *m, char **matching)
 {
 	_cleanup_strv_free_ char **extra = NULL;
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
+	unsigned refused = 0, refused_before = m->n_refused;
 	int r;
 
-	try_open_kernel(m);
-	r = units_to_load(m, &extra);
-	if (r < 0)
-		return r;
+	for (char **u = matching; u && *u; u++) {
+		r = tlob_strv_extend(&extra, *u);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < m->n_units; i++) {
+		r = tlob_strv_extend(&extra, m->units[i]->name);
+		if (r < 0)
+			return r;
+	}
 	r = budget_store_load(m, extra, &fresh, &n_fresh);
 	if (r < 0)
 		return r;
@@ -537,6 +347,18 @@ int manager_reload(Manager *m)
 			budget_free(fresh[j]);
 			continue;
 		}
+		/* Over the limit: those loaded first, and those kept, stay. */
+		if (m->n_budgets >= m->budgets_max) {
+			Budget *b = fresh[j];
+
+			log_full_errno(refused < MANAGER_REFUSED_LOGGED ? LOG_WARNING : LOG_DEBUG, 0,
+				       "%s: budget of %s for %s refused, there are already %u budgets (--max-budgets=).",
+				       b->file, b->unit_name, b->probe_text,
+				       m->budgets_max);
+			refused++;
+			budget_free(b);
+			continue;
+		}
 		r = budget_attach(m, fresh[j]);
 		if (r >= 0)
 			r = manager_append_budget(m, fresh[j]);
@@ -558,10 +380,92 @@ int manager_reload(Manager *m)
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
+	if (refused > MANAGER_REFUSED_LOGGED)
+		log_warning("%u more budget(s) refused, over the limit of %u.",
+			    refused - MANAGER_REFUSED_LOGGED, m->budgets_max);
+	m->n_refused = refused;
 	/* Parsing drop-ins and ELF files churns the heap: give it back. */
 	(void)malloc_trim(0);
-	if (m->n_budgets != before)
+	if (m->n_budgets != before || m->n_refused != refused_before)
 		manager_emit_budget_count_changed(m);
+	return 0;
+}
+
+static void reload_start(Manager *m);
+
+static void reload_finish(Manager *m, char **matching, int r)
+{
+	if (r >= 0)
+		r = reload_apply(m, matching);
+	if (r < 0)
+		log_error_errno(r, "Failed to reload budgets: %m");
+	message_list_reply(&m->reload_waiters, r);
+
+	if (!m->loaded) {
+		/* The first load: now serve the bus. */
+		m->loaded = true;
+		if (r >= 0)
+			r = manager_bus_request_name(m);
+		if (r < 0) {
+			(void)sd_event_exit(m->event, r);
+			return;
+		}
+	}
+	if (m->reload_again) {
+		m->reload_again = false;
+		m->reload_waiters = m->reload_next;
+		m->reload_next = (MessageList) {};
+		reload_start(m);
+	}
+}
+
+static void on_reload_listed(Manager *m, int r, char **units)
+{
+	m->reload_slot = sd_bus_slot_unref(m->reload_slot);
+	if (r < 0)
+		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+	reload_finish(m, r < 0 ? NULL : units, 0);
+}
+
+static void reload_start(Manager *m)
+{
+	_cleanup_strv_free_ char **patterns = NULL;
+	int r;
+
+	try_open_kernel(m);
+	/* A reload reads everything anew, ELF files too. */
+	tlob_elf_cache_clear(m->elf_cache);
+	r = tlob_dropin_patterns(m->root, tlob_unit_search_path, &patterns);
+	if (r < 0)
+		return reload_finish(m, NULL, r);
+	tlob_strv_free(m->patterns);
+	m->patterns = TAKE_PTR(patterns);
+	if (m->patterns[0] && m->bus) {
+		/* Which units do they apply to? Asked without waiting. */
+		r = unit_tracker_list_matching(m, m->patterns, on_reload_listed,
+					       &m->reload_slot);
+		if (r >= 0)
+			return;
+		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+	}
+	reload_finish(m, NULL, 0);
+}
+
+int manager_reload(Manager *m, sd_bus_message *call)
+{
+	int r;
+
+	if (m->reload_slot) {
+		/* One runs: another one follows it, for what changed since. */
+		m->reload_again = true;
+		return call ? message_list_add(&m->reload_next, call) : 0;
+	}
+	if (call) {
+		r = message_list_add(&m->reload_waiters, call);
+		if (r < 0)
+			return r;
+	}
+	reload_start(m);
 	return 0;
 }
 
@@ -570,29 +474,9 @@ void manager_systemd_reloaded(Manager *m)
 	int r;
 
 	log_debug("systemd reloaded, re-reading drop-ins.");
-	r = manager_reload(m);
+	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");
-}
-
-static int map_bind_error(int r, sd_bus_error *error)
-{
-	if (sd_bus_error_is_set(error))
-		return r;
-	switch (r) {
-	case -EEXIST:
-		return sd_bus_error_set(error, TLOB_ERROR_EXISTS,
-					"The kernel already has a binding of this file, offset and cgroup.");
-	case -ENOSPC:
-		return sd_bus_error_set(error, TLOB_ERROR_TOO_MANY,
-					"The kernel has no room for another binding.");
-	case -ENOENT:
-		return sd_bus_error_set(error, TLOB_ERROR_NO_SUCH_UNIT,
-					"The unit's control group is gone.");
-	default:
-		return sd_bus_error_set_errnof(error, -r,
-					       "Failed to bind the probe: %m");
-	}
 }
 
 /* Our drop-ins changed: systemd should see them too. */
@@ -604,13 +488,59 @@ static void manager_tell_systemd(Manager *m)
 		log_warning_errno(r, "Failed to ask systemd to reload, ignoring: %m");
 }
 
-int manager_add_budget(Manager *m, const char *unit, const char *probe,
-		       uint64_t budget_ns, bool runtime,
-		       const char *description, char **ret_id,
-		       sd_bus_error *error)
+/* --- AddBudget ---------------------------------------------------------- */
+
+static AddRequest *add_request_free(AddRequest *a)
+{
+	if (!a)
+		return NULL;
+	unit_query_free(a->query);
+	sd_bus_message_unref(a->call);
+	free(a->unit);
+	free(a->probe);
+	free(a->description);
+	return mfree(a);
+}
+
+static void add_request_unlink(Manager *m, AddRequest *a)
+{
+	for (AddRequest **p = &m->add_requests; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			return;
+		}
+}
+
+/* What can be checked at once, before and again after asking systemd. */
+static int add_check(Manager *m, const char *unit, const char *probe,
+		     sd_bus_error *error)
+{
+	if (!m->kernel)
+		try_open_kernel(m);
+	if (!m->kernel)
+		return sd_bus_error_setf(error, TLOB_ERROR_KERNEL_UNAVAILABLE,
+					 "Cannot use %s: %s (is the tlob module loaded?)",
+					 m->rv_path, strerror(-m->kernel_error));
+	if (m->n_budgets >= m->budgets_max)
+		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
+					 "There are already %u budgets.",
+					 m->budgets_max);
+	if (manager_find_budget_by_probe(m, unit, probe))
+		return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
+					 "%s already has a budget for %s.",
+					 unit, probe);
+	return 0;
+}
+
+/*
+ * Add the budget of @a, its unit's state known (@state; NULL without
+ * systemd on the bus): resolve the probe, write the drop-in, bind.
+ */
+static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
+			  char **ret_id, sd_bus_error *error)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
-	_cleanup_free_ char *canonical = NULL, *id = NULL, *file = NULL;
+	_cleanup_free_ char *id = NULL, *file = NULL;
 	_cleanup_(rcstr_unrefp) char *name = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	uint64_t start, stop;
@@ -618,42 +548,24 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	Unit *u;
 	int r;
 
-	if (!m->kernel)
-		try_open_kernel(m);
-	if (!m->kernel)
-		return sd_bus_error_setf(error, TLOB_ERROR_KERNEL_UNAVAILABLE,
-					 "Cannot use %s: %s (is the tlob module loaded?)",
-					 m->rv_path, strerror(-m->kernel_error));
-	if (m->n_budgets >= MANAGER_BUDGETS_MAX)
-		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
-					 "There are already %u budgets.",
-					 MANAGER_BUDGETS_MAX);
-
-	r = tlob_probe_parse(probe, &p);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0)
-		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_PROBE,
-					 "Invalid probe \"%s\": expected [PATH:]START[..STOP].",
-					 probe);
-	r = tlob_probe_format(&p, &canonical);
+	/* Things may have changed while systemd was asked. */
+	r = add_check(m, a->unit, a->probe, error);
 	if (r < 0)
 		return r;
-	if (manager_find_budget_by_probe(m, unit, canonical))
-		return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
-					 "%s already has a budget for %s.",
-					 unit, canonical);
+	r = tlob_probe_parse(a->probe, &p);
+	if (r < 0)
+		return r;	/* it was parsed before: only ENOMEM */
 
-	/* Does the unit exist, and what is its main executable? */
-	u = unit_tracker_get(m, unit);
+	u = unit_tracker_get(m, a->unit);
 	if (!u)
 		return -ENOMEM;
-	r = unit_tracker_load_sync(m, u, error);
+	r = state ? unit_tracker_update(u, state) : 0;
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return r;
 	}
-	fd = resolve_probe(&p, p.path ?: u->exec_path, &start, &stop, error);
+	fd = budget_resolve_probe(m->elf_cache, &p, p.path ?: u->exec_path,
+				  &start, &stop, error);
 	if (fd < 0) {
 		unit_tracker_unref(m, u);
 		return fd;
@@ -671,28 +583,29 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 			unit_tracker_unref(m, u);
 			return sd_bus_error_setf(error, TLOB_ERROR_EXISTS,
 						 "Budget %s of %s already starts at this point (%s).",
-						 o->id, unit, o->probe_text);
+						 o->id, a->unit, o->probe_text);
 		}
 	}
 
 	r = budget_store_new_id(m->budgets, m->n_budgets, &id);
 	if (r >= 0)
-		r = budget_store_write(m->root, unit, id, canonical, budget_ns,
-				       runtime, description, &file);
+		r = budget_store_write(m->root, a->unit, id, a->probe,
+				       a->budget_ns, a->runtime, a->description,
+				       &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return sd_bus_error_set_errnof(error, -r,
 					       "Failed to write the drop-in: %m");
 	}
 
-	name = rcstr_new(unit);
-	if (!name || budget_new(m, name, id, canonical, &b) < 0)
+	name = rcstr_new(a->unit);
+	if (!name || budget_new(m, name, id, a->probe, &b) < 0)
 		goto oom;
-	b->budget_ns = budget_ns;
-	b->source = runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
+	b->budget_ns = a->budget_ns;
+	b->source = a->runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
 	b->file = rcstr_new(file);
-	b->description = isempty(description) ? NULL : strdup(description);
-	if (!b->file || (!isempty(description) && !b->description))
+	b->description = isempty(a->description) ? NULL : strdup(a->description);
+	if (!b->file || (!isempty(a->description) && !b->description))
 		goto oom;
 	r = manager_append_budget(m, b);
 	if (r < 0)
@@ -703,7 +616,7 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	if (u->active && u->cgroup_id) {
 		r = budget_bind(b, u->cgroup_id, error);
 		if (r < 0) {
-			r = map_bind_error(r, error);
+			r = budget_bind_error(r, error);
 			(void)budget_store_remove(b);
 			manager_drop_budget(m, b);
 			return r;
@@ -712,8 +625,9 @@ int manager_add_budget(Manager *m, const char *unit, const char *probe,
 	/* Follow the unit from now on (a no-op refresh if it is known). */
 	(void)unit_tracker_refresh(u);
 
-	log_info("Added budget %s: %s %s %llu ns%s.", id, unit, b->probe_text,
-		 (unsigned long long)budget_ns, runtime ? " (runtime)" : "");
+	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,
+		 b->probe_text, (unsigned long long)a->budget_ns,
+		 a->runtime ? " (runtime)" : "");
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	*ret_id = TAKE_PTR(id);
@@ -725,6 +639,89 @@ oom:
 	budget_free(b);
 	unit_tracker_unref(m, u);
 	return -ENOMEM;
+}
+
+static void on_add_unit_known(UnitQuery *q, int r, UnitState *state,
+			      const sd_bus_error *e, void *userdata)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *id = NULL;
+	AddRequest *a = userdata;
+	Manager *m = a->manager;
+
+	if (r == -ENOENT || (r >= 0 && !state->found))
+		r = sd_bus_error_setf(&error, TLOB_ERROR_NO_SUCH_UNIT,
+				      "Unit %s does not exist.", a->unit);
+	else if (r < 0 && bus_error_systemd_absent(e))
+		/* No systemd (a test bus): nothing to check against. */
+		r = add_budget_now(m, a, NULL, &id, &error);
+	else if (r < 0)
+		r = sd_bus_error_setf(&error, SD_BUS_ERROR_FAILED,
+				      "Failed to load unit %s: %s", a->unit,
+				      e && e->message ? e->message : strerror(-r));
+	else
+		r = add_budget_now(m, a, state, &id, &error);
+
+	if (r < 0) {
+		if (!sd_bus_error_is_set(&error))
+			sd_bus_error_set_errnof(&error, -r,
+						"Failed to add the budget: %m");
+		r = sd_bus_reply_method_error(a->call, &error);
+	} else {
+		r = sd_bus_reply_method_return(a->call, "s", id);
+	}
+	if (r < 0)
+		log_debug_errno(r, "Failed to reply to AddBudget(), ignoring: %m");
+	add_request_unlink(m, a);
+	add_request_free(a);
+}
+
+int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
+		       const char *probe, uint64_t budget_ns, bool runtime,
+		       const char *description, sd_bus_error *error)
+{
+	_cleanup_(tlob_probe_done) TlobProbe p = {};
+	_cleanup_free_ char *canonical = NULL;
+	AddRequest *a;
+	int r;
+
+	r = tlob_probe_parse(probe, &p);
+	if (r < 0)
+		return r;	/* validated by the caller: only ENOMEM */
+	r = tlob_probe_format(&p, &canonical);
+	if (r < 0)
+		return r;
+	r = add_check(m, unit, canonical, error);
+	if (r < 0)
+		return r;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	*a = (AddRequest) {
+		.manager = m,
+		.unit = strdup(unit),
+		.probe = TAKE_PTR(canonical),
+		.description = isempty(description) ? NULL : strdup(description),
+		.budget_ns = budget_ns,
+		.runtime = runtime,
+	};
+	if (!a->unit || (!isempty(description) && !a->description)) {
+		add_request_free(a);
+		return -ENOMEM;
+	}
+	/* Does the unit exist, and what is its main executable? */
+	r = unit_query_new(m, unit, true, on_add_unit_known, a, &a->query);
+	if (r < 0) {
+		add_request_free(a);
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to ask systemd about %s: %m",
+					       unit);
+	}
+	a->call = sd_bus_message_ref(call);
+	a->next = m->add_requests;
+	m->add_requests = a;
+	return 0;
 }
 
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
@@ -751,6 +748,8 @@ static void handle_violation(Manager *m, const struct tlob_event *ev)
 	int r;
 
 	m->n_violations++;
+	m->violation_count_changed = true;
+	manager_counters_changed(m);
 	if (b) {
 		b->n_violations++;
 		unit = b->unit_name;
@@ -779,12 +778,20 @@ void manager_handle_event(Manager *m, const struct tlob_event *ev)
 		break;
 	case TLOB_EV_LOST:
 		m->n_dropped += ev->lost;
-		log_warning("The kernel dropped %llu event(s): reading too slowly.",
-			    (unsigned long long)ev->lost);
+		m->dropped_events_changed = true;
+		manager_counters_changed(m);
+		journal_log_lost(m, ev->lost);
 		break;
 	default:
 		log_debug("Unknown kernel event type %u, ignoring.", ev->type);
 	}
+}
+
+void manager_kernel_failed(Manager *m, int r)
+{
+	log_error_errno(r, "Failed to read events from %s, exiting to be restarted: %m",
+			m->rv_path);
+	(void)sd_event_exit(m->event, r);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
@@ -794,7 +801,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 	int r;
 
 	log_info("Reloading on SIGHUP.");
-	r = manager_reload(m);
+	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");
 	return 0;
@@ -836,5 +843,9 @@ int manager_start(Manager *m)
 	r = unit_tracker_start(m);
 	if (r < 0)
 		return r;
-	return manager_reload(m);
+	r = budget_store_clean(m->root);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove stale drop-ins, ignoring: %m");
+	/* Once loaded, the bus name is taken and READY=1 sent. */
+	return manager_reload(m, NULL);
 }

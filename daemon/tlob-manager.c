@@ -6,10 +6,12 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-errors.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
@@ -18,6 +20,7 @@ static const char *arg_root;
 static const char *arg_cgroup_root;
 static const char *arg_device;
 static unsigned arg_burst = 10;
+static unsigned arg_max_budgets = MANAGER_BUDGETS_MAX;
 static uint64_t arg_interval_usec = 10 * USEC_PER_SEC;
 
 static void help(void)
@@ -32,9 +35,12 @@ static void help(void)
 	       "     --cgroup-root=PATH     Where cgroup2 is mounted (/sys/fs/cgroup)\n"
 	       "     --device=PATH          The tlob device (/dev/rv)\n"
 	       "     --log-burst=N          Journal entries per budget and interval (10)\n"
-	       "     --log-interval=SPAN    The interval of that limit (10s)\n\n"
+	       "     --log-interval=SPAN    The interval of that limit, and of the warning\n"
+	       "                            about events the kernel dropped (10s)\n"
+	       "     --max-budgets=N        Budgets managed at most, drop-ins and\n"
+	       "                            tlobctl add alike (%u)\n\n"
 	       "SIGHUP re-reads the drop-ins. $SYSTEMD_LOG_LEVEL sets the log level.\n",
-	       program_invocation_short_name);
+	       program_invocation_short_name, MANAGER_BUDGETS_MAX);
 }
 
 enum {
@@ -44,7 +50,22 @@ enum {
 	ARG_DEVICE,
 	ARG_LOG_BURST,
 	ARG_LOG_INTERVAL,
+	ARG_MAX_BUDGETS,
 };
+
+/* A decimal number of at least @min that fits in unsigned. */
+static int parse_unsigned(const char *s, unsigned min, unsigned *ret)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || !*s || s[0] == '-' || v < min || v > UINT_MAX)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
 
 static int parse_argv(int argc, char *argv[])
 {
@@ -56,10 +77,10 @@ static int parse_argv(int argc, char *argv[])
 		{ "device", required_argument, NULL, ARG_DEVICE },
 		{ "log-burst", required_argument, NULL, ARG_LOG_BURST },
 		{ "log-interval", required_argument, NULL, ARG_LOG_INTERVAL },
+		{ "max-budgets", required_argument, NULL, ARG_MAX_BUDGETS },
 		{}
 	};
 	uint64_t ns;
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -80,10 +101,13 @@ static int parse_argv(int argc, char *argv[])
 			arg_device = optarg;
 			break;
 		case ARG_LOG_BURST:
-			errno = 0;
-			arg_burst = (unsigned)strtoul(optarg, &end, 10);
-			if (errno || *end || !*optarg || optarg[0] == '-')
+			if (parse_unsigned(optarg, 0, &arg_burst) < 0)
 				return log_error_errno(-EINVAL, "Invalid --log-burst=%s.",
+						       optarg);
+			break;
+		case ARG_MAX_BUDGETS:
+			if (parse_unsigned(optarg, 1, &arg_max_budgets) < 0)
+				return log_error_errno(-EINVAL, "Invalid --max-budgets=%s.",
 						       optarg);
 			break;
 		case ARG_LOG_INTERVAL:
@@ -153,6 +177,9 @@ static int run(int argc, char *argv[])
 	(void)mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 	log_setup();
+	r = tlob_bus_errors_register();
+	if (r < 0)
+		return log_error_errno(r, "Failed to register the D-Bus error map: %m");
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r;
@@ -173,16 +200,14 @@ static int run(int argc, char *argv[])
 		return log_oom();
 	if (arg_device)
 		m->rv_path = arg_device;
-	m->ratelimit_burst = arg_burst;
-	m->ratelimit_interval_usec = arg_interval_usec;
-	m->self_ratelimit = RATELIMIT_INIT(arg_interval_usec, arg_burst);
+	manager_set_log_ratelimit(m, arg_interval_usec, arg_burst);
+	m->budgets_max = arg_max_budgets;
 
+	/* READY=1 follows once the budgets are loaded (manager-bus.c). */
 	r = manager_start(m);
 	if (r < 0)
 		return log_error_errno(r, "Failed to start: %m");
 
-	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
-			 m->n_budgets);
 	r = sd_event_loop(m->event);
 	(void)sd_notify(false, "STOPPING=1");
 	if (r < 0)

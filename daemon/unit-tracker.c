@@ -7,29 +7,38 @@
  * JobRemoved and PropertiesChanged signals trigger a refresh of the unit
  * concerned, and Reloading(false) a re-read of the drop-ins.
  *
- * A refresh is a chain of asynchronous calls: GetUnit, then GetAll of
- * org.freedesktop.systemd1.Unit and of the unit type's interface; a newer
- * refresh of the same unit cancels the pending one. At most
- * REFRESH_MAX units are queried at a time, the others wait their turn:
- * dbus-daemon allows a connection only 128 pending calls on the system
- * bus, and a reload may query every unit at once. GetUnit, not
- * LoadUnit: a unit that is not loaded does not run, and loading a unit
- * nobody uses only makes systemd unload it again (UnitNew, UnitRemoved),
- * which must not turn into a loop of queries. UnitNew is not followed for
- * the same reason; a unit that gets loaded to start sends JobRemoved and
- * PropertiesChanged on its object path, which is known in advance. The
- * one exception: UnitNew of a unit we do not track yet that a drop-in of
- * a template, prefix or type applies to (foo@.service.d for foo@x) makes
- * us re-read the drop-ins, which then tracks it.
+ * Every call to systemd is asynchronous: PID 1 may take its time (up to
+ * the bus timeout during a daemon-reload), and the event loop must go on
+ * serving the bus and the kernel meanwhile. A query (UnitQuery) is a
+ * chain of calls: GetUnit (or LoadUnit), then GetAll of
+ * org.freedesktop.systemd1.Unit and of the unit type's interface. A
+ * refresh of a unit is such a query; a newer refresh of the same unit
+ * cancels the pending one. At most REFRESH_MAX units are refreshed at a
+ * time, the others wait their turn: dbus-daemon allows a connection only
+ * 128 pending calls on the system bus, and a reload may query every unit
+ * at once. GetUnit, not LoadUnit: a unit that is not loaded does not run,
+ * and loading a unit nobody uses only makes systemd unload it again
+ * (UnitNew, UnitRemoved), which must not turn into a loop of queries.
+ * LoadUnit is for AddBudget only, which must know whether the unit
+ * exists at all. UnitNew is not followed for the same reason; a unit that
+ * gets loaded to start sends JobRemoved and PropertiesChanged on its
+ * object path, which is known in advance. The one exception: UnitNew of a
+ * unit we do not track yet that a drop-in of a template, prefix or type
+ * applies to (foo@.service.d for foo@x) makes us re-read the drop-ins,
+ * which then tracks it.
  */
 #include <ctype.h>
 #include <sys/stat.h>
 #include <systemd/sd-login.h>
 
+#include "bus-dict.h"
 #include "dropin.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
+#include "rcstr.h"
+#include "strv.h"
+#include "unit-tracker.h"
 
 #define SD_DEST		"org.freedesktop.systemd1"
 #define SD_PATH		"/org/freedesktop/systemd1"
@@ -37,8 +46,264 @@
 #define SD_UNIT		"org.freedesktop.systemd1.Unit"
 #define DBUS_PROPS	"org.freedesktop.DBus.Properties"
 
-/* Units queried at the same time (see above). */
+/* Units refreshed at the same time (see above). */
 #define REFRESH_MAX 32
+
+bool bus_error_systemd_absent(const sd_bus_error *e)
+{
+	return e && sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+					   SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+/* --- queries ------------------------------------------------------------- */
+
+struct UnitQuery {
+	Manager *manager;
+	char *name;
+	bool load;			/* LoadUnit, not GetUnit */
+	sd_bus_slot *slot;		/* the call in flight */
+	UnitState state;
+	unit_query_handler_t handler;
+	void *userdata;
+};
+
+static void unit_state_done(UnitState *s)
+{
+	s->object_path = mfree(s->object_path);
+	s->control_group = mfree(s->control_group);
+	s->exec_path = mfree(s->exec_path);
+}
+
+UnitQuery *unit_query_free(UnitQuery *q)
+{
+	if (!q)
+		return NULL;
+	sd_bus_slot_unref(q->slot);
+	unit_state_done(&q->state);
+	free(q->name);
+	return mfree(q);
+}
+
+/* The query is over: hand it to its owner (who frees it). */
+static void query_done(UnitQuery *q, int r, const sd_bus_error *e)
+{
+	q->slot = sd_bus_slot_unref(q->slot);
+	q->handler(q, r, &q->state, e, q->userdata);
+}
+
+/* A failed reply: NoSuchUnit is -ENOENT, the rest the error's errno. */
+static bool query_failed(UnitQuery *q, sd_bus_message *reply)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+	if (!e)
+		return false;
+	if (sd_bus_error_has_name(e, "org.freedesktop.systemd1.NoSuchUnit"))
+		query_done(q, -ENOENT, e);
+	else
+		query_done(q, -(sd_bus_error_get_errno(e) ?: EIO), e);
+	return true;
+}
+
+/* "org.freedesktop.systemd1.Service" for "foo.service". */
+static char *type_interface(const char *unit)
+{
+	const char *dot = strrchr(unit, '.');
+	char *s;
+
+	if (!dot || asprintf(&s, "org.freedesktop.systemd1.%c%s",
+			     toupper((unsigned char)dot[1]), dot + 2) < 0)
+		return NULL;
+	return s;
+}
+
+static bool active_state_runs(const char *s)
+{
+	return streq(s, "active") || streq(s, "reloading") ||
+	       streq(s, "activating") || streq(s, "deactivating");
+}
+
+/* GetAll() of the Unit interface: ActiveState, LoadState. */
+static int unit_prop(sd_bus_message *reply, const char *key, void *userdata)
+{
+	UnitState *st = userdata;
+	const char *v;
+	int r;
+
+	if (!streq(key, "ActiveState") && !streq(key, "LoadState"))
+		return 0;
+	r = sd_bus_message_read(reply, "v", "s", &v);
+	if (r < 0)
+		return r;
+	if (streq(key, "ActiveState"))
+		st->active = active_state_runs(v);
+	else
+		st->found = !streq(v, "not-found");
+	return 1;
+}
+
+/* First path of ExecStart=, a(sasbttttuii). */
+static int read_exec_start(sd_bus_message *reply, char **ret)
+{
+	const char *path;
+	int r;
+
+	r = sd_bus_message_enter_container(reply, 'v', "a(sasbttttuii)");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "(sasbttttuii)");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'r', "sasbttttuii");
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		r = sd_bus_message_read(reply, "s", &path);
+		if (r < 0)
+			return r;
+		free(*ret);
+		*ret = strdup(path);
+		if (!*ret)
+			return -ENOMEM;
+		r = sd_bus_message_skip(reply, "asbttttuii");
+		if (r < 0)
+			return r;
+		r = sd_bus_message_exit_container(reply);
+		if (r < 0)
+			return r;
+	}
+	/* Leave the remaining commands unread. */
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(reply);
+}
+
+/* GetAll() of the type interface: ControlGroup, ExecStart. */
+static int type_prop(sd_bus_message *reply, const char *key, void *userdata)
+{
+	UnitState *st = userdata;
+	const char *v;
+	int r;
+
+	if (streq(key, "ExecStart"))
+		return read_exec_start(reply, &st->exec_path) ?: 1;
+	if (!streq(key, "ControlGroup"))
+		return 0;
+	r = sd_bus_message_read(reply, "v", "s", &v);
+	if (r < 0)
+		return r;
+	free(st->control_group);
+	st->control_group = strdup(v);
+	return st->control_group ? 1 : -ENOMEM;
+}
+
+static int on_type_props(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	UnitQuery *q = userdata;
+	int r;
+
+	if (query_failed(q, reply))
+		return 0;
+	r = bus_read_dict(reply, type_prop, &q->state);
+	query_done(q, r < 0 ? r : 0, NULL);
+	return 0;
+}
+
+/*
+ * The next call of the chain: GetAll(@iface) of the unit, answered to
+ * @handler; unless @r says the previous step failed, then that is the end.
+ */
+static int query_next(UnitQuery *q, int r, const char *iface,
+		      sd_bus_message_handler_t handler)
+{
+	sd_bus_slot *slot = NULL;
+
+	if (r >= 0 && !iface)
+		r = -ENOMEM;
+	if (r >= 0)
+		r = sd_bus_call_method_async(q->manager->bus, &slot, SD_DEST,
+					     q->state.object_path, DBUS_PROPS,
+					     "GetAll", handler, q, "s", iface);
+	if (r < 0) {
+		query_done(q, r, NULL);
+		return 0;
+	}
+	sd_bus_slot_unref(q->slot);
+	q->slot = slot;
+	return 0;
+}
+
+static int on_unit_props(sd_bus_message *reply, void *userdata,
+			 sd_bus_error *ret_error)
+{
+	_cleanup_free_ char *iface = NULL;
+	UnitQuery *q = userdata;
+	int r;
+
+	if (query_failed(q, reply))
+		return 0;
+	r = bus_read_dict(reply, unit_prop, &q->state);
+	if (r >= 0)
+		iface = type_interface(q->name);
+	return query_next(q, r, iface, on_type_props);
+}
+
+static int on_unit_path(sd_bus_message *reply, void *userdata,
+			sd_bus_error *ret_error)
+{
+	UnitQuery *q = userdata;
+	const char *path;
+	int r;
+
+	if (query_failed(q, reply))
+		return 0;
+	r = sd_bus_message_read(reply, "o", &path);
+	if (r >= 0) {
+		free(q->state.object_path);
+		q->state.object_path = strdup(path);
+		r = q->state.object_path ? 0 : -ENOMEM;
+	}
+	return query_next(q, r, SD_UNIT, on_unit_props);
+}
+
+int unit_query_new(Manager *m, const char *name, bool load,
+		   unit_query_handler_t handler, void *userdata,
+		   UnitQuery **ret)
+{
+	UnitQuery *q;
+	int r;
+
+	if (!m->bus)
+		return -ENOTCONN;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	*q = (UnitQuery) {
+		.manager = m,
+		.name = strdup(name),
+		.load = load,
+		.state.found = true,
+		.handler = handler,
+		.userdata = userdata,
+	};
+	if (!q->name) {
+		unit_query_free(q);
+		return -ENOMEM;
+	}
+	r = sd_bus_call_method_async(m->bus, &q->slot, SD_DEST, SD_PATH,
+				     SD_MANAGER, load ? "LoadUnit" : "GetUnit",
+				     on_unit_path, q, "s", name);
+	if (r < 0) {
+		unit_query_free(q);
+		return r;
+	}
+	*ret = q;
+	return 0;
+}
+
+/* --- units -------------------------------------------------------------- */
 
 static int refresh_start(Unit *u);
 
@@ -56,26 +321,20 @@ static void refresh_kick(Manager *m)
 	}
 }
 
-/* A refresh of @u ended (or was dropped): let a waiting unit go. */
-static void refresh_finished(Unit *u)
+/* Drop the refresh of @u, if any, and its query slot. */
+static void refresh_cancel(Unit *u)
 {
-	u->refresh_slot = sd_bus_slot_unref(u->refresh_slot);
-	if (!u->refreshing)
+	if (!u->refresh)
 		return;
-	u->refreshing = false;
+	u->refresh = unit_query_free(u->refresh);
 	u->manager->n_refreshing--;
-	refresh_kick(u->manager);
 }
 
 static Unit *unit_free(Unit *u)
 {
 	if (!u)
 		return NULL;
-	if (u->refreshing) {
-		u->refreshing = false;
-		u->manager->n_refreshing--;
-	}
-	sd_bus_slot_unref(u->refresh_slot);
+	refresh_cancel(u);
 	free(u->name);
 	free(u->object_path);
 	free(u->control_group);
@@ -149,24 +408,6 @@ void unit_tracker_free_all(Manager *m)
 	m->n_units = 0;
 }
 
-/* "org.freedesktop.systemd1.Service" for "foo.service". */
-static char *type_interface(const char *unit)
-{
-	const char *dot = strrchr(unit, '.');
-	char *s;
-
-	if (!dot || asprintf(&s, "org.freedesktop.systemd1.%c%s",
-			     toupper((unsigned char)dot[1]), dot + 2) < 0)
-		return NULL;
-	return s;
-}
-
-static bool active_state_runs(const char *s)
-{
-	return streq(s, "active") || streq(s, "reloading") ||
-	       streq(s, "activating") || streq(s, "deactivating");
-}
-
 static uint64_t cgroup_id_of(Manager *m, const char *cg)
 {
 	_cleanup_free_ char *p = NULL;
@@ -179,139 +420,27 @@ static uint64_t cgroup_id_of(Manager *m, const char *cg)
 	return (uint64_t)st.st_ino;
 }
 
-/* Parse GetAll() of the Unit interface: ActiveState, LoadState. */
-static int parse_unit_props(Unit *u, sd_bus_message *reply, bool *ret_found)
+int unit_tracker_update(Unit *u, UnitState *state)
 {
-	bool runs = false, found = true;
-	int r;
+	char *exec = NULL;
 
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *v;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "ActiveState") || streq(key, "LoadState")) {
-			r = sd_bus_message_read(reply, "v", "s", &v);
-			if (r < 0)
-				return r;
-			if (streq(key, "ActiveState"))
-				runs = active_state_runs(v);
-			else
-				found = !streq(v, "not-found");
-		} else {
-			r = sd_bus_message_skip(reply, "v");
-			if (r < 0)
-				return r;
-		}
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(reply);
-	if (r < 0)
-		return r;
-	u->active = runs;
-	u->loaded = found;
-	if (ret_found)
-		*ret_found = found;
-	return 0;
-}
-
-/* First path of ExecStart=, a(sasbttttuii). */
-static int read_exec_start(sd_bus_message *reply, char **ret)
-{
-	const char *path;
-	int r;
-
-	r = sd_bus_message_enter_container(reply, 'v', "a(sasbttttuii)");
-	if (r < 0)
-		return r;
-	r = sd_bus_message_enter_container(reply, 'a', "(sasbttttuii)");
-	if (r < 0)
-		return r;
-	r = sd_bus_message_enter_container(reply, 'r', "sasbttttuii");
-	if (r < 0)
-		return r;
-	if (r > 0) {
-		r = sd_bus_message_read(reply, "s", &path);
-		if (r < 0)
-			return r;
-		free(*ret);
-		*ret = strdup(path);
-		if (!*ret)
+	if (state->exec_path) {
+		/* Shared with the budgets bound to it (rcstr). */
+		exec = rcstr_new(state->exec_path);
+		if (!exec)
 			return -ENOMEM;
-		r = sd_bus_message_skip(reply, "asbttttuii");
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
 	}
-	/* Leave the remaining commands unread. */
-	r = sd_bus_message_exit_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_message_exit_container(reply);
-}
-
-/* Parse GetAll() of the type interface: ControlGroup, ExecStart. */
-static int parse_type_props(Unit *u, sd_bus_message *reply)
-{
-	_cleanup_free_ char *cg = NULL, *exec = NULL;
-	int r;
-
-	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-		const char *key, *v;
-
-		r = sd_bus_message_read(reply, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "ControlGroup")) {
-			r = sd_bus_message_read(reply, "v", "s", &v);
-			if (r < 0)
-				return r;
-			free(cg);
-			cg = strdup(v);
-			if (!cg)
-				return -ENOMEM;
-		} else if (streq(key, "ExecStart")) {
-			r = read_exec_start(reply, &exec);
-			if (r < 0)
-				return r;
-		} else {
-			r = sd_bus_message_skip(reply, "v");
-			if (r < 0)
-				return r;
-		}
-		r = sd_bus_message_exit_container(reply);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(reply);
-	if (r < 0)
-		return r;
-
-	free(u->control_group);
-	u->control_group = TAKE_PTR(cg);
-	/* Shared with the budgets bound to it (rcstr). */
 	rcstr_unref(u->exec_path);
-	u->exec_path = NULL;
-	if (exec) {
-		u->exec_path = rcstr_new(exec);
-		if (!u->exec_path)
-			return -ENOMEM;
+	u->exec_path = exec;
+	free(u->control_group);
+	u->control_group = TAKE_PTR(state->control_group);
+	if (state->object_path) {
+		free(u->object_path);
+		u->object_path = TAKE_PTR(state->object_path);
 	}
+	u->loaded = state->found;
+	u->active = state->found && state->active;
+	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
 	return 0;
 }
 
@@ -321,151 +450,43 @@ static void unit_set_gone(Unit *u)
 	u->cgroup_id = 0;
 }
 
-static void refresh_done(Unit *u)
-{
-	refresh_finished(u);
-	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
-	manager_unit_changed(u->manager, u);
-}
-
-static bool systemd_absent(const sd_bus_error *e)
-{
-	return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
-				      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
-}
-
-static void refresh_failed(Unit *u, const sd_bus_error *e, int r)
-{
-	/* Without systemd (or with a broken reply) the unit counts as down. */
-	log_full_errno(e && systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
-		       "Failed to query state of %s, taking it as inactive: %s",
-		       u->name, e && sd_bus_error_is_set(e) ? e->message :
-		       strerror(-r));
-	unit_set_gone(u);
-	refresh_finished(u);
-	manager_unit_changed(u->manager, u);
-}
-
-static int on_type_props(sd_bus_message *reply, void *userdata,
-			 sd_bus_error *ret_error)
+static void on_refreshed(UnitQuery *q, int r, UnitState *state,
+			 const sd_bus_error *e, void *userdata)
 {
 	Unit *u = userdata;
-	int r;
+	Manager *m = u->manager;
 
-	if (sd_bus_message_is_method_error(reply, NULL)) {
-		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
-		return 0;
-	}
-	r = parse_type_props(u, reply);
-	if (r < 0) {
-		refresh_failed(u, NULL, r);
-		return 0;
-	}
-	refresh_done(u);
-	return 0;
-}
-
-static int on_unit_props(sd_bus_message *reply, void *userdata,
-			 sd_bus_error *ret_error)
-{
-	_cleanup_free_ char *iface = NULL;
-	Unit *u = userdata;
-	sd_bus_slot *slot = NULL;
-	int r;
-
-	if (sd_bus_message_is_method_error(reply, NULL)) {
-		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
-		return 0;
-	}
-	r = parse_unit_props(u, reply, NULL);
-	if (r < 0) {
-		refresh_failed(u, NULL, r);
-		return 0;
-	}
-	iface = type_interface(u->name);
-	if (!iface) {
-		refresh_failed(u, NULL, -ENOMEM);
-		return 0;
-	}
-	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST,
-				     u->object_path, DBUS_PROPS, "GetAll",
-				     on_type_props, u, "s", iface);
-	if (r < 0) {
-		refresh_failed(u, NULL, r);
-		return 0;
-	}
-	sd_bus_slot_unref(u->refresh_slot);
-	u->refresh_slot = slot;
-	return 0;
-}
-
-static int set_object_path(Unit *u, sd_bus_message *reply)
-{
-	const char *path;
-	char *p;
-	int r;
-
-	r = sd_bus_message_read(reply, "o", &path);
-	if (r < 0)
-		return r;
-	p = strdup(path);
-	if (!p)
-		return -ENOMEM;
-	free(u->object_path);
-	u->object_path = p;
-	return 0;
-}
-
-static int on_get_unit(sd_bus_message *reply, void *userdata,
-		       sd_bus_error *ret_error)
-{
-	Unit *u = userdata;
-	sd_bus_slot *slot = NULL;
-	int r;
-
-	if (sd_bus_message_is_method_error(reply, "org.freedesktop.systemd1.NoSuchUnit")) {
-		/* Not loaded, so not running. */
-		unit_set_gone(u);
-		refresh_finished(u);
-		manager_unit_changed(u->manager, u);
-		return 0;
-	}
-	if (sd_bus_message_is_method_error(reply, NULL)) {
-		refresh_failed(u, sd_bus_message_get_error(reply), -EIO);
-		return 0;
-	}
-	r = set_object_path(u, reply);
 	if (r >= 0)
-		r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST,
-					     u->object_path, DBUS_PROPS,
-					     "GetAll", on_unit_props, u, "s",
-					     SD_UNIT);
-	if (r < 0) {
-		refresh_failed(u, NULL, r);
-		return 0;
+		r = unit_tracker_update(u, state);
+	refresh_cancel(u);	/* frees @q and @state */
+	if (r == -ENOENT) {
+		/* Not loaded, so not running. */
+		u->loaded = false;
+		unit_set_gone(u);
+	} else if (r < 0) {
+		/* Without systemd (or with a broken reply) it counts as down. */
+		log_full_errno(bus_error_systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, r,
+			       "Failed to query state of %s, taking it as inactive: %s",
+			       u->name, e && sd_bus_error_is_set(e) ? e->message :
+			       strerror(-r));
+		unit_set_gone(u);
 	}
-	sd_bus_slot_unref(u->refresh_slot);
-	u->refresh_slot = slot;
-	return 0;
+	refresh_kick(m);
+	manager_unit_changed(m, u);
 }
 
 static int refresh_start(Unit *u)
 {
-	sd_bus_slot *slot = NULL;
+	UnitQuery *q;
 	int r;
 
-	r = sd_bus_call_method_async(u->manager->bus, &slot, SD_DEST, SD_PATH,
-				     SD_MANAGER, "GetUnit", on_get_unit, u,
-				     "s", u->name);
+	r = unit_query_new(u->manager, u->name, false, on_refreshed, u, &q);
 	if (r < 0)
 		return r;
 	/* Replaces (and so cancels) a pending refresh. */
-	sd_bus_slot_unref(u->refresh_slot);
-	u->refresh_slot = slot;
-	if (!u->refreshing) {
-		u->refreshing = true;
-		u->manager->n_refreshing++;
-	}
+	refresh_cancel(u);
+	u->refresh = q;
+	u->manager->n_refreshing++;
 	return 0;
 }
 
@@ -473,7 +494,7 @@ int unit_tracker_refresh(Unit *u)
 {
 	if (!u->manager->bus)
 		return -ENOTCONN;
-	if (!u->refreshing && u->manager->n_refreshing >= REFRESH_MAX) {
+	if (!u->refresh && u->manager->n_refreshing >= REFRESH_MAX) {
 		u->refresh_queued = true;
 		return 0;
 	}
@@ -481,63 +502,7 @@ int unit_tracker_refresh(Unit *u)
 	return refresh_start(u);
 }
 
-int unit_tracker_load_sync(Manager *m, Unit *u, sd_bus_error *error)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	_cleanup_free_ char *iface = NULL;
-	bool found;
-	int r;
-
-	r = sd_bus_call_method(m->bus, SD_DEST, SD_PATH, SD_MANAGER,
-			       "LoadUnit", &e, &reply, "s", u->name);
-	if (r < 0) {
-		if (systemd_absent(&e)) {
-			/* No systemd (a test bus): nothing to check against. */
-			u->loaded = false;
-			return 0;
-		}
-		if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit"))
-			return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_UNIT,
-						 "Unit %s does not exist.", u->name);
-		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
-					 "Failed to load unit %s: %s", u->name,
-					 e.message ?: strerror(-r));
-	}
-	r = set_object_path(u, reply);
-	if (r < 0)
-		return r;
-	reply = sd_bus_message_unref(reply);
-
-	r = sd_bus_call_method(m->bus, SD_DEST, u->object_path, DBUS_PROPS,
-			       "GetAll", &e, &reply, "s", SD_UNIT);
-	if (r < 0)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
-					 "Failed to query unit %s: %s", u->name,
-					 e.message ?: strerror(-r));
-	r = parse_unit_props(u, reply, &found);
-	if (r < 0)
-		return r;
-	if (!found)
-		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_UNIT,
-					 "Unit %s does not exist.", u->name);
-	reply = sd_bus_message_unref(reply);
-
-	iface = type_interface(u->name);
-	if (!iface)
-		return -ENOMEM;
-	r = sd_bus_call_method(m->bus, SD_DEST, u->object_path, DBUS_PROPS,
-			       "GetAll", &e, &reply, "s", iface);
-	if (r < 0)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED,
-					 "Failed to query unit %s: %s", u->name,
-					 e.message ?: strerror(-r));
-	r = parse_type_props(u, reply);
-	if (r < 0)
-		return r;
-	u->cgroup_id = u->active ? cgroup_id_of(m, u->control_group) : 0;
-	return 0;
-}
+/* --- signals ------------------------------------------------------------ */
 
 static int on_job_removed(sd_bus_message *msg, void *userdata,
 			  sd_bus_error *ret_error)
@@ -567,12 +532,13 @@ static int on_unit_new(sd_bus_message *msg, void *userdata,
 	/*
 	 * Only a unit we do not track yet that a template (prefix, type)
 	 * drop-in applies to: reloading tracks it, and a tracked unit is
-	 * never reloaded for again, so this cannot loop.
+	 * never reloaded for again, so this cannot loop. A burst of new
+	 * instances costs two reloads, not one each (manager_reload()).
 	 */
 	if (unit_tracker_find(m, unit) || !manager_unit_wanted(m, unit))
 		return 0;
 	log_debug("%s appeared, re-reading drop-ins.", unit);
-	r = manager_reload(m);
+	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");
 	return 0;
@@ -610,7 +576,7 @@ static int on_subscribed(sd_bus_message *reply, void *userdata,
 	const sd_bus_error *e = sd_bus_message_get_error(reply);
 
 	if (e)
-		log_full_errno(systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
+		log_full_errno(bus_error_systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
 			       "Failed to subscribe to systemd, unit changes will not be followed: %s",
 			       e->message);
 	else
@@ -653,6 +619,8 @@ int unit_tracker_start(Manager *m)
 					on_subscribed, m, "");
 }
 
+/* --- the manager's calls ----------------------------------------------- */
+
 static int on_daemon_reload_reply(sd_bus_message *reply, void *userdata,
 				  sd_bus_error *ret_error)
 {
@@ -662,7 +630,7 @@ static int on_daemon_reload_reply(sd_bus_message *reply, void *userdata,
 
 	m->daemon_reload_slot = sd_bus_slot_unref(m->daemon_reload_slot);
 	if (e)
-		log_full_errno(systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
+		log_full_errno(bus_error_systemd_absent(e) ? LOG_DEBUG : LOG_WARNING, 0,
 			       "Failed to make systemd reload, \"systemctl cat\" shows the change after the next daemon-reload: %s",
 			       e->message);
 	if (m->daemon_reload_again) {
@@ -691,12 +659,60 @@ int unit_tracker_daemon_reload(Manager *m)
 					on_daemon_reload_reply, m, "");
 }
 
-int unit_tracker_list_matching(Manager *m, char **patterns, char ***ret)
+typedef struct ListCall {
+	Manager *manager;
+	char **patterns;
+	unit_list_handler_t handler;
+} ListCall;
+
+static void list_call_free(void *userdata)
 {
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+	ListCall *c = userdata;
+
+	tlob_strv_free(c->patterns);
+	free(c);
+}
+
+static int on_listed(sd_bus_message *reply, void *userdata,
+		     sd_bus_error *ret_error)
+{
 	_cleanup_strv_free_ char **l = NULL;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	ListCall *c = userdata;
 	const char *name;
+	int r;
+
+	if (e) {
+		/* Without systemd nothing is loaded. */
+		r = bus_error_systemd_absent(e) ? 0 :
+		    -(sd_bus_error_get_errno(e) ?: EIO);
+		if (r < 0)
+			log_debug("ListUnitsByPatterns failed: %s", e->message);
+		c->handler(c->manager, r, NULL);
+		return 0;
+	}
+	r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+	while (r >= 0 &&
+	       (r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL,
+					NULL, NULL, NULL, NULL, NULL, NULL,
+					NULL, NULL)) > 0) {
+		bool match = false;
+
+		for (char **p = c->patterns; *p && !match; p++)
+			match = tlob_dropin_pattern_matches(*p, name);
+		if (match)
+			r = tlob_strv_extend(&l, name);
+	}
+	c->handler(c->manager, r < 0 ? r : 0, r < 0 ? NULL : l);
+	return 0;
+}
+
+int unit_tracker_list_matching(Manager *m, char **patterns,
+			       unit_list_handler_t handler,
+			       sd_bus_slot **ret_slot)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	ListCall *c;
 	int r;
 
 	r = sd_bus_message_new_method_call(m->bus, &call, SD_DEST, SD_PATH,
@@ -721,31 +737,24 @@ int unit_tracker_list_matching(Manager *m, char **patterns, char ***ret)
 	r = sd_bus_message_close_container(call);
 	if (r < 0)
 		return r;
-	r = sd_bus_call(m->bus, call, 0, &e, &reply);
-	if (r < 0) {
-		if (systemd_absent(&e))
-			return 0;
-		return r;
-	}
-	r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_read(reply, "(ssssssouso)", &name, NULL,
-					NULL, NULL, NULL, NULL, NULL, NULL,
-					NULL, NULL)) > 0) {
-		bool match = false;
 
-		for (char **p = patterns; *p && !match; p++)
-			match = tlob_dropin_pattern_matches(*p, name);
-		if (!match)
-			continue;
-		r = tlob_strv_extend(&l, name);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->manager = m;
+	c->handler = handler;
+	for (char **p = patterns; *p && r >= 0; p++)
+		r = tlob_strv_extend(&c->patterns, *p);
+	if (r >= 0)
+		r = sd_bus_call_async(m->bus, ret_slot, call, on_listed, c, 0);
+	if (r >= 0)
+		/* @c lives as long as the call's slot. */
+		r = sd_bus_slot_set_destroy_callback(*ret_slot, list_call_free);
+	if (r < 0) {
+		*ret_slot = sd_bus_slot_unref(*ret_slot);
+		list_call_free(c);
 		return r;
-	*ret = TAKE_PTR(l);
+	}
 	return 0;
 }
 

@@ -289,23 +289,6 @@ static void test_table_json(void **state)
 			    "\"active\":true,\"hist\":[[2,1],[4,3]]}\n");
 }
 
-static void test_format_duration(void **state)
-{
-	char buf[64];
-
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 0), "0ns");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 999), "999ns");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 1000), "1.00us");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 1234), "1.23us");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 20123456), "20.1ms");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 999999999), "999ms");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 1500000000), "1.50s");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), 3600 * NSEC_PER_SEC),
-			    "3600s");
-	assert_string_equal(table_format_duration(buf, sizeof(buf), UINT64_MAX),
-			    "18446744073s");
-}
-
 static void test_hist_bucket_of_bound(void **state)
 {
 	/* exclusive bounds as tlob-manager sends them, and inclusive ones */
@@ -475,7 +458,6 @@ int main(void)
 		cmocka_unit_test(test_table_print_empty),
 		cmocka_unit_test(test_table_record),
 		cmocka_unit_test(test_table_json),
-		cmocka_unit_test(test_format_duration),
 		cmocka_unit_test(test_hist_bucket_of_bound),
 		cmocka_unit_test(test_hist_from_pairs),
 		cmocka_unit_test(test_hist_print),

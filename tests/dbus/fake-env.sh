@@ -62,7 +62,10 @@ fake_env_start() {
 		--print-address=3 3>"$FAKE_DIR/address" 2>"$FAKE_DIR/dbus.log" &
 	FAKE_DBUS_PID=$!
 	export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$FAKE_DIR/bus
-	fake_wait "test -S '$FAKE_DIR/bus'" || { echo "dbus-daemon did not start" >&2; return 1; }
+	# The address is printed once the daemon listens: the socket file may
+	# exist before that (connections then fail with ECONNREFUSED).
+	fake_wait "test -S '$FAKE_DIR/bus' && test -s '$FAKE_DIR/address'" ||
+		{ echo "dbus-daemon did not start" >&2; return 1; }
 
 	"$build/tests/dbus/fake-systemd" "$FAKE_DIR/systemd.fifo" "$FAKE_DIR/cgroup" \
 		"$FAKE_DIR/polkit" 2>"$FAKE_DIR/systemd.log" &

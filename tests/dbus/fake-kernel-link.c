@@ -19,6 +19,8 @@
  *   self PID TID THRESHOLD_NS ELAPSED_NS STATE CGROUP_ID COMM
  *             a violation of a self-instrumented window
  *   lost N    a LOST event
+ *   read-error ERRNO
+ *             reading the device failed with ERRNO
  * With $TLOB_FAKE_KERNEL_UNAVAILABLE set, opening fails with ENOENT, as
  * without the module; $TLOB_FAKE_KERNEL_MAX limits the bindings (ENOSPC).
  */
@@ -26,6 +28,8 @@
 #include <time.h>
 
 #include "kernel-link.h"
+#include "manager.h"
+#include "rcstr.h"
 #include "log.h"
 #include "macro.h"
 
@@ -202,6 +206,9 @@ static void handle_command(KernelLink *k, char *line)
 		     strtoull(argv[3], NULL, 10), strtoull(argv[4], NULL, 10),
 		     (uint16_t)strtoul(argv[5], NULL, 10),
 		     strtoull(argv[6], NULL, 10), argv[7], 0);
+	} else if (streq(argv[0], "read-error") && argc == 2) {
+		(void)sd_event_source_set_enabled(k->io, SD_EVENT_OFF);
+		manager_kernel_failed(k->manager, -(int)strtol(argv[1], NULL, 10));
 	} else if (streq(argv[0], "lost") && argc == 2) {
 		emit(k, TLOB_EV_LOST, NULL, 0, 0, 0, 0, 0, 0, "",
 		     strtoull(argv[1], NULL, 10));
@@ -319,6 +326,12 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	k->n_bindings++;
 	*ret_id = args->id;
 	write_state(k);
+	return 0;
+}
+
+int kernel_link_drain(KernelLink *k)
+{
+	/* Commands are handled as they are read: nothing waits. */
 	return 0;
 }
 

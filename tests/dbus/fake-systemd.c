@@ -22,6 +22,8 @@
  *   crash NAME         failed, with PropertiesChanged but no job
  *   reload             Reloading(true), then Reloading(false)
  *   reload-delay MS    answer Reload() calls MS milliseconds late
+ *   call-delay MS      answer LoadUnit, GetUnit and ListUnitsByPatterns
+ *                      MS milliseconds late (a PID 1 busy reloading)
  * Every state change emits PropertiesChanged on the unit; start, stop and
  * restart also emit JobRemoved. As in systemd, a unit that does not run is
  * unloaded ("garbage-collected"): GetUnit fails with NoSuchUnit, and
@@ -46,6 +48,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "bus-dict.h"
 #include "macro.h"
 
 #define UNIT_PREFIX "/org/freedesktop/systemd1/unit"
@@ -188,6 +191,65 @@ static bool unit_runs(const FakeUnit *u)
 	return streq(u->active_state, "active");
 }
 
+/* "call-delay": methods answered late, by a timer. */
+static uint64_t call_delay_usec;
+static bool answering_late;
+
+typedef int (*method_fn)(sd_bus_message *msg, void *userdata,
+			 sd_bus_error *error);
+
+typedef struct LateCall {
+	sd_bus_message *msg;
+	method_fn fn;
+} LateCall;
+
+static int on_late_call(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	LateCall *c = userdata;
+	int r;
+
+	answering_late = true;
+	r = c->fn(c->msg, NULL, &e);
+	answering_late = false;
+	if (r < 0 && sd_bus_error_is_set(&e))
+		(void)sd_bus_reply_method_error(c->msg, &e);
+	else if (r < 0)
+		(void)sd_bus_reply_method_errno(c->msg, r, NULL);
+	sd_bus_error_free(&e);
+	sd_bus_message_unref(c->msg);
+	free(c);
+	sd_event_source_unref(s);
+	return 0;
+}
+
+/* With a call delay: have @fn answer @msg later; 1 if so. */
+static int answer_late(sd_bus_message *msg, method_fn fn)
+{
+	sd_event *event = sd_bus_get_event(bus);
+	LateCall *c;
+	uint64_t now;
+	int r;
+
+	if (call_delay_usec == 0 || answering_late)
+		return 0;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->msg = sd_bus_message_ref(msg);
+	c->fn = fn;
+	r = sd_event_now(event, CLOCK_MONOTONIC, &now);
+	if (r >= 0)
+		r = sd_event_add_time(event, NULL, CLOCK_MONOTONIC,
+				      now + call_delay_usec, 0, on_late_call, c);
+	if (r < 0) {
+		sd_bus_message_unref(c->msg);
+		free(c);
+		return r;
+	}
+	return 1;
+}
+
 static int method_load_unit(sd_bus_message *msg, void *userdata,
 			    sd_bus_error *error)
 {
@@ -196,6 +258,9 @@ static int method_load_unit(sd_bus_message *msg, void *userdata,
 	FakeUnit *u;
 	int r;
 
+	r = answer_late(msg, method_load_unit);
+	if (r != 0)
+		return r;
 	r = sd_bus_message_read(msg, "s", &name);
 	if (r < 0)
 		return r;
@@ -228,6 +293,9 @@ static int method_get_unit(sd_bus_message *msg, void *userdata,
 	FakeUnit *u;
 	int r;
 
+	r = answer_late(msg, method_get_unit);
+	if (r != 0)
+		return r;
 	r = sd_bus_message_read(msg, "s", &name);
 	if (r < 0)
 		return r;
@@ -307,6 +375,9 @@ static int method_list_units_by_patterns(sd_bus_message *msg, void *userdata,
 	char **states = NULL, **patterns = NULL;
 	int r;
 
+	r = answer_late(msg, method_list_units_by_patterns);
+	if (r != 0)
+		return r;
 	r = sd_bus_message_read_strv(msg, &states);
 	if (r >= 0)
 		r = sd_bus_message_read_strv(msg, &patterns);
@@ -429,6 +500,10 @@ static void handle_line(char *line)
 		reload_delay_usec = strtoull(name, NULL, 10) * 1000;
 		return;
 	}
+	if (streq(cmd, "call-delay") && name) {
+		call_delay_usec = strtoull(name, NULL, 10) * 1000;
+		return;
+	}
 	if (!name) {
 		fprintf(stderr, "fake-systemd: bad line\n");
 		return;
@@ -496,11 +571,18 @@ static int on_fifo(sd_event_source *s, int fd, uint32_t revents,
 
 static const char *polkit_answer_file;
 
+static int subject_detail(sd_bus_message *msg, const char *key, void *userdata)
+{
+	if (!streq(key, "name"))
+		return 0;
+	return sd_bus_message_read(msg, "v", "s", (const char **)userdata);
+}
+
 static int method_check_authorization(sd_bus_message *msg, void *userdata,
 				      sd_bus_error *error)
 {
 	_cleanup_free_ char *log_path = NULL;
-	const char *kind, *key, *name = "", *action;
+	const char *kind, *name = "", *action;
 	char answer[32] = "";
 	uint32_t flags;
 	FILE *f;
@@ -512,26 +594,7 @@ static int method_check_authorization(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "s", &kind);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-	if (r < 0)
-		return r;
-	while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
-		r = sd_bus_message_read(msg, "s", &key);
-		if (r < 0)
-			return r;
-		if (streq(key, "name"))
-			r = sd_bus_message_read(msg, "v", "s", &name);
-		else
-			r = sd_bus_message_skip(msg, "v");
-		if (r < 0)
-			return r;
-		r = sd_bus_message_exit_container(msg);
-		if (r < 0)
-			return r;
-	}
-	if (r < 0)
-		return r;
-	r = sd_bus_message_exit_container(msg);
+	r = bus_read_dict(msg, subject_detail, &name);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_exit_container(msg);

@@ -18,6 +18,8 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "bus-dict.h"
+#include "bus-errors.h"
 #include "macro.h"
 
 #define DEST	"org.tlob.Manager"
@@ -28,6 +30,9 @@
 static const char *fake_dir, *fake_exec, *fake_lib, *manager_bin;
 static sd_bus *bus;
 static pid_t manager_pid;
+/* What the last failed call returned (with the org.tlob.Error map). */
+static int last_r;
+static char last_message[1024];
 static char api_id[64], runtime_id[64];
 
 /* ---- the environment ---------------------------------------------- */
@@ -118,7 +123,8 @@ static bool name_has_owner(const char *name)
 	return sd_bus_message_read(reply, "b", &has) >= 0 && has;
 }
 
-static void manager_start(const char *extra_env)
+/* Start tlob-manager-fake with @extra_env and @extra_arg (may be NULL). */
+static void manager_start_with(const char *extra_env, const char *extra_arg)
 {
 	pid_t pid = fork();
 
@@ -142,7 +148,7 @@ static void manager_start(const char *extra_env)
 		if (!freopen(log, "a", stderr))
 			_exit(126);
 		execl(manager_bin, manager_bin, root, cg, "--log-interval=1s",
-		      (char *)NULL);
+		      extra_arg, (char *)NULL);
 		_exit(127);
 	}
 	manager_pid = pid;
@@ -152,6 +158,11 @@ static void manager_start(const char *extra_env)
 		usleep(50000);
 	}
 	fail_msg("tlob-manager-fake did not take its bus name");
+}
+
+static void manager_start(const char *extra_env)
+{
+	manager_start_with(extra_env, NULL);
 }
 
 static void manager_stop(void)
@@ -194,6 +205,8 @@ static const char *callv(sd_bus *b, const char *member, sd_bus_message **ret,
 		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
+		last_r = r;
+		snprintf(last_message, sizeof(last_message), "%s", strempty(e.message));
 		snprintf(name, sizeof(name), "%s",
 			 e.name ?: "(no error name)");
 		return name;
@@ -256,6 +269,8 @@ static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 		assert_int_equal(sd_bus_message_set_allow_interactive_authorization(m, 1), 0);
 	r = sd_bus_call(b, m, 0, &e, &reply);
 	if (r < 0) {
+		last_r = r;
+		snprintf(last_message, sizeof(last_message), "%s", strempty(e.message));
 		snprintf(name, sizeof(name), "%s", e.name ?: "(no error name)");
 		return name;
 	}
@@ -281,6 +296,13 @@ static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 		if (!_e || !streq(_e, name))				\
 			fail_msg("%s: got %s, expected %s", #x,		\
 				 _e ?: "success", name);		\
+	} while (0)
+
+/* The same, and the client's sd_bus_call() failed with -@errno_value. */
+#define assert_error_errno(x, name, errno_value)			\
+	do {								\
+		assert_error(x, name);					\
+		assert_int_equal(last_r, -(errno_value));		\
 	} while (0)
 
 static uint64_t prop_u64(const char *name)
@@ -527,11 +549,28 @@ static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
 	return 0;
 }
 
-static unsigned n_count_changed;
+/* PropertiesChanged signals: all, and those naming each counter. */
+static unsigned n_count_changed, n_violations_changed, n_dropped_changed;
+static uint64_t last_violation_count;
+
+static int changed_prop(sd_bus_message *m, const char *key, void *userdata)
+{
+	if (streq(key, "ViolationCount")) {
+		n_violations_changed++;
+		return sd_bus_message_read(m, "v", "t", &last_violation_count);
+	}
+	if (streq(key, "DroppedEvents"))
+		n_dropped_changed++;
+	return 0;
+}
 
 static int on_props_changed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
+	const char *iface;
+
 	n_count_changed++;
+	if (sd_bus_message_read(m, "s", &iface) > 0 && streq(iface, IFACE))
+		(void)bus_read_dict(m, changed_prop, NULL);
 	return 0;
 }
 
@@ -564,6 +603,7 @@ static void test_properties(void **state)
 	assert_int_equal(prop_u32("BudgetCount"), 0);
 	assert_int_equal(prop_u64("ViolationCount"), 0);
 	assert_int_equal(prop_u64("DroppedEvents"), 0);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
 	/* Read-only. */
 	assert_true(sd_bus_set_property(bus, DEST, PATH, IFACE, "Version", NULL,
 					"s", "2") < 0);
@@ -593,30 +633,30 @@ static void test_add_errors(void **state)
 {
 	char probe[1024];
 
-	assert_error(add_budget("not a unit", "main", 20 * MS, NULL, NULL),
-		     "org.tlob.Error.NoSuchUnit");
+	assert_error_errno(add_budget("not a unit", "main", 20 * MS, NULL, NULL),
+			   "org.tlob.Error.NoSuchUnit", ENOENT);
 	assert_error(add_budget("tmpl@.service", "main", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.NoSuchUnit");
 	assert_error(add_budget("missing.service", "tlob_fixture_start", 20 * MS,
 				NULL, NULL),
 		     "org.tlob.Error.NoSuchUnit");
-	assert_error(add_budget("demo.service", "1bad", 20 * MS, NULL, NULL),
-		     "org.tlob.Error.InvalidProbe");
+	assert_error_errno(add_budget("demo.service", "1bad", 20 * MS, NULL, NULL),
+			   "org.tlob.Error.InvalidProbe", EINVAL);
 	assert_error(add_budget("demo.service", "", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
 	assert_error(add_budget("demo.service", "rel/bin:main", 20 * MS, NULL, NULL),
 		     "org.tlob.Error.InvalidProbe");
-	assert_error(add_budget("demo.service", "tlob_fixture_start", 0, NULL, NULL),
-		     "org.tlob.Error.InvalidBudget");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start", 0, NULL, NULL),
+			   "org.tlob.Error.InvalidBudget", ERANGE);
 	assert_error(add_budget("demo.service", "tlob_fixture_start",
 				3600000000001ULL, NULL, NULL),
 		     "org.tlob.Error.InvalidBudget");
-	assert_error(add_budget("demo.service", "/nonexistent/bin:main", 20 * MS,
-				NULL, NULL),
-		     "org.tlob.Error.NoSuchFile");
-	assert_error(add_budget("demo.service", "no_such_function", 20 * MS, NULL,
-				NULL),
-		     "org.tlob.Error.NoSuchSymbol");
+	assert_error_errno(add_budget("demo.service", "/nonexistent/bin:main", 20 * MS,
+				      NULL, NULL),
+			   "org.tlob.Error.NoSuchFile", ENOENT);
+	assert_error_errno(add_budget("demo.service", "no_such_function", 20 * MS, NULL,
+				      NULL),
+			   "org.tlob.Error.NoSuchSymbol", ENXIO);
 	snprintf(probe, sizeof(probe), "%s:tlob_fixture_start..nope", fake_lib);
 	assert_error(add_budget("demo.service", probe, 20 * MS, NULL, NULL),
 		     "org.tlob.Error.NoSuchSymbol");
@@ -648,16 +688,19 @@ static void test_add_errors(void **state)
 	assert_int_equal(count_bindings(NULL), 0);
 }
 
-/* Calls fake-systemd has logged that start with @what ("call " for all). */
-static unsigned systemd_calls(const char *what)
+/* How often @what occurs in the file @name of the fake environment. */
+static unsigned count_in_log(const char *name, const char *what)
 {
-	_cleanup_free_ char *p = fake_path("systemd.log"), *text = read_file(p);
+	_cleanup_free_ char *p = fake_path(name), *text = read_file(p);
 	unsigned n = 0;
 
 	for (char *c = text; (c = strstr(c, what)); c++)
 		n++;
 	return n;
 }
+
+/* Calls fake-systemd has logged that start with @what ("call " for all). */
+#define systemd_calls(what) count_in_log("systemd.log", what)
 
 #define systemd_queries() systemd_calls("call ")
 
@@ -679,9 +722,9 @@ static void test_add_and_list(void **state)
 	assert_int_equal(strlen(api_id), 8);
 	/* systemd is told to reload, so "systemctl cat" shows the drop-in. */
 	WAIT_FOR(systemd_calls("call Reload") == 1);
-	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
-				30 * MS, NULL, NULL),
-		     "org.tlob.Error.Exists");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				      30 * MS, NULL, NULL),
+			   "org.tlob.Error.Exists", EEXIST);
 	/* Another probe starting at the same point of the same file. */
 	assert_error(add_budget("demo.service", "tlob_fixture_start", 30 * MS, NULL,
 				NULL),
@@ -756,7 +799,7 @@ static void test_get_budget(void **state)
 	assert_true(bl.stop_on_return);
 	assert_string_equal(bl.description, "the library");
 
-	assert_error(get_budget("nope", &bi), "org.tlob.Error.NoSuchBudget");
+	assert_error_errno(get_budget("nope", &bi), "org.tlob.Error.NoSuchBudget", ENOENT);
 	assert_error(call("RemoveBudget", NULL, "s", "nope"),
 		     "org.tlob.Error.NoSuchBudget");
 }
@@ -781,6 +824,72 @@ static void test_bind_on_start(void **state)
 	assert_true(bi.active);
 	assert_true(bi.start != 0);
 	assert_true(bi.stop != 0 && bi.stop != bi.start);
+}
+
+/* The id of the (one) budget whose probe is @probe, in *@ret. */
+static bool find_probe(const char *probe, char ret[64])
+{
+	ListEntry l[16];
+	size_t n = list_budgets(l, ELEMENTSOF(l));
+
+	for (size_t i = 0; i < n && i < ELEMENTSOF(l); i++)
+		if (streq(l[i].probe, probe)) {
+			copy_str(ret, 64, l[i].id);
+			return true;
+		}
+	return false;
+}
+
+static void test_fifo_probe(void **state)
+{
+	_cleanup_free_ char *fifo = fake_path("probe.fifo"),
+			    *dropin = NULL, *probe = NULL, *text = NULL;
+	char id[64];
+	uint64_t t0;
+	BudgetInfo bi;
+
+	/* Nothing ever writes to it: open(O_RDONLY) would wait forever. */
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_true(asprintf(&probe, "%s:main", fifo) > 0);
+	t0 = now_usec(CLOCK_MONOTONIC);
+	assert_error_errno(add_budget("demo.service", probe, 20 * MS, NULL, NULL),
+			   "org.tlob.Error.InvalidProbe", EINVAL);
+	assert_true(now_usec(CLOCK_MONOTONIC) - t0 < 1000000);
+	if (!strstr(last_message, fifo) || !strstr(last_message, "a FIFO"))
+		fail_msg("message: %s", last_message);
+	assert_error(add_budget("demo.service", "/dev/null:main", 20 * MS, NULL, NULL),
+		     "org.tlob.Error.InvalidProbe");
+	if (!strstr(last_message, "/dev/null is a character device"))
+		fail_msg("message: %s", last_message);
+
+	/*
+	 * The same from a drop-in, on the running unit: the bind fails at
+	 * once, and GetBudget, which resolves unbound budgets, answers.
+	 */
+	assert_true(asprintf(&dropin, "%s/root/etc/systemd/system/demo.service.d/20-fifo.conf",
+			     fake_dir) > 0);
+	assert_true(asprintf(&text, "[X-Tlob]\nTlobBudget=%s 5ms\n", probe) > 0);
+	write_file(dropin, text);
+	assert_ok(call("Reload", NULL, NULL));
+	assert_true(find_probe(probe, id));
+	for (unsigned i = 0; i < 3; i++) {
+		t0 = now_usec(CLOCK_MONOTONIC);
+		assert_ok(get_budget(id, &bi));
+		if (now_usec(CLOCK_MONOTONIC) - t0 >= 1000000)
+			fail_msg("GetBudget of a FIFO probe took %llu us",
+				 (unsigned long long)(now_usec(CLOCK_MONOTONIC) - t0));
+		assert_false(bi.active);
+		assert_int_equal(bi.start, 0);
+	}
+	/* Everything else is served as before. */
+	assert_ok(get_budget(api_id, &bi));
+	assert_true(bi.active);
+	assert_int_equal(count_bindings(NULL), 2);
+
+	assert_int_equal(unlink(dropin), 0);
+	assert_ok(call("Reload", NULL, NULL));
+	assert_false(find_probe(probe, id));
+	assert_int_equal(unlink(fifo), 0);
 }
 
 static void test_violation(void **state)
@@ -816,7 +925,8 @@ static void test_violation(void **state)
 			"MESSAGE_ID=b80203fec96a437b96bd4ceb44fba08e",
 			"PRIORITY=4",
 			"MESSAGE=demo.service: tlob_fixture_start..tlob_fixture_stop exceeded its 20ms budget (running 7.5ms, waiting 7.5ms, sleeping 15.0ms; pid 700 demo)",
-			"OBJECT_PID=700", idf, "TLOB_UNIT=demo.service",
+			"OBJECT_PID=700", "OBJECT_SYSTEMD_UNIT=demo.service", idf,
+			"TLOB_UNIT=demo.service",
 			"TLOB_PROBE=tlob_fixture_start..tlob_fixture_stop",
 			"TLOB_BUDGET_NSEC=20000000", "TLOB_ELAPSED_NSEC=30000000",
 			"TLOB_RUNNING_NSEC=7500000", "TLOB_WAITING_NSEC=7500000",
@@ -834,9 +944,19 @@ static void test_violation(void **state)
 	assert_int_equal(n_violation_signals, 3);
 	assert_string_equal(violations[1].state, "running");
 	assert_string_equal(violations[2].state, "waiting");
+	/* A comm that is no text: sanitized in the signal and the journal. */
+	fake_kernel("violation @%s 706 25000000 1 700 \x1b[2J\xff\xc3\x9c", api_id);
+	pump_signals(4);
+	assert_int_equal(n_violation_signals, 4);
+	assert_string_equal(violations[3].comm, "?[2J?\xc3\x9c");
+	{
+		const char *fields[] = { "TLOB_TID=706", "TLOB_COMM=?[2J?\xc3\x9c", NULL };
+
+		WAIT_JOURNAL(fields, 1);
+	}
 	/* The journal's MESSAGE drops the PATH of library probes. */
 	fake_kernel("violation @%s 704 1600000000 1", runtime_id);
-	pump_signals(4);
+	pump_signals(5);
 	{
 		const char *fields[] = {
 			"MESSAGE=demo.service: tlob_fixture_start exceeded its 1s 500ms budget (running 400.0ms, waiting 400.0ms, sleeping 800.0ms; pid 704 fake)",
@@ -845,7 +965,7 @@ static void test_violation(void **state)
 
 		WAIT_JOURNAL(fields, 1);
 	}
-	assert_int_equal(prop_u64("ViolationCount"), 4);
+	assert_int_equal(prop_u64("ViolationCount"), 5);
 }
 
 static void test_statistics(void **state)
@@ -859,7 +979,7 @@ static void test_statistics(void **state)
 	WAIT_FOR(!get_budget(api_id, &bi) && bi.windows == 4);
 	assert_int_equal(bi.max, 30000000);
 	assert_int_equal(bi.sum, 34800000);
-	assert_int_equal(bi.violations, 3);	/* events of this budget */
+	assert_int_equal(bi.violations, 4);	/* events of this budget */
 	assert_int_equal(bi.n_hist, 2);
 	assert_int_equal(bi.hist[0][0], 1ULL << 21);
 	assert_int_equal(bi.hist[0][1], 3);
@@ -937,7 +1057,8 @@ static void test_self_instrumented(void **state)
 	{
 		const char *fields[] = {
 			"TLOB_BUDGET_ID=", "TLOB_UNIT=demo.service",
-			"OBJECT_PID=4000000", "TLOB_COMM=selfprog",
+			"OBJECT_PID=4000000", "OBJECT_SYSTEMD_UNIT=demo.service",
+			"TLOB_COMM=selfprog",
 			"MESSAGE=demo.service: self-instrumented window (tag 0x0) exceeded its 5ms budget (running 1.5ms, waiting 1.5ms, sleeping 3.0ms; pid 4000000 selfprog)",
 			NULL,
 		};
@@ -952,6 +1073,7 @@ static void test_ratelimit(void **state)
 	const char *summary[] = { NULL, "TLOB_SUPPRESSED=990", "OBJECT_PID=4242",
 				  "PRIORITY=4", NULL };
 	uint64_t before = prop_u64("ViolationCount");
+	unsigned changed_before;
 	char idf[96];
 
 	/* Let the interval (1 s here) of the earlier entries end. */
@@ -961,6 +1083,8 @@ static void test_ratelimit(void **state)
 	summary[0] = idf;
 	WAIT_JOURNAL(logged, 1);
 
+	pump_signals(0);
+	changed_before = n_violations_changed;
 	fake_kernel("burst @%s 1000", runtime_id);
 	WAIT_FOR(prop_u64("ViolationCount") == before + 1000);
 	/* Exact counters, ten entries, then one summary from the timer. */
@@ -975,13 +1099,37 @@ static void test_ratelimit(void **state)
 	}
 	/* Drain the signals (not rate-limited). */
 	pump_signals(n_violation_signals + 1000);
+	/* ViolationCount announced its change: once for the batch, not 1000 times. */
+	if (n_violations_changed - changed_before < 1 ||
+	    n_violations_changed - changed_before > 10)
+		fail_msg("%u PropertiesChanged for 1000 violations",
+			 n_violations_changed - changed_before);
+	assert_int_equal(last_violation_count, before + 1000);
 }
+
+/* Lines of the manager's log that contain @what. */
+#define manager_log_count(what) count_in_log("manager.log", what)
 
 static void test_lost(void **state)
 {
+	unsigned warned = manager_log_count("The kernel dropped 5 event(s)");
+	unsigned summed = manager_log_count("The kernel dropped 10 more event(s) in the last 1s");
+
+	pump_signals(0);
+	assert_int_equal(n_dropped_changed, 0);
+	/* One warning at once, the rest summed at the interval's end. */
 	fake_kernel("lost 5");
 	fake_kernel("lost 7");
-	WAIT_FOR(prop_u64("DroppedEvents") == 12);
+	fake_kernel("lost 3");
+	WAIT_FOR(prop_u64("DroppedEvents") == 15);
+	WAIT_FOR(manager_log_count("The kernel dropped 10 more event(s) in the last 1s") ==
+		 summed + 1);
+	assert_int_equal(manager_log_count("The kernel dropped 5 event(s)"), warned + 1);
+	assert_int_equal(manager_log_count("The kernel dropped 7 event(s)"), 0);
+	assert_int_equal(prop_u64("DroppedEvents"), 15);
+	/* And DroppedEvents announces its changes. */
+	pump_signals(0);
+	assert_true(n_dropped_changed >= 1);
 }
 
 static void test_dropins_and_reload(void **state)
@@ -1042,12 +1190,18 @@ static void test_dropins_and_reload(void **state)
 
 static void test_restart_manager(void **state)
 {
+	_cleanup_free_ char *stale = NULL;
 	ListEntry l[8];
 	BudgetInfo bi;
 	size_t n;
 
 	manager_stop();
+	/* A crash between writing a drop-in and renaming it. */
+	assert_true(asprintf(&stale, "%s/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-0badc0de.conf.tmp",
+			     fake_dir) > 0);
+	write_file(stale, "[X-Tlob]\nTlob");
 	manager_start(NULL);
+	assert_int_equal(access(stale, F_OK), -1);
 	n = list_budgets(l, ELEMENTSOF(l));
 	assert_int_equal(n, 2);
 	assert_non_null(find_entry(l, n, api_id));
@@ -1167,9 +1321,9 @@ static void test_too_many(void **state)
 	manager_stop();
 	manager_start("TLOB_FAKE_KERNEL_MAX=1");
 	WAIT_FOR(count_bindings(NULL) == 1);
-	assert_error(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
-				20 * MS, NULL, NULL),
-		     "org.tlob.Error.TooMany");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start..tlob_fixture_stop",
+				      20 * MS, NULL, NULL),
+			   "org.tlob.Error.TooMany", ENOSPC);
 	/* The failed budget left nothing behind. */
 	assert_int_equal(prop_u32("BudgetCount"), 1);
 }
@@ -1183,9 +1337,9 @@ static void test_kernel_unavailable(void **state)
 	/* Still serving: budgets are listed, inactive. */
 	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 1);
 	assert_false(l[0].active);
-	assert_error(add_budget("demo.service", "tlob_fixture_start", 20 * MS, NULL,
-				NULL),
-		     "org.tlob.Error.KernelUnavailable");
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_start", 20 * MS, NULL,
+				      NULL),
+			   "org.tlob.Error.KernelUnavailable", ENODEV);
 	assert_ok(call("RemoveBudget", NULL, "s", runtime_id));
 	assert_int_equal(prop_u32("BudgetCount"), 0);
 }
@@ -1295,6 +1449,164 @@ static void test_reload_coalescing(void **state)
 		assert_ok(call("RemoveBudget", NULL, "s", ids[i]));
 }
 
+typedef struct Pending {
+	bool done;
+	char error[256];
+	char id[64];
+	uint64_t at;		/* when the reply came */
+} Pending;
+
+static int on_pending_reply(sd_bus_message *m, void *userdata, sd_bus_error *e)
+{
+	const sd_bus_error *err = sd_bus_message_get_error(m);
+	Pending *p = userdata;
+	const char *id;
+
+	p->done = true;
+	p->at = now_usec(CLOCK_MONOTONIC);
+	if (err)
+		copy_str(p->error, sizeof(p->error), err->name);
+	else if (sd_bus_message_has_signature(m, "s") &&
+		 sd_bus_message_read(m, "s", &id) > 0)
+		copy_str(p->id, sizeof(p->id), id);
+	return 0;
+}
+
+/* Process the bus until @p has its reply, for at most 10 s. */
+static void wait_pending(Pending *p)
+{
+	uint64_t end = now_usec(CLOCK_MONOTONIC) + 10000000;
+
+	while (!p->done && now_usec(CLOCK_MONOTONIC) < end) {
+		int r = sd_bus_process(bus, NULL);
+
+		assert_true(r >= 0);
+		if (r == 0)
+			(void)sd_bus_wait(bus, 100000);
+	}
+	assert_true(p->done);
+}
+
+/* Calls that do not need systemd, answered while it makes us wait. */
+static void assert_served_at_once(void)
+{
+	uint64_t t0 = now_usec(CLOCK_MONOTONIC), t;
+	ListEntry l[MANY + 8];
+	BudgetInfo bi;
+	size_t n;
+
+	n = list_budgets(l, ELEMENTSOF(l));
+	assert_true(n > 0);
+	assert_ok(get_budget(l[0].id, &bi));
+	assert_true(prop_u32("BudgetCount") > 0);
+	t = now_usec(CLOCK_MONOTONIC) - t0;
+	if (t >= 1000000)
+		fail_msg("calls took %llu us while systemd was slow",
+			 (unsigned long long)t);
+}
+
+static void test_systemd_slow(void **state)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *add = NULL, *reload = NULL;
+	Pending pa = {}, pr = {};
+	uint64_t t0;
+
+	/* PID 1 busy (a daemon-reload): 2 s for each of its answers. */
+	fake_systemd("call-delay 2000");
+	usleep(100000);
+
+	/* AddBudget waits for LoadUnit, without making anybody else wait. */
+	t0 = now_usec(CLOCK_MONOTONIC);
+	assert_int_equal(sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE,
+							 "AddBudget"), 0);
+	assert_true(sd_bus_message_append(m, "ssta{sv}", "demo.service",
+					  "tlob_fixture_start+7", 10 * MS, 0) >= 0);
+	assert_true(sd_bus_call_async(bus, &add, m, on_pending_reply, &pa, 0) >= 0);
+	usleep(300000);
+	assert_served_at_once();
+	wait_pending(&pa);
+	assert_string_equal(pa.error, "");
+	assert_int_equal(strlen(pa.id), 8);
+	if (pa.at - t0 < 1500000)
+		fail_msg("AddBudget answered after %llu us, before systemd did",
+			 (unsigned long long)(pa.at - t0));
+
+	/* A reload waits for ListUnitsByPatterns (web@.service.d). */
+	t0 = now_usec(CLOCK_MONOTONIC);
+	m = sd_bus_message_unref(m);
+	assert_int_equal(sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE,
+							 "Reload"), 0);
+	assert_true(sd_bus_call_async(bus, &reload, m, on_pending_reply, &pr, 0) >= 0);
+	usleep(300000);
+	assert_served_at_once();
+	wait_pending(&pr);
+	assert_string_equal(pr.error, "");
+	assert_true(pr.at - t0 >= 1500000);
+
+	fake_systemd("call-delay 0");
+	assert_ok(call("RemoveBudget", NULL, "s", pa.id));
+}
+
+static void test_kernel_read_error(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	/* A broken /dev/rv fails the service (Restart= brings it back). */
+	fake_kernel("read-error %d", EIO);
+	for (unsigned i = 0; i < 200; i++) {
+		pid = waitpid(manager_pid, &status, WNOHANG);
+		if (pid != 0)
+			break;
+		usleep(25000);
+	}
+	assert_int_equal(pid, manager_pid);
+	manager_pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 0);
+	/* The next one runs again. */
+	manager_start(NULL);
+	assert_int_equal(prop_u64("DroppedEvents"), 0);
+}
+
+static void test_budget_limit(void **state)
+{
+	_cleanup_free_ char *f = NULL, *arg = NULL;
+	unsigned before = manager_log_count("refused, there are already");
+	uint32_t all = prop_u32("BudgetCount");
+
+	assert_true(all > 2);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
+
+	/* One budget fewer allowed than the drop-ins have. */
+	manager_stop();
+	assert_true(asprintf(&arg, "--max-budgets=%u", all - 1) > 0);
+	manager_start_with(NULL, arg);
+	assert_int_equal(prop_u32("BudgetCount"), all - 1);
+	assert_int_equal(prop_u32("RefusedBudgets"), 1);
+	assert_int_equal(manager_log_count("refused, there are already"), before + 1);
+	assert_error_errno(add_budget("demo.service", "tlob_fixture_stop+1", 20 * MS,
+				      NULL, NULL),
+			   "org.tlob.Error.TooMany", ENOSPC);
+
+	/* A new drop-in does not push out a budget already loaded. */
+	assert_true(asprintf(&f, "%s/root/etc/systemd/system/aaa-first.service.d/tlob.conf",
+			     fake_dir) > 0);
+	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_start 1ms\n");
+	assert_ok(call("Reload", NULL, NULL));
+	assert_int_equal(prop_u32("BudgetCount"), all - 1);
+	assert_int_equal(prop_u32("RefusedBudgets"), 2);
+	assert_true(manager_log_count("aaa-first.service.d/tlob.conf: budget of aaa-first.service for tlob_fixture_start refused") >= 1);
+
+	/* With room again, nothing is refused. */
+	assert_int_equal(unlink(f), 0);
+	manager_stop();
+	manager_start(NULL);
+	assert_int_equal(prop_u32("BudgetCount"), all);
+	assert_int_equal(prop_u32("RefusedBudgets"), 0);
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1305,7 +1617,7 @@ static int setup(void **state)
 		fprintf(stderr, "Run me through test-dbus-api.sh.\n");
 		return -1;
 	}
-	if (sd_bus_open_system(&bus) < 0)
+	if (tlob_bus_errors_register() < 0 || sd_bus_open_system(&bus) < 0)
 		return -1;
 	manager_start(NULL);
 	return 0;
@@ -1333,6 +1645,7 @@ int main(void)
 		cmocka_unit_test(test_add_and_list),
 		cmocka_unit_test(test_get_budget),
 		cmocka_unit_test(test_bind_on_start),
+		cmocka_unit_test(test_fifo_probe),
 		cmocka_unit_test(test_violation),
 		cmocka_unit_test(test_statistics),
 		cmocka_unit_test(test_restart_rebinds),
@@ -1349,6 +1662,9 @@ int main(void)
 		cmocka_unit_test(test_many_units),
 		cmocka_unit_test(test_template_instances),
 		cmocka_unit_test(test_reload_coalescing),
+		cmocka_unit_test(test_systemd_slow),
+		cmocka_unit_test(test_kernel_read_error),
+		cmocka_unit_test(test_budget_limit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

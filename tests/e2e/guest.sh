@@ -21,6 +21,7 @@ done
 readonly MID=b80203fec96a437b96bd4ceb44fba08e
 readonly LIBEXEC=/usr/local/libexec/tlob-e2e
 readonly DEMO=$LIBEXEC/tlob-demo
+readonly GETBUDGET=$LIBEXEC/tlob-e2e-getbudget
 readonly BUS=(org.tlob.Manager /org/tlob/Manager org.tlob.Manager)
 export SYSTEMD_PAGER=cat SYSTEMD_COLORS=0 LC_ALL=C.UTF-8
 # our unit's stderr is the journal, but the tests' goes to files
@@ -55,7 +56,8 @@ not_ok() {
 
 # t NAME FUNCTION: runs FUNCTION in a subshell with errexit: a command
 # that fails ends the test, and "cmd || fail WHY" says why. State shared
-# between tests goes through files in $state.
+# between tests goes through files in $state. Lines it prints that start
+# with "# " (measurements) follow the "ok" line.
 t() {
 	local name=$1 fn=$2 rc lines
 	if [ -n "$only" ] && ! [[ "$name" =~ $only ]]; then
@@ -65,6 +67,7 @@ t() {
 	rc=$?
 	if [ "$rc" = 0 ]; then
 		ok "$name"
+		grep '^# ' "$tmp/out" || true
 	else
 		mapfile -t lines <"$tmp/out"
 		mapfile -t -O "${#lines[@]}" lines < <(
@@ -204,6 +207,35 @@ test_sandbox() {
 		fail "$(tail -n 1 "$tmp/security")"
 }
 t "tlob-manager runs sandboxed: CAP_PERFMON and CAP_DAC_READ_SEARCH only, exposure <= 2.0" test_sandbox
+
+watchdog_stamp() {
+	systemctl show -p WatchdogTimestampMonotonic --value tlob-manager.service
+}
+
+test_watchdog() {
+	local d=/run/systemd/system/tlob-manager.service.d pid t1 rc=0
+	# (systemd shows the unit's WatchdogSec= once it has started it)
+	systemctl start tlob-manager.service
+	[ "$(systemctl show -p WatchdogUSec --value tlob-manager.service)" = 30s ] ||
+		fail "WatchdogUSec=$(systemctl show -p WatchdogUSec --value tlob-manager.service)"
+	# A shorter period than the unit's, so that pings come within seconds.
+	mkdir -p "$d"
+	printf '[Service]\nWatchdogSec=4s\n' >"$d/e2e-watchdog.conf"
+	systemctl daemon-reload
+	systemctl restart tlob-manager.service || fail "restart failed"
+	pid=$(main_pid tlob-manager.service)
+	t1=$(watchdog_stamp)
+	wait_until 10 sh -c "[ \"\$(systemctl show -p WatchdogTimestampMonotonic --value tlob-manager.service)\" != $t1 ]" ||
+		rc=1
+	[ "$rc" = 0 ] && sleep 5	# two periods more: still the same process
+	[ "$(main_pid tlob-manager.service)" = "$pid" ] || rc=2
+	rm "$d/e2e-watchdog.conf"
+	systemctl daemon-reload
+	systemctl restart tlob-manager.service
+	[ "$rc" != 1 ] || fail "no watchdog ping within 10 s (WatchdogSec=4s)"
+	[ "$rc" != 2 ] || fail "tlob-manager was restarted: the watchdog fired"
+}
+t "tlob-manager pings the watchdog (WatchdogSec=30s in the unit)" test_watchdog
 
 test_introspection() {
 	busctl introspect --xml-interface "${BUS[0]}" "${BUS[1]}" >"$tmp/live.xml" ||
@@ -522,6 +554,54 @@ bad_input NoSuchBudget remove no-such-budget-e2e
 bad_input NoSuchBudget status no-such-budget-e2e
 bad_input Exists add tlob-demo.service demo_request 5ms
 
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+test_fifo_probe() {
+	local d=/etc/systemd/system/tlob-demo.service.d fifo=/run/tlob-e2e/probe.fifo
+	local id t0 ms worst loop reload_ms timed
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# nothing ever writes to it: an open() for reading would wait forever
+	t0=$(date +%s%N)
+	expect_error InvalidProbe add tlob-demo.service "$fifo:main" 5ms
+	echo "# AddBudget with a FIFO probe: InvalidProbe after $(ms_since "$t0") ms"
+	SYSTEMD_LOG_LEVEL=debug tlobctl add tlob-demo.service "$fifo:main" 5ms 2>&1 |
+		grep -q "$fifo is a FIFO" || fail "the error does not say what $fifo is"
+
+	# The same in a drop-in of the running unit: binding fails at once.
+	printf '[X-Tlob]\nTlobBudget=%s:main 5ms\n' "$fifo" >"$d/zz-e2e-fifo.conf"
+	t0=$(date +%s%N)
+	timeout 20 tlobctl reload || fail "tlobctl reload failed or hung"
+	reload_ms=$(ms_since "$t0")
+	id=$(budget_id tlob-demo.service probe.fifo:main)
+	[ -n "$id" ] || fail "the FIFO budget is not listed: $(budgets)"
+
+	# GetBudget (open to everybody) resolves unbound budgets: a caller
+	# (nobody) asking for this one in a loop, while we time our calls
+	# from one connection (a process start is slow here: not counted).
+	as_nobody "$GETBUDGET" "$id" 0 2>"$tmp/loop.err" &
+	loop=$!
+	sleep 0.5
+	timed=$(timeout 60 "$GETBUDGET" "$id" 20) || { kill "$loop"; fail "GetBudget or ListBudgets failed"; }
+	kill "$loop"
+	wait "$loop" 2>/dev/null || true
+	[ ! -s "$tmp/loop.err" ] || fail "the other caller failed: $(cat "$tmp/loop.err")"
+	worst=$(sed -n 's/.*getbudget_max_us=\([0-9]*\).*/\1/p' <<<"$timed")
+	ms=$(sed -n 's/.*listbudgets_max_us=\([0-9]*\).*/\1/p' <<<"$timed")
+	echo "# tlobctl reload with a FIFO probe in a drop-in: $reload_ms ms (process start included)"
+	echo "# GetBudget of that budget, 20 calls while another caller loops: $timed"
+	[ -n "$worst" ] && [ "$worst" -lt 1000000 ] || fail "GetBudget: $timed"
+	[ -n "$ms" ] && [ "$ms" -lt 1000000 ] || fail "ListBudgets meanwhile: $timed"
+	[ "$(budget_field "$id" active)" = false ] || fail "a FIFO was bound: $(budgets)"
+
+	rm "$d/zz-e2e-fifo.conf" "$fifo"
+	tlobctl reload
+	[ -z "$(budget_id tlob-demo.service probe.fifo:main)" ] || fail "still listed: $(budgets)"
+}
+t "a FIFO at a probe path: refused at once, GetBudget answers within a second" test_fifo_probe
+
 test_still_serving() {
 	[ "$(main_pid tlob-manager.service)" = "$manager_pid" ] ||
 		fail "tlob-manager was restarted (pid $manager_pid -> $(main_pid tlob-manager.service))"
@@ -631,6 +711,33 @@ test_self() {
 }
 t "a self-instrumented program in a unit is logged with its unit" test_self
 
+test_short_lived() {
+	local id pid mpid e
+	id=$(budget_id tlob-e2e-short.service demo_request)
+	[ -n "$id" ] || fail "no budget for tlob-e2e-short.service: $(budgets)"
+	rm -f /run/tlob-e2e/short-go
+	systemctl start tlob-e2e-short.service || fail "start failed"
+	wait_until 30 field_is "$id" active true || fail "not active: $(budgets)"
+	pid=$(main_pid tlob-e2e-short.service)
+	mpid=$(main_pid tlob-manager.service)
+	# The manager hears of the violation only once the violator is gone.
+	kill -STOP "$mpid"
+	touch /run/tlob-e2e/short-go
+	wait_until 20 sh -c "! systemctl is-active -q tlob-e2e-short.service && [ ! -e /proc/$pid ]" ||
+		{ kill -CONT "$mpid"; fail "the violator did not exit"; }
+	kill -CONT "$mpid"
+	wait_until 20 sh -c "journalctl -q -u tlob-e2e-short.service MESSAGE_ID=$MID -o cat | grep -q ." ||
+		fail "not in journalctl -u tlob-e2e-short.service: $(journalctl -q TLOB_BUDGET_ID="$id" -o json | head -c 1500)"
+	e=$(journal_entries tlob-e2e-short.service -n 1)
+	jq -e --arg id "$id" --arg pid "$pid" '
+		.TLOB_BUDGET_ID == $id and .OBJECT_PID == $pid and
+		.OBJECT_SYSTEMD_UNIT == "tlob-e2e-short.service" and
+		.TLOB_UNIT == "tlob-e2e-short.service"' <<<"$e" >/dev/null ||
+		fail "entry: $e"
+	[ "$(main_pid tlob-manager.service)" = "$mpid" ] || fail "tlob-manager was restarted"
+}
+t "a violator that exited before its entry was written is in journalctl -u" test_short_lived
+
 test_kernel_unavailable() {
 	systemctl stop tlob-manager.service
 	rmmod tlob || fail "rmmod tlob failed: $(lsmod | grep tlob)"
@@ -641,9 +748,30 @@ test_kernel_unavailable() {
 }
 t "without the module: org.tlob.Error.KernelUnavailable, budgets still listed" test_kernel_unavailable
 
+test_late_module() {
+	local pid id
+	pid=$(main_pid tlob-manager.service)
+	[ "$pid" -gt 0 ] || fail "tlob-manager is not running"
+	[ ! -e /dev/rv ] || fail "/dev/rv exists before modprobe"
+	id=$(budget_id tlob-demo.service demo_request)
+	# The module comes after the service started (DeviceAllow=char-misc)
+	modprobe tlob || fail "modprobe failed"
+	tlobctl reload || fail "reload failed"
+	wait_until 30 field_is "$id" active true ||
+		fail "not bound after the module came: $(budgets)"
+	[ "$(main_pid tlob-manager.service)" = "$pid" ] || fail "tlob-manager was restarted"
+	watch_start "$tmp/late"
+	wait_until 20 has_violation "$tmp/late" '.unit == "tlob-demo.service"' || true
+	watch_stop
+	has_violation "$tmp/late" '.unit == "tlob-demo.service"' ||
+		fail "no violation since: $(head -c 500 "$tmp/late")"
+}
+t "tlob.ko loaded after tlob-manager started: it opens /dev/rv and binds" test_late_module
+
 test_too_many() {
 	local ids=() id out
 	systemctl stop tlob-manager.service
+	! grep -q '^tlob ' /proc/modules || rmmod tlob || fail "rmmod tlob failed"
 	modprobe tlob max_bindings=3 || fail "modprobe failed"
 	systemctl start tlob-manager.service
 	wait_until 30 field_is "$(budget_id tlob-demo.service demo_request)" active true ||

@@ -12,9 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!s || tlob_parse_timespan_ns(s, &ns) < 0)
 		return 0;
-	tlob_format_timespan(buf, sizeof(buf), ns);
+	tlob_format_timespan(buf, sizeof(buf), ns, TLOB_TIMESPAN_EXACT);
 	FUZZ_ASSERT(tlob_parse_timespan_ns(buf, &back) == 0);
 	FUZZ_ASSERT(back == ns);
-	tlob_format_msec(ms, sizeof(ms), ns);
+	tlob_format_timespan(ms, sizeof(ms), ns, TLOB_TIMESPAN_MSEC);
+	tlob_format_timespan(ms, sizeof(ms), ns, TLOB_TIMESPAN_SHORT);
 	return 0;
 }

@@ -12,9 +12,11 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include "budget-store.h"
 #include "journal-format.h"
 #include "macro.h"
 #include "manager.h"
+#include "rcstr.h"
 #include "strv.h"
 
 static char root[] = "/tmp/tlob-test-store-XXXXXX";
@@ -286,6 +288,40 @@ static void test_remove(void **state)
 	fake_manager_free(m);
 }
 
+static void test_clean(void **state)
+{
+	_cleanup_free_ char *file = NULL, *stale = NULL, *stale_rt = NULL,
+			    *other = NULL, *hand = NULL, *lone_dir = NULL;
+
+	/* A budget, the .tmp files of two interrupted writes, and files
+	 * that are not ours. */
+	assert_int_equal(budget_store_write(root, "keep.service", "k1", "f",
+					    NSEC_PER_MSEC, false, NULL, &file), 0);
+	write_file("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp",
+		   "[X-Tlob]\nTlobBudget=f 1");
+	write_file("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp", "");
+	write_file("/etc/systemd/system.control/keep.service.d/50-CPUQuota.conf.tmp", "");
+	write_file("/etc/systemd/system/keep.service.d/50-TlobBudget-x.conf.tmp", "");
+	stale = path_of("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp");
+	stale_rt = path_of("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp");
+	lone_dir = path_of("/run/systemd/system.control/lone.service.d");
+	other = path_of("/etc/systemd/system.control/keep.service.d/50-CPUQuota.conf.tmp");
+	hand = path_of("/etc/systemd/system/keep.service.d/50-TlobBudget-x.conf.tmp");
+
+	assert_int_equal(budget_store_clean(root), 2);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(stale_rt, F_OK), -1);
+	/* A directory left empty goes too. */
+	assert_int_equal(access(lone_dir, F_OK), -1);
+	/* Only ours, only in the set-property directories. */
+	assert_int_equal(access(file, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(access(hand, F_OK), 0);
+	assert_int_equal(budget_store_clean(root), 0);
+	/* Nothing to clean in a root without the directories. */
+	assert_int_equal(budget_store_clean("/nonexistent"), 0);
+}
+
 static void test_new_id(void **state)
 {
 	Manager *m = fake_manager();
@@ -358,6 +394,7 @@ static void test_journal_violation(void **state)
 		"PRIORITY=4",
 		"MESSAGE=nginx.service: getaddrinfo exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 nginx)",
 		"OBJECT_PID=812",
+		"OBJECT_SYSTEMD_UNIT=nginx.service",
 		"TLOB_BUDGET_ID=0123abcd",
 		"TLOB_UNIT=nginx.service",
 		"TLOB_PROBE=/usr/lib/x86_64-linux-gnu/libc.so.6:getaddrinfo",
@@ -399,6 +436,22 @@ static void test_journal_self(void **state)
 	assert_string_equal(l[6], "TLOB_PROBE=");
 	assert_string_equal(l[12], "TLOB_STATE=running");
 	assert_string_equal(l[14], "TLOB_COMM=0123456789abcdef");
+	/* Unknown unit: no OBJECT_SYSTEMD_UNIT= (15 fields, not 16). */
+	assert_int_equal(tlob_strv_length(l), 15);
+}
+
+static void test_journal_comm_sanitized(void **state)
+{
+	struct tlob_event ev = event();
+	_cleanup_strv_free_ char **l = NULL;
+
+	/* A task may name itself an escape sequence, or bytes. */
+	memcpy(ev.comm, "\x1b[2J\nx\xff", 8);
+	assert_int_equal(journal_format_violation("nginx.service", "accept", "0123abcd",
+						  "accept", &ev, &l), 0);
+	assert_string_equal(l[2], "MESSAGE=nginx.service: accept exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 ?[2J?x?)");
+	assert_string_equal(l[4], "OBJECT_SYSTEMD_UNIT=nginx.service");
+	assert_string_equal(l[15], "TLOB_COMM=?[2J?x?");
 }
 
 static void test_journal_summary(void **state)
@@ -407,13 +460,14 @@ static void test_journal_summary(void **state)
 
 	assert_int_equal(journal_format_summary("nginx.service", "accept", "0123abcd",
 						812, 990, &l), 0);
-	assert_int_equal(tlob_strv_length(l), 6);
+	assert_int_equal(tlob_strv_length(l), 7);
 	assert_string_equal(l[0], "PRIORITY=4");
 	assert_string_equal(l[1], "MESSAGE=nginx.service: accept: 990 more violation(s) not logged (rate limit).");
 	assert_string_equal(l[2], "OBJECT_PID=812");
-	assert_string_equal(l[3], "TLOB_BUDGET_ID=0123abcd");
-	assert_string_equal(l[4], "TLOB_UNIT=nginx.service");
-	assert_string_equal(l[5], "TLOB_SUPPRESSED=990");
+	assert_string_equal(l[3], "OBJECT_SYSTEMD_UNIT=nginx.service");
+	assert_string_equal(l[4], "TLOB_BUDGET_ID=0123abcd");
+	assert_string_equal(l[5], "TLOB_UNIT=nginx.service");
+	assert_string_equal(l[6], "TLOB_SUPPRESSED=990");
 	for (char **f = l; *f; f++)
 		assert_null(startswith(*f, "MESSAGE_ID="));
 
@@ -446,10 +500,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_extra_units, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_id_clash_falls_back, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_remove, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_clean, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_new_id, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_budget_new, setup_root, teardown_root),
 		cmocka_unit_test(test_journal_violation),
 		cmocka_unit_test(test_journal_self),
+		cmocka_unit_test(test_journal_comm_sanitized),
 		cmocka_unit_test(test_journal_summary),
 		cmocka_unit_test(test_journal_label_state),
 	};

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "elf-resolve.h"
 #include "macro.h"
@@ -123,7 +125,8 @@ static void test_bad_files(void **state)
 
 	assert_int_equal(tlob_elf_resolve_path("/nonexistent/file", &pt, &off),
 			 -ENOENT);
-	assert_int_equal(tlob_elf_resolve_path("/", &pt, &off), -ENOEXEC);
+	/* Not a regular file: refused before it is opened. */
+	assert_int_equal(tlob_elf_resolve_path("/", &pt, &off), -EBADFD);
 
 	fd = mkstemp(empty);
 	assert_true(fd >= 0);
@@ -137,9 +140,122 @@ static void test_bad_files(void **state)
 	assert_true(tlob_elf_resolve(fd, &pt, &off) < 0);
 }
 
+static void test_open_refuses_non_regular(void **state)
+{
+	char dir[] = "/tmp/tlob-test-elf-XXXXXX";
+	_cleanup_free_ char *fifo = NULL, *exe = fixture_path("elf-fixture-pie");
+	_cleanup_close_ int fd = -EBADF;
+	struct timespec t0, t1;
+	struct stat st;
+
+	assert_non_null(mkdtemp(dir));
+	assert_true(asprintf(&fifo, "%s/fifo", dir) > 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+
+	/* A FIFO without writer: answered at once, nothing waits. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(tlob_elf_open(fifo, &st), -EBADFD);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_string_equal(tlob_file_type_name(st.st_mode), "a FIFO");
+
+	assert_int_equal(tlob_elf_open(dir, &st), -EBADFD);
+	assert_string_equal(tlob_file_type_name(st.st_mode), "a directory");
+	assert_int_equal(tlob_elf_open("/dev/null", &st), -EBADFD);
+	assert_string_equal(tlob_file_type_name(st.st_mode), "a character device");
+	assert_int_equal(tlob_elf_open("/nonexistent/file", &st), -ENOENT);
+
+	/* A regular file: open for reading, non-blocking, close-on-exec. */
+	fd = tlob_elf_open(exe, &st);
+	assert_true(fd >= 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+
+	unlink(fifo);
+	rmdir(dir);
+}
+
+/* Resolve through @c; the fixture is opened the way the daemon does. */
+static int cached(TlobElfCache *c, const char *path, const char *sym,
+		  uint64_t *ret)
+{
+	TlobProbePoint pt = { .symbol = (char *)sym };
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	fd = tlob_elf_open(path, &st);
+	assert_true(fd >= 0);
+	return tlob_elf_cache_resolve(c, fd, &st, &pt, ret);
+}
+
+static void test_cache(void **state)
+{
+	_cleanup_free_ char *src = fixture_path("elf-fixture-pie");
+	char copy[] = "/tmp/tlob-test-elf-XXXXXX";
+	TlobElfCache *c = tlob_elf_cache_new(3);
+	uint64_t off, off2, hits, misses;
+	struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = 12345 } };
+	_cleanup_close_ int in = -EBADF, out = -EBADF;
+	char buf[65536];
+	ssize_t n;
+
+	assert_non_null(c);
+	assert_null(tlob_elf_cache_new(0));
+	/* A copy of the fixture, so that it can be touched. */
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	out = mkstemp(copy);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+
+	assert_int_equal(cached(c, copy, "tlob_fixture_start", &off), 0);
+	assert_int_equal(cached(c, copy, "tlob_fixture_start", &off2), 0);
+	assert_int_equal(off2, off);
+	tlob_elf_cache_stats(c, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	/* Answers about the file are remembered too. */
+	assert_int_equal(cached(c, copy, "no_such_function", &off2), -ENXIO);
+	assert_int_equal(cached(c, copy, "no_such_function", &off2), -ENXIO);
+	tlob_elf_cache_stats(c, &hits, &misses);
+	assert_int_equal(hits, 2);
+	assert_int_equal(misses, 2);
+	assert_int_equal(tlob_elf_cache_size(c), 2);
+
+	/* A file that changed (here: its mtime) is read again. */
+	assert_int_equal(futimens(out, times), 0);
+	assert_int_equal(cached(c, copy, "tlob_fixture_start", &off2), 0);
+	assert_int_equal(off2, off);
+	tlob_elf_cache_stats(c, &hits, &misses);
+	assert_int_equal(misses, 3);
+
+	/* Bounded: the oldest entry makes room. */
+	assert_int_equal(cached(c, copy, "tlob_fixture_stop", &off2), 0);
+	assert_int_equal(tlob_elf_cache_size(c), 3);
+	assert_int_equal(cached(c, copy, "tlob_fixture_local", &off2), 0);
+	assert_int_equal(tlob_elf_cache_size(c), 3);
+
+	tlob_elf_cache_clear(c);
+	assert_int_equal(tlob_elf_cache_size(c), 0);
+	assert_int_equal(cached(c, copy, "tlob_fixture_start", &off2), 0);
+	tlob_elf_cache_stats(c, &hits, &misses);
+	assert_int_equal(misses, 6);
+
+	/* Without a cache: the plain resolver. */
+	assert_int_equal(cached(NULL, copy, "tlob_fixture_start", &off2), 0);
+	assert_int_equal(off2, off);
+	tlob_elf_cache_free(c);
+	unlink(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_refuses_non_regular),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_symtab_vs_dynsym),
 		cmocka_unit_test(test_raw_offsets),

@@ -89,32 +89,56 @@ static void test_timespan_format(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
 		uint64_t back;
 
-		assert_string_equal(tlob_format_timespan(buf, sizeof(buf), t[i].ns),
-				    t[i].s);
+		assert_string_equal(tlob_format_timespan(buf, sizeof(buf), t[i].ns,
+							 TLOB_TIMESPAN_EXACT), t[i].s);
 		assert_int_equal(tlob_parse_timespan_ns(buf, &back), 0);
 		assert_int_equal(back, t[i].ns);
 	}
 	/* The longest value fits, and round-trips too. */
-	tlob_format_timespan(buf, sizeof(buf), UINT64_MAX);
+	tlob_format_timespan(buf, sizeof(buf), UINT64_MAX, TLOB_TIMESPAN_EXACT);
 	assert_true(strlen(buf) < sizeof(buf) - 1);
 
 	/* A short buffer truncates at a component, never overflows. */
-	assert_string_equal(tlob_format_timespan(buf, 6, 1500 * NSEC_PER_MSEC),
-			    "1s");
+	assert_string_equal(tlob_format_timespan(buf, 6, 1500 * NSEC_PER_MSEC,
+						 TLOB_TIMESPAN_EXACT), "1s");
 }
 
 static void test_format_msec(void **state)
 {
+	static const struct {
+		uint64_t ns;
+		const char *s;
+	} t[] = {
+		{ 400000, "0.4ms" }, { 99500000, "99.5ms" }, { 49999, "0.0ms" },
+		{ 50000, "0.1ms" }, { 1500 * NSEC_PER_MSEC, "1500.0ms" },
+		{ 0, "0.0ms" },
+	};
 	char buf[32];
 
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 400000), "0.4ms");
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 99500000),
-			    "99.5ms");
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 49999), "0.0ms");
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 50000), "0.1ms");
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 1500 * NSEC_PER_MSEC),
-			    "1500.0ms");
-	assert_string_equal(tlob_format_msec(buf, sizeof(buf), 0), "0.0ms");
+	for (size_t i = 0; i < ELEMENTSOF(t); i++)
+		assert_string_equal(tlob_format_timespan(buf, sizeof(buf), t[i].ns,
+							 TLOB_TIMESPAN_MSEC), t[i].s);
+}
+
+static void test_format_short(void **state)
+{
+	static const struct {
+		uint64_t ns;
+		const char *s;
+	} t[] = {
+		{ 0, "0ns" }, { 999, "999ns" }, { 1000, "1.00us" },
+		{ 1234, "1.23us" }, { 20123456, "20.1ms" },
+		{ 999999999, "999ms" }, { 1500000000, "1.50s" },
+		{ 3600 * NSEC_PER_SEC, "3600s" }, { UINT64_MAX, "18446744073s" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++)
+		assert_string_equal(tlob_format_timespan(buf, sizeof(buf), t[i].ns,
+							 TLOB_TIMESPAN_SHORT), t[i].s);
+	/* A short buffer is cut, never overrun. */
+	assert_string_equal(tlob_format_timespan(buf, 3, 1234, TLOB_TIMESPAN_SHORT),
+			    "1.");
 }
 
 static void test_budget_range(void **state)
@@ -307,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_timespan_bad),
 		cmocka_unit_test(test_timespan_format),
 		cmocka_unit_test(test_format_msec),
+		cmocka_unit_test(test_format_short),
 		cmocka_unit_test(test_budget_range),
 		cmocka_unit_test(test_probe_good),
 		cmocka_unit_test(test_probe_bad),

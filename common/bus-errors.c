@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+
+#include "bus-errors.h"
+
+const sd_bus_error_map tlob_bus_error_map[] = {
+	SD_BUS_ERROR_MAP(TLOB_ERROR_INVALID_PROBE, EINVAL),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_NO_SUCH_SYMBOL, ENXIO),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_NO_SUCH_FILE, ENOENT),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_INVALID_BUDGET, ERANGE),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_NO_SUCH_UNIT, ENOENT),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_NO_SUCH_BUDGET, ENOENT),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_EXISTS, EEXIST),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_TOO_MANY, ENOSPC),
+	SD_BUS_ERROR_MAP(TLOB_ERROR_KERNEL_UNAVAILABLE, ENODEV),
+	SD_BUS_ERROR_MAP_END
+};
+
+int tlob_bus_errors_register(void)
+{
+	int r = sd_bus_error_add_map(tlob_bus_error_map);
+
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * org.tlob.Manager on the system bus (see manager-bus.c).
+ */
+#ifndef TLOB_MANAGER_BUS_H
+#define TLOB_MANAGER_BUS_H
+
+#include <linux/tlob.h>
+
+#include "budget.h"
+
+/* Connect to the system bus and serve the object. */
+int manager_bus_setup(Manager *m);
+/*
+ * Take the bus name, once the budgets are loaded (callers see them all
+ * from their first call); then send READY=1. Failing, it ends the loop.
+ */
+int manager_bus_request_name(Manager *m);
+int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
+			   const struct tlob_event *ev);
+/* BudgetCount or RefusedBudgets changed (also the unit's STATUS=). */
+void manager_emit_budget_count_changed(Manager *m);
+/*
+ * ViolationCount or DroppedEvents (as flagged in @m) changed: one
+ * PropertiesChanged follows once the events at hand are handled, however
+ * many there are.
+ */
+void manager_counters_changed(Manager *m);
+
+#endif /* TLOB_MANAGER_BUS_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel link (daemon/kernel-link.h) for unit tests of daemon files
+ * that bind budgets: bindings live in an array the test can inspect
+ * (stub_bindings), nothing reaches a kernel.
+ */
+#include "kernel-link.h"
+#include "macro.h"
+#include "stub-kernel-link.h"
+
+StubBinding stub_bindings[STUB_BINDINGS_MAX];
+size_t stub_n_bindings;
+int stub_bind_result;
+static uint32_t next_id = 1;
+
+int kernel_link_new(Manager *m, KernelLink **ret)
+{
+	return -ENODEV;
+}
+
+KernelLink *kernel_link_free(KernelLink *k)
+{
+	return NULL;
+}
+
+int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
+		     uint32_t *ret_id)
+{
+	if (stub_bind_result < 0)
+		return stub_bind_result;
+	if (stub_n_bindings >= STUB_BINDINGS_MAX)
+		return -ENOSPC;
+	args->fd = elf_fd;
+	args->id = next_id++;
+	stub_bindings[stub_n_bindings++] = (StubBinding) { .args = *args };
+	*ret_id = args->id;
+	return 0;
+}
+
+int kernel_link_drain(KernelLink *k)
+{
+	return 0;
+}
+
+int kernel_link_unbind(KernelLink *k, uint32_t id)
+{
+	for (size_t i = 0; i < stub_n_bindings; i++)
+		if (stub_bindings[i].args.id == id) {
+			memmove(stub_bindings + i, stub_bindings + i + 1,
+				(stub_n_bindings - i - 1) * sizeof(*stub_bindings));
+			stub_n_bindings--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int kernel_link_stats(KernelLink *k, uint32_t id,
+		      struct tlob_binding_stats *ret)
+{
+	for (size_t i = 0; i < stub_n_bindings; i++)
+		if (stub_bindings[i].args.id == id) {
+			*ret = stub_bindings[i].stats;
+			ret->id = id;
+			return 0;
+		}
+	return -ENOENT;
+}
