@@ -131,9 +131,15 @@
  * scenario on its list to be executed in the full search (pan, on a model
  * generated with spin -o3, lists the statements it never reached).  They
  * sit inside atomic blocks; witness is hidden, not part of the state.
+ * -DNO_WITNESS leaves them out (pan's breadth-first search refuses hidden
+ * variables).
  */
+#ifdef NO_WITNESS
+#define REACH(n, cond)
+#else
 #define REACH(n, cond)	if :: (cond) -> witness = n :: else fi;
 hidden byte witness;
+#endif
 bool used[NW];			/* ghost of witness 6: opened before */
 
 /* Automaton states (kmod/tlob.dot); a thread's real state may be DEAD. */
