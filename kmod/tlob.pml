@@ -24,10 +24,14 @@
  *   now + EARLY >= expiry (EARLY is 0: hrtimers do not fire early); its
  *   callback runs in hard irq (an RCU reader) and counts as running until
  *   it returns: hrtimer_try_to_cancel() does nothing then,
- *   hrtimer_cancel() waits.  HRTIMER_RESTART re-queues it on return.
- * - RCU: a reader sets its _pid bit in rcu_readers.  call_rcu() notes the
- *   readers present; the callback (the window back on the free list) runs
- *   once each of them has left its read-side section.
+ *   hrtimer_cancel() waits.  The callback never re-arms it (but see
+ *   BUG_TIMER_REARM).
+ * - RCU: a reader sets its _pid bit in rcu_readers.  tlob_pool_put()
+ *   (start_poll_synchronize_rcu()) notes the readers present; the grace
+ *   period is over once each of them has left its read-side section, and
+ *   the next tlob_pool_take() or wait reaps the window.  Real grace periods
+ *   may last longer and end in order: the model lets slots come back
+ *   sooner, which only adds behaviours.
  * - The task hash is one bucket holding every hashed window (the worst
  *   collision case).  A walk visits the slots in order and sees each one
  *   hashed when it gets there, a superset of what an hlist walk sees; it
@@ -44,7 +48,7 @@
  * Actors: thread (TRACE_START/TRACE_STOP on its fd, the binding's START
  * and STOP uprobes, its own sched_switch probes, execve, exit, closing its
  * fd), waker (its wakeups, from another CPU), one hrtimer per window, the
- * RCU callbacks, the clock, admin (enable=0 then 1, unbind, rmmod).
+ * clock, admin (enable=0 then 1, unbind, rmmod).
  *
  * Properties (assertions, plus spin's invalid end states):
  *   reuse      nothing touches a window taken from the free list: no walk
@@ -76,6 +80,9 @@
  *   BUG_NO_EXEC_HOOK      exec does not end the task's windows
  *   BUG_TIMER_NO_LIVE     the timer callback does not check live
  *   BUG_NO_INUSE_UNDO     a failed tlob_hash_add() keeps windows_in_use++
+ *   BUG_TIMER_REARM       the callback re-arms a timer that fired early
+ *                         (with EARLY=1: a closer that could only try to
+ *                         cancel it leaves it queued)
  *
  * A check that finds nothing proves little if the races it is about never
  * happen in the model: REACH(n, cond) marks where scenario n happens, and
@@ -119,6 +126,9 @@
 #endif
 #ifndef UNBIND
 #define UNBIND 0		/* admin may remove the binding before rmmod */
+#endif
+#ifndef ONRET
+#define ONRET 0			/* the binding is entry->return (uretprobe) */
 #endif
 #ifndef EARLY
 #define EARLY 0			/* ticks a timer may fire before its expiry */
@@ -164,7 +174,7 @@ typedef window {
 	/* set before it is hashed, constant while live */
 	byte task;		/* 1..NT */
 	byte bind;		/* 0: self-instrumented, 1: the binding's */
-	bool charged;		/* holds a max_user_windows charge */
+	bool charged;		/* holds a self-instrumentation charge */
 	/* under tlob_hash_lock */
 	bool hashed;
 	/* its hrtimer */
@@ -184,12 +194,13 @@ window W[NW];
 byte now;			/* ktime_get_ns() */
 bool tlob_enabled = true;	/* written under tlob_hash_lock */
 byte in_use;			/* windows_in_use */
-byte charge;			/* max_user_windows charges held */
+byte charge;			/* self-instrumentation charges held */
 
 byte free_mask = (1 << NW) - 1;	/* the free list */
-byte gp_mask;			/* put back, waiting for a grace period */
-short gp_wait[NW];		/* readers that grace period waits for */
+byte gp_mask;			/* the pending list */
+short gp_wait[NW];		/* readers its grace period waits for */
 short rcu_readers;		/* _pid bits of read-side sections */
+short gp_sync;			/* readers synchronize_rcu() waits for */
 
 bool attached = true;		/* scheduler probes registered */
 byte in_probe;			/* scheduler probes running */
@@ -217,16 +228,24 @@ inline rcu_enter()
 inline rcu_exit()
 {
 	rcu_readers = rcu_readers & ~(1 << _pid);
+	gp_sync = gp_sync & ~(1 << _pid);
 	for (i : 0 .. NW - 1) {
 		gp_wait[i] = gp_wait[i] & ~(1 << _pid)
 	}
 	i = 0
 }
 
-/* tlob_pool_free_rcu(): back on the free list, stale fields forgotten. */
+/*
+ * Reaped: back on the free list, its charge handed back (a slot keeps its
+ * charge until it is free again), stale fields forgotten.
+ */
 inline pool_free(w)
 {
 	free_mask = free_mask | (1 << w);
+	if
+	:: W[w].charged -> charge--
+	:: else
+	fi;
 	W[w].violated = false;
 	W[w].state = 0;
 	W[w].t_start = 0;
@@ -242,7 +261,7 @@ inline pool_free(w)
 	W[w].nend = 0
 }
 
-/* tlob_pool_put(): call_rcu(). */
+/* tlob_pool_put(): on the pending list, stamped with a grace period. */
 inline pool_put(w)
 {
 #ifdef BUG_NO_GRACE
@@ -254,10 +273,39 @@ inline pool_put(w)
 #endif
 }
 
-/* tlob_pool_take(): the first free window, or NW. */
+/* The grace period of pending window w is over. */
+#define GP_DONE(w)	((gp_mask & (1 << (w))) && gp_wait[w] == 0)
+
+/* tlob_pool_reap(): pending windows whose grace period is over are free. */
+inline pool_reap()
+{
+	if
+	:: GP_DONE(0) -> gp_mask = gp_mask & ~1; pool_free(0)
+	:: else
+	fi;
+	if
+	:: NW > 1 && GP_DONE(1 % NW) -> gp_mask = gp_mask & ~2; pool_free(1 % NW)
+	:: else
+	fi
+}
+
+/*
+ * tlob_pool_wait_pending(): wait for the grace periods of the windows
+ * pending now (the last one's covers the others), then reap.
+ */
+inline pool_wait_pending()
+{
+	snap = gp_mask;
+	(!(snap & 1) || !(gp_mask & 1) || gp_wait[0] == 0) &&
+	(!(snap & 2) || !(gp_mask & 2) || gp_wait[1 % NW] == 0);
+	snap = 0
+}
+
+/* tlob_pool_take(): reap, then the first free window, or NW. */
 inline pool_take(w, why)
 {
 	atomic {
+		pool_reap();
 		if
 		:: free_mask & 1 -> w = 0
 		:: (free_mask & 3) == 2 -> w = 1
@@ -390,9 +438,7 @@ inline window_open(t, b, may_sleep)
 		pool_take(w, 0);
 		if
 		:: w == NW && may_sleep && gp_mask != 0 ->
-			snap = gp_mask;		/* rcu_barrier() */
-			(gp_mask & snap) == 0;
-			snap = 0;
+			pool_wait_pending();
 			pool_take(w, 19)
 		:: else
 		fi;
@@ -440,6 +486,7 @@ inline window_open(t, b, may_sleep)
 #if !defined(BUG_INUSE_LATE) && !defined(BUG_NO_INUSE_UNDO)
 					in_use--;
 #endif
+					W[w].charged = false;	/* the caller's */
 					W[w].lock = 0;
 					pool_put(w);
 					w = NW
@@ -453,8 +500,7 @@ inline window_open(t, b, may_sleep)
 
 /*
  * tlob_window_finish() by the closer, which owns w: stop the timer,
- * unhash, uncount, uncharge, report a completed violated window, put it
- * back.
+ * unhash, uncount, report a completed violated window, put it back.
  */
 inline window_finish(w, completed, may_sleep)
 {
@@ -481,10 +527,6 @@ inline window_finish(w, completed, may_sleep)
 	atomic {
 		W[w].hashed = false;
 		in_use--;
-		if
-		:: W[w].charged -> charge--
-		:: else
-		fi;
 		if
 		:: completed && rviol ->
 			assert(W[w].nviol == 1 && W[w].nend == 0);
@@ -729,7 +771,12 @@ inline find_binding_window(t)
 /* ---------------------------------------------------------------------- */
 /* What a thread does                                                      */
 
-/* The START uprobe hit (tlob_binding_start). */
+/*
+ * The START uprobe hit (tlob_uprobe_start).  A nested hit counts depth;
+ * for an entry->return binding, depth means nothing (its STOP compares
+ * stack pointers, not modelled: either outcome) and a hit at or above the
+ * window's frame finds it stale, ends it without a report and opens anew.
+ */
 inline binding_start(t)
 {
 	if
@@ -739,6 +786,28 @@ inline binding_start(t)
 			atomic { rcu_enter() }
 			find_binding_window(t);
 			if
+#if ONRET
+			:: w < NW ->			/* stale */
+				atomic {
+					walk_end();
+					REACH(23, true)
+					W[w].live = false;
+					closer_take(w);
+					W[w].lock = 0;
+					rcu_exit()
+				}
+				window_finish(w, false, true);
+				window_open(t, 1, false);
+				w = NW
+			:: w < NW ->			/* nested */
+				atomic {
+					walk_end();
+					REACH(13, true)
+					W[w].lock = 0;
+					w = NW;
+					rcu_exit()
+				}
+#else
 			:: w < NW ->			/* nested: depth only */
 				atomic {
 					walk_end();
@@ -752,6 +821,7 @@ inline binding_start(t)
 					w = NW;
 					rcu_exit()
 				}
+#endif
 			:: else ->
 				atomic { walk_end(); rcu_exit() }
 				window_open(t, 1, false);
@@ -764,7 +834,10 @@ inline binding_start(t)
 	fi
 }
 
-/* The STOP uprobe hit (tlob_binding_stop). */
+/*
+ * The STOP uprobe hit, or for an entry->return binding the uretprobe
+ * (tlob_uprobe_stop): closes the outermost window.
+ */
 inline binding_stop(t)
 {
 	if
@@ -775,8 +848,15 @@ inline binding_stop(t)
 			walk_end();
 			if
 			:: w < NW ->
+#if ONRET
+				if			/* its own frame or not */
+				:: closed = true
+				:: closed = false
+				fi;
+#else
 				W[w].depth--;
 				closed = (W[w].depth == 0);
+#endif
 				if
 				:: closed -> end_completed(w, now)
 				:: else
@@ -946,7 +1026,7 @@ end:	do
 proctype timer(byte w)
 {
 	byte i;
-	bool restart;
+	bool restart;		/* BUG_TIMER_REARM only */
 
 end:	do
 	:: atomic {
@@ -954,26 +1034,24 @@ end:	do
 		W[w].tmr = T_IDLE; W[w].trun = true; rcu_enter()
 	   }
 		atomic {
-			W[w].lock == 0 ->
-#ifdef BUG_TIMER_NO_LIVE
-			if
-			:: !W[w].violated && now < W[w].deadline ->
-				restart = true; W[w].texp = W[w].deadline
-			:: else -> deadline_rule(w, now)
-			fi
-#else
+			W[w].lock == 0 ->		/* tlob_window_timer_fired */
+			REACH(10, !W[w].live)
+			REACH(2, W[w].live && !W[w].violated && now >= W[w].deadline)
+			REACH(24, W[w].live && !W[w].violated && now < W[w].deadline)
+#ifdef BUG_TIMER_REARM
 			if
 			:: W[w].live && !W[w].violated && now < W[w].deadline ->
-				/* "hrtimers do not fire early": wait */
 				restart = true; W[w].texp = W[w].deadline
-			:: else ->			/* tlob_window_expire_at */
-				REACH(10, !W[w].live)
-				REACH(2, W[w].live && !W[w].violated)
-				if
-				:: W[w].live -> deadline_rule(w, now)
-				:: else
-				fi
+			:: else
+			fi;
+#endif
+#ifndef BUG_TIMER_NO_LIVE
+			if
+			:: W[w].live -> deadline_rule(w, now)
+			:: else
 			fi
+#else
+			deadline_rule(w, now)
 #endif
 		}
 		atomic {			/* back in __run_hrtimer() */
@@ -985,21 +1063,6 @@ end:	do
 			W[w].trun = false;
 			rcu_exit()
 		}
-	od
-}
-
-/* RCU callbacks: tlob_pool_free_rcu() after the grace period. */
-proctype rcu()
-{
-end:	do
-	:: atomic {
-		(gp_mask & 1) && gp_wait[0] == 0 ->
-		gp_mask = gp_mask & ~1; pool_free(0)
-	   }
-	:: atomic {
-		(gp_mask & 2) && gp_wait[1 % NW] == 0 ->
-		gp_mask = gp_mask & ~2; pool_free(1 % NW)
-	   }
 	od
 }
 
@@ -1055,8 +1118,17 @@ proctype admin()
 	close_matching(true, 0);		/* tlob_close_all */
 	attached = false;			/* tlob_hooks_exit */
 	in_probe == 0;
-	gp_mask == 0;				/* rcu_barrier */
-	atomic {				/* kvfree(tlob_windows) */
+	/* tlob_pool_exit(): synchronize_rcu(), reap, nothing pending */
+	gp_sync = rcu_readers;
+	gp_sync == 0;
+	atomic {
+		pool_reap();
+		assert(gp_mask == 0);
+		/*
+		 * Then it cancels every slot's timer and frees the pool: the
+		 * protocol must not need that, so every timer must be idle
+		 * already.
+		 */
 		for (i : 0 .. NW - 1) {
 			assert(free_mask & (1 << i));
 			assert(!W[i].live && !W[i].hashed && !W[i].owned);
@@ -1075,7 +1147,6 @@ init
 	atomic {
 		nfd = (SELF -> NT : 0);
 		run clock();
-		run rcu();
 		for (k : 0 .. NW - 1) {
 			run timer(k)
 		}
