@@ -66,9 +66,10 @@
  *              and finds it in the task's previous state (sched_step);
  *   exit/exec  no window of the task survives its exit or exec probe;
  *   disable    no window is live once enable=0 has returned (admin);
- *   leak       at rmmod, once everything else is done: every window free,
- *              unhashed, not live, timer idle and not running, nobody
- *              holding it; windows_in_use and the user charge back to 0.
+ *   leak       at rmmod, after synchronize_rcu() and the last reap: every
+ *              window free, unhashed, not live, nobody holding it, its
+ *              timer idle and not running (before tlob_pool_exit() cancels
+ *              them all anyway); windows_in_use and the charges back to 0.
  *
  * Known bugs that these properties catch, one -DBUG_xxx at a time
  * (tests/model/run-spin requires a counterexample for each):
