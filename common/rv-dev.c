@@ -39,6 +39,50 @@ int rv_binding_stats(int fd, uint32_t id, struct tlob_binding_stats *st)
 	return rv_ioctl(fd, TLOB_IOCTL_BINDING_STATS, st);
 }
 
+int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
+		    char *path, size_t path_size)
+{
+	*info = (struct tlob_binding_info) {
+		.id = id,
+		.cgroup_path = (uint64_t)(uintptr_t)(path_size ? path : NULL),
+		.cgroup_path_size = (uint32_t)MIN(path_size, (size_t)UINT32_MAX),
+	};
+	if (path_size)
+		path[0] = 0;
+	return rv_ioctl(fd, TLOB_IOCTL_BINDING_INFO, info);
+}
+
+int rv_list_bindings(int fd, uint32_t flags, uint32_t **ret_ids,
+		     size_t *ret_n)
+{
+	_cleanup_free_ uint32_t *ids = NULL;
+	struct tlob_binding_list l = { .flags = flags };
+	int r;
+
+	/* Bindings may come and go between the calls: ask until all fit. */
+	for (;;) {
+		uint32_t room = l.count;
+
+		l.ids = (uint64_t)(uintptr_t)ids;
+		r = rv_ioctl(fd, TLOB_IOCTL_LIST_BINDINGS, &l);
+		if (r < 0)
+			return r;
+		if (l.count <= room)
+			break;
+		if (l.count > TLOB_LIST_MAX)
+			return -E2BIG;
+		free(ids);
+		/* A little more room, for those added meanwhile. */
+		l.count = MIN(l.count + 16, TLOB_LIST_MAX);
+		ids = calloc(l.count, sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+	}
+	*ret_n = l.count;
+	*ret_ids = TAKE_PTR(ids);
+	return 0;
+}
+
 int rv_trace_start(int fd, uint64_t threshold_ns, uint64_t tag)
 {
 	struct tlob_start_args a = { .threshold_ns = threshold_ns, .tag = tag };
@@ -52,33 +96,42 @@ int rv_trace_stop(int fd, struct tlob_result *res)
 	return rv_ioctl(fd, TLOB_IOCTL_TRACE_STOP_RESULT, res);
 }
 
+int rv_next_event(const void *buf, size_t len, size_t *off,
+		  struct tlob_event *ev)
+{
+	const uint8_t *p = (const uint8_t *)buf + *off;
+	size_t left = len - *off;
+	uint32_t size;
+
+	if (*off >= len)
+		return 0;
+	/* Records carry their size so that the ABI may grow: step by it. */
+	if (left < sizeof(size))
+		return -EPROTO;
+	memcpy(&size, p, sizeof(size));
+	if (size < sizeof(*ev) || size > left)
+		return -EPROTO;
+	memmove(ev, p, sizeof(*ev));	/* may overlap: rv_read_events() */
+	ev->size = sizeof(*ev);
+	*off += size;
+	return 1;
+}
+
 int rv_read_events(int fd, struct tlob_event *ev, size_t n)
 {
-	uint8_t *buf = (uint8_t *)ev;
 	size_t off = 0, count = 0;
 	ssize_t l;
+	int r;
 
-	l = read(fd, buf, n * sizeof(*ev));
+	l = read(fd, ev, n * sizeof(*ev));
 	if (l < 0)
 		return negative_errno();
 
 	/*
-	 * Records carry their size so that the ABI may grow: step by it and
-	 * keep the part we know. Record i starts at or after i * sizeof(*ev),
-	 * so moving it down to ev[i] never overwrites an unread record.
+	 * Record i starts at or after i * sizeof(*ev), so moving it down to
+	 * ev[i] never overwrites an unread record.
 	 */
-	while (off < (size_t)l) {
-		uint32_t size;
-
-		if ((size_t)l - off < sizeof(size))
-			return -EPROTO;
-		memcpy(&size, buf + off, sizeof(size));
-		if (size < sizeof(*ev) || size > (size_t)l - off)
-			return -EPROTO;
-		memmove(&ev[count], buf + off, sizeof(*ev));
-		ev[count].size = sizeof(*ev);
+	while ((r = rv_next_event(ev, (size_t)l, &off, &ev[count])) > 0)
 		count++;
-		off += size;
-	}
-	return (int)count;
+	return r < 0 ? r : (int)count;
 }

@@ -21,6 +21,20 @@ int rv_bind(int fd, struct tlob_bind_args *args);
 int rv_unbind(int fd, uint32_t id);
 /* @st->id is the input. */
 int rv_binding_stats(int fd, uint32_t id, struct tlob_binding_stats *st);
+/*
+ * What binding @id measures (TLOB_IOCTL_BINDING_INFO). With @path (room
+ * for @path_size bytes) the cgroup path of a TLOB_BIND_CGROUP_PATH
+ * binding is copied there ("" for the others); -ERANGE if it does not
+ * fit, then @info->cgroup_path_size tells the size needed.
+ */
+int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
+		    char *path, size_t path_size);
+/*
+ * The ids of the bindings (@flags TLOB_LIST_OWNED: of this fd only), in
+ * increasing order, in a new array *@ret_ids of *@ret_n.
+ */
+int rv_list_bindings(int fd, uint32_t flags, uint32_t **ret_ids,
+		     size_t *ret_n);
 int rv_trace_start(int fd, uint64_t threshold_ns, uint64_t tag);
 /* 0 within budget, -EOVERFLOW over it (@res filled in both cases). */
 int rv_trace_stop(int fd, struct tlob_result *res);
@@ -32,5 +46,13 @@ int rv_trace_stop(int fd, struct tlob_result *res);
  * Records of a newer, larger ABI are cut to the part this one knows.
  */
 int rv_read_events(int fd, struct tlob_event *ev, size_t n);
+
+/*
+ * The record at *@off of the @len bytes read(2) gave in @buf, in @ev
+ * (cut to the part this ABI knows); *@off moves past it. Returns 1, 0 at
+ * the end, or -EPROTO for a partial record or one smaller than ours.
+ */
+int rv_next_event(const void *buf, size_t len, size_t *off,
+		  struct tlob_event *ev);
 
 #endif /* TLOB_RV_DEV_H */

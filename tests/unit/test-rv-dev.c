@@ -97,11 +97,36 @@ static void test_bad_records(void **state)
 	close(p[1]);
 }
 
+static void test_next_event(void **state)
+{
+	struct tlob_event in[2] = { make_event(5), make_event(6) }, ev;
+	uint8_t buf[sizeof(in) + 8];
+	size_t off = 0;
+
+	/* Records in a buffer (an inbox a restart reads again), one by one. */
+	memcpy(buf, in, sizeof(in));
+	assert_int_equal(rv_next_event(buf, sizeof(in), &off, &ev), 1);
+	assert_int_equal(ev.tid, 5);
+	assert_int_equal(off, sizeof(ev));
+	assert_int_equal(rv_next_event(buf, sizeof(in), &off, &ev), 1);
+	assert_int_equal(ev.tid, 6);
+	assert_int_equal(rv_next_event(buf, sizeof(in), &off, &ev), 0);
+	/* A partial record at the end. */
+	off = sizeof(in) - 8;
+	assert_int_equal(rv_next_event(buf, sizeof(in), &off, &ev), -EPROTO);
+	off = 0;
+	assert_int_equal(rv_next_event(buf, 2, &off, &ev), -EPROTO);
+}
+
 static void test_ioctl_on_non_device(void **state)
 {
 	struct tlob_bind_args a = {};
 	struct tlob_binding_stats st;
+	struct tlob_binding_info info;
 	struct tlob_result res;
+	uint32_t *ids = NULL;
+	char path[16];
+	size_t n;
 	int p[2];
 
 	/* The wrappers hand back the ioctl's errno, negative. */
@@ -112,6 +137,12 @@ static void test_ioctl_on_non_device(void **state)
 	assert_int_equal(rv_binding_stats(p[0], 1, &st), -ENOTTY);
 	assert_int_equal(rv_trace_start(p[0], 1000, 0), -ENOTTY);
 	assert_int_equal(rv_trace_stop(p[0], &res), -ENOTTY);
+	assert_int_equal(rv_binding_info(p[0], 1, &info, path, sizeof(path)), -ENOTTY);
+	assert_int_equal(info.id, 1);
+	assert_int_equal(info.cgroup_path_size, sizeof(path));
+	assert_string_equal(path, "");
+	assert_int_equal(rv_list_bindings(p[0], TLOB_LIST_OWNED, &ids, &n), -ENOTTY);
+	assert_null(ids);
 	close(p[0]);
 	close(p[1]);
 	assert_int_equal(rv_subscribe(p[0], TLOB_SUB_ALL), -EBADF);
@@ -124,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_larger_records),
 		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_next_event),
 		cmocka_unit_test(test_ioctl_on_non_device),
 	};
 
