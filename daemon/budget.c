@@ -82,16 +82,6 @@ bool budget_is_active(const Budget *b)
 	return b->binding_id != 0;
 }
 
-static void stats_add(BudgetStats *to, const struct tlob_binding_stats *s)
-{
-	to->windows += s->windows;
-	to->violations += s->violations;
-	to->sum_ns += s->sum_ns;
-	to->max_ns = MAX(to->max_ns, s->max_ns);
-	for (unsigned i = 0; i < TLOB_HIST_BUCKETS; i++)
-		to->hist[i] += s->hist[i];
-}
-
 void budget_get_stats(Budget *b, BudgetStats *ret)
 {
 	struct tlob_binding_stats s;
@@ -106,7 +96,7 @@ void budget_get_stats(Budget *b, BudgetStats *ret)
 				b->binding_id);
 		return;
 	}
-	stats_add(ret, &s);
+	budget_stats_add(ret, &s);
 }
 
 /* The ELF file the probe is in: its own PATH or the unit's executable. */
@@ -238,7 +228,7 @@ void budget_unbind(Budget *b)
 		if (!b->retired)
 			log_oom();
 		else if (kernel_link_stats(k, b->binding_id, &s) >= 0)
-			stats_add(b->retired, &s);
+			budget_stats_add(b->retired, &s);
 		r = kernel_link_unbind(k, b->binding_id);
 		if (r < 0 && r != -ENOENT)
 			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",

@@ -43,6 +43,18 @@ typedef struct BudgetStats {
 	uint64_t hist[TLOB_HIST_BUCKETS];
 } BudgetStats;
 
+/* Add the statistics of a binding @s (the kernel's) to @to. */
+static inline void budget_stats_add(BudgetStats *to,
+				    const struct tlob_binding_stats *s)
+{
+	to->windows += s->windows;
+	to->violations += s->violations;
+	to->sum_ns += s->sum_ns;
+	to->max_ns = to->max_ns > s->max_ns ? to->max_ns : s->max_ns;
+	for (unsigned i = 0; i < TLOB_HIST_BUCKETS; i++)
+		to->hist[i] += s->hist[i];
+}
+
 /*
  * A budget. Kept small, as a daemon may hold a thousand: the strings its
  * unit's other budgets have too are shared (rcstr.h), its own ones (id,
