@@ -6,9 +6,13 @@
  * /etc/systemd/system.control/UNIT.d/50-TlobBudget-ID.conf (runtime ones
  * under /run/systemd/system.control), so "systemctl cat UNIT" shows it.
  *
- * The units looked at are those with a "UNIT.d" directory, plus the ones
- * the caller names: loaded units (from systemd) that drop-in directories
- * of templates, prefixes or types apply to.
+ * The units looked at are those with a "UNIT.d" directory, the templates
+ * whose "foo@.service.d" sets budgets, plus the ones the caller names:
+ * loaded units (from systemd) that drop-in directories of prefixes or
+ * types apply to. A template's budget is one budget of unit
+ * "foo@.service" that measures every instance; the instances' own budgets
+ * are those of their other drop-ins (the template's entries are left out
+ * of their lists, they are the template's budget).
  *
  * Ids: a budget of such a file has the file's ID and source "api" or
  * "runtime"; any other TlobBudget= line gets an id hashed from its unit,
@@ -173,16 +177,55 @@ static int budget_from_entry(Manager *m, char *unit, const TlobBudgetEntry *e,
 		if (r < 0)
 			return r;
 	}
-	r = budget_new(m, unit, id, e->probe, &b);
+	r = budget_new(m, unit, id, e->probe, e->budget_ns, &b);
 	if (r < 0)
 		return r;	/* the parser gave us this text: only ENOMEM */
-	b->budget_ns = e->budget_ns;
 	b->file = rcstr_ref(*file);
 	b->source = source;
 	if (source != BUDGET_SOURCE_DROPIN)
 		b->description = read_description(e->file);
 	*ret = TAKE_PTR(b);
 	return 0;
+}
+
+/* Is @file in a directory named @dirname? */
+static bool file_in_dir(const char *file, const char *dirname)
+{
+	const char *slash = strrchr(file, '/'), *start = slash;
+	size_t n = strlen(dirname);
+
+	if (!slash)
+		return false;
+	while (start > file && start[-1] != '/')
+		start--;
+	return (size_t)(slash - start) == n && strncmp(start, dirname, n) == 0;
+}
+
+/*
+ * Keep the entries of @list for @unit: a template's are those of its own
+ * "foo@.service.d" directories, an instance's those of its others.
+ */
+static void filter_entries(const char *unit, TlobBudgetList *list)
+{
+	_cleanup_free_ char *tdir = NULL;
+	const char *at = strchr(unit, '@'), *dot = strrchr(unit, '.');
+	bool template = at && at + 1 == dot;
+	size_t k = 0;
+
+	if (!at || !dot ||
+	    asprintf(&tdir, "%.*s@%s.d", (int)(at - unit), unit, dot) < 0)
+		return;
+	for (size_t i = 0; i < list->n; i++) {
+		TlobBudgetEntry *e = &list->entries[i];
+
+		if (file_in_dir(e->file, tdir) == template) {
+			list->entries[k++] = *e;
+			continue;
+		}
+		free(e->probe);
+		free(e->file);
+	}
+	list->n = k;
 }
 
 int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
@@ -196,6 +239,16 @@ int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
 	r = tlob_dropin_units(root_of(m), tlob_unit_search_path, &units);
 	if (r < 0)
 		return r;
+	/* Templates with budgets of their own (the manager's patterns). */
+	for (char **p = m->patterns; p && *p; p++) {
+		const char *at = strchr(*p, '@');
+
+		if (!at || at[1] != '.' || tlob_strv_contains(units, *p))
+			continue;
+		r = tlob_strv_extend(&units, *p);
+		if (r < 0)
+			return r;
+	}
 	for (char **u = extra_units; u && *u; u++) {
 		if (!tlob_unit_name_is_concrete(*u) ||
 		    tlob_strv_contains(units, *u))
@@ -220,6 +273,7 @@ int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
 					  *u);
 			continue;
 		}
+		filter_entries(*u, &list);
 		if (list.n == 0)
 			continue;
 		unit = rcstr_new(*u);

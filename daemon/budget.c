@@ -2,11 +2,15 @@
 /*
  * Budgets: their life, their bindings and their statistics.
  *
- * A budget is bound while its unit runs in a control group: the binding
- * carries that cgroup's id so only the unit's tasks open windows. When the
- * unit tracker reports a change (start, restart, stop), budget_sync()
- * rebinds or unbinds; the statistics of a binding that goes away are kept
- * ("retired") so counters survive restarts.
+ * A budget is bound once, to the cgroup path of its unit
+ * (TLOB_BIND_CGROUP_PATH), whether the unit runs or not: the kernel looks
+ * the path up when a task hits START, so the unit is measured from its
+ * first instruction, across its starts and stops, without rebinding.
+ * budget_sync() rebinds only when what the binding measures changed: the
+ * unit's cgroup path (a new Slice=), its executable, or the inode behind
+ * the probed file (a binary replaced by rename). The new binding is made
+ * before the old one is removed, and the statistics of a binding that
+ * goes away are kept ("retired", in the state that survives restarts).
  */
 #include <sys/stat.h>
 
@@ -16,8 +20,10 @@
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-events.h"
 #include "manager.h"
 #include "rcstr.h"
+#include "state.h"
 #include "unit-tracker.h"
 
 static const char *const budget_source_table[] = {
@@ -40,12 +46,30 @@ Budget *budget_free(Budget *b)
 	rcstr_unref(b->file);
 	free(b->description);
 	rcstr_unref(b->binary);
-	free(b->retired);
+	rcstr_unref(b->cgroup_path);
 	return mfree(b);
 }
 
+uint64_t budget_cookie(const char *id, const char *unit, const char *probe,
+		       uint64_t budget_ns, unsigned salt)
+{
+	char tail[64];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *parts[] = { id, "\n", strempty(unit), "\n", probe, tail };
+
+	snprintf(tail, sizeof(tail), "\n%llu\n%u", (unsigned long long)budget_ns,
+		 salt);
+	/* FNV-1a, 64 bits. */
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++)
+		for (const char *c = parts[i]; *c; c++) {
+			h ^= (unsigned char)*c;
+			h *= 0x100000001b3ULL;
+		}
+	return h ?: 1;
+}
+
 int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
-	       Budget **ret)
+	       uint64_t budget_ns, Budget **ret)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	size_t id_len = strlen(id) + 1, probe_len = strlen(probe) + 1;
@@ -71,6 +95,8 @@ int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
 	if (p.path)
 		b->probe_path = memcpy(t, p.path, path_len);
 	b->has_stop = p.has_stop;
+	b->budget_ns = budget_ns;
+	b->cookie = budget_cookie(id, unit_name, probe, budget_ns, 0);
 	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
 				      m->ratelimit_burst);
 	*ret = b;
@@ -79,15 +105,17 @@ int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
 
 bool budget_is_active(const Budget *b)
 {
-	return b->binding_id != 0;
+	return b->binding_id != 0 && b->unit && unit_tracker_runs(b->unit);
 }
 
 void budget_get_stats(Budget *b, BudgetStats *ret)
 {
+	const BudgetStats *retired = b->manager->state ?
+		state_retired(b->manager->state, b->cookie) : NULL;
 	struct tlob_binding_stats s;
 	int r;
 
-	*ret = b->retired ? *b->retired : (BudgetStats) {};
+	*ret = retired ? *retired : (BudgetStats) {};
 	if (!b->binding_id || !b->manager->kernel)
 		return;
 	r = kernel_link_stats(b->manager->kernel, b->binding_id, &s);
@@ -109,7 +137,8 @@ static const char *budget_binary(const Budget *b)
 
 int budget_resolve_probe(TlobElfCache *cache, const TlobProbe *probe,
 			 const char *binary, uint64_t *ret_start,
-			 uint64_t *ret_stop, sd_bus_error *error)
+			 uint64_t *ret_stop, struct stat *ret_st,
+			 sd_bus_error *error)
 {
 	_cleanup_close_ int fd = -EBADF;
 	const TlobProbePoint *pt = &probe->start;
@@ -168,6 +197,8 @@ int budget_resolve_probe(TlobElfCache *cache, const TlobProbe *probe,
 					 binary);
 	*ret_start = start;
 	*ret_stop = stop;
+	if (ret_st)
+		*ret_st = st;
 	return TAKE_FD(fd);
 }
 
@@ -194,7 +225,7 @@ void budget_refresh_offsets(Budget *b)
 	if (tlob_probe_parse(b->probe_text, &p) < 0)
 		return;
 	fd = budget_resolve_probe(b->manager->elf_cache, &p, binary, &start,
-				  &stop, NULL);
+				  &stop, NULL, NULL);
 	if (fd < 0)
 		return;
 	copy = budget_binary_ref(b);
@@ -207,88 +238,187 @@ void budget_refresh_offsets(Budget *b)
 	b->stop_on_return = !b->has_stop;
 }
 
-void budget_unbind(Budget *b)
+/*
+ * Remove binding @id of @b, its statistics added to those @b keeps in the
+ * state, so that a SIGKILL at any point counts them once (state.h).
+ */
+static void retire_binding(Budget *b, uint32_t id)
 {
 	struct tlob_binding_stats s;
-	KernelLink *k = b->manager->kernel;
+	Manager *m = b->manager;
+	KernelLink *k = m->kernel;
+	bool pending = false;
 	int r;
 
-	if (!b->binding_id)
+	if (!k)
 		return;
-	if (k) {
-		/*
-		 * Records queued before the unbinding (a unit's last
-		 * violation before it stopped) are its own: take them
-		 * while the binding id still says whose they are.
-		 */
-		(void)kernel_link_drain(k);
-		/* Keep what the binding measured. */
-		if (!b->retired)
-			b->retired = calloc(1, sizeof(*b->retired));
-		if (!b->retired)
-			log_oom();
-		else if (kernel_link_stats(k, b->binding_id, &s) >= 0)
-			budget_stats_add(b->retired, &s);
-		r = kernel_link_unbind(k, b->binding_id);
-		if (r < 0 && r != -ENOENT)
-			log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
-					  b->binding_id, b->id);
+	/*
+	 * Records queued before the unbinding (a last violation) are its
+	 * own: take them while the binding id still says whose they are.
+	 */
+	(void)manager_drain(m);
+	r = kernel_link_stats(k, id, &s);
+	if (r >= 0 && m->state) {
+		r = state_retire_begin(m->state, b->cookie, id, &s);
+		if (r < 0)
+			log_warning_errno(r, "No room to keep the statistics of binding %u of budget %s, ignoring: %m",
+					  id, b->id);
+		pending = r >= 0;
 	}
-	log_debug("Budget %s (%s %s) unbound.", b->id, b->unit_name,
-		  b->probe_text);
-	b->binding_id = 0;
-	b->cgroup_id = 0;
+	r = kernel_link_unbind(k, id);
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r, "Failed to remove binding %u of budget %s, ignoring: %m",
+				  id, b->id);
+	if (pending)
+		state_retire_end(m->state);
+	/* Records still queued for it are attributed by its cookie. */
+	manager_binding_retired(m, id, b->cookie);
 }
 
-int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error)
+void budget_retire(Budget *b, uint32_t id)
+{
+	if (id && id != b->binding_id)
+		retire_binding(b, id);
+}
+
+static void clear_binding(Budget *b)
+{
+	b->binding_id = 0;
+	b->binary = rcstr_unref(b->binary);
+	b->cgroup_path = rcstr_unref(b->cgroup_path);
+	b->dev = b->ino = 0;
+}
+
+void budget_unbind(Budget *b)
+{
+	if (!b->binding_id)
+		return;
+	retire_binding(b, b->binding_id);
+	log_debug("Budget %s (%s %s) unbound.", b->id, b->unit_name,
+		  b->probe_text);
+	clear_binding(b);
+}
+
+void budget_forget(Budget *b)
+{
+	budget_unbind(b);
+	if (b->manager->state)
+		state_retired_drop(b->manager->state, b->cookie);
+}
+
+int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
+		 const char *cgroup_path)
+{
+	uint32_t flags = TLOB_BIND_CGROUP_PATH |
+			 (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN);
+
+	if (b->binding_id || info->cookie != b->cookie ||
+	    info->threshold_ns != b->budget_ns || info->flags != flags ||
+	    !cgroup_path)
+		return -ESTALE;
+	b->cgroup_path = rcstr_new(cgroup_path);
+	if (!b->cgroup_path)
+		return -ENOMEM;
+	b->binding_id = id;
+	b->start_offset = info->start_offset;
+	b->stop_offset = info->stop_offset;
+	b->stop_on_return = !b->has_stop;
+	b->dev = info->dev;
+	b->ino = info->ino;
+	/* The file is checked (budget_bind()) once the unit is known. */
+	log_debug("Budget %s (%s %s) adopted binding %u.", b->id, b->unit_name,
+		  b->probe_text, id);
+	return 0;
+}
+
+/* Does the binding of @b measure this already? */
+static bool binding_is(const Budget *b, const struct stat *st, uint64_t start,
+		       uint64_t stop, const char *cgroup_path)
+{
+	return b->binding_id && b->dev == (uint64_t)st->st_dev &&
+	       b->ino == (uint64_t)st->st_ino && b->start_offset == start &&
+	       b->stop_offset == stop && streq_ptr(b->cgroup_path, cgroup_path);
+}
+
+int budget_bind(Budget *b, sd_bus_error *error)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_close_ int fd = -EBADF;
 	struct tlob_bind_args args = {};
 	const char *binary = budget_binary(b);
+	char *copy, *cgroup_path;
 	uint64_t start, stop;
-	char *copy;
-	uint32_t id;
+	uint32_t id, old;
+	struct stat st;
 	int r;
 
 	if (!b->manager->kernel)
 		return sd_bus_error_set_errnof(error, -b->manager->kernel_error,
 					       "Kernel link unavailable: %m");
+	if (!b->unit || !b->unit->cgroup_path)
+		return sd_bus_error_set(error, TLOB_ERROR_NO_SUCH_UNIT,
+					"Where the unit runs is not known.");
 	r = tlob_probe_parse(b->probe_text, &p);
 	if (r < 0)
 		return r;	/* it was parsed before: only ENOMEM */
 	fd = budget_resolve_probe(b->manager->elf_cache, &p, binary, &start,
-				  &stop, error);
+				  &stop, &st, error);
 	if (fd < 0)
 		return fd;
+	if (!b->has_stop)
+		stop = 0;
 
-	args.flags = b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN;
+	if (binding_is(b, &st, start, stop, b->unit->cgroup_path)) {
+		/* Adopted, or the same file under another name. */
+		if (!streq_ptr(b->binary, binary)) {
+			copy = budget_binary_ref(b);
+			if (!copy)
+				return -ENOMEM;
+			rcstr_unref(b->binary);
+			b->binary = copy;
+		}
+		b->bind_error = 0;
+		return 0;
+	}
+
+	args.flags = TLOB_BIND_CGROUP_PATH |
+		     (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN);
 	args.start_offset = start;
-	args.stop_offset = b->has_stop ? stop : 0;
+	args.stop_offset = stop;
 	args.threshold_ns = b->budget_ns;
-	args.cgroup_id = cgroup_id;
-	args.cookie = (uint64_t)strtoull(b->id, NULL, 16);
-	r = kernel_link_bind(b->manager->kernel, fd, &args, &id);
-	if (r < 0)
-		return r;
-
+	args.cgroup_id = (uint64_t)(uintptr_t)b->unit->cgroup_path;
+	args.cookie = b->cookie;
 	copy = budget_binary_ref(b);
+	cgroup_path = rcstr_ref(b->unit->cgroup_path);
 	if (!copy) {
-		(void)kernel_link_unbind(b->manager->kernel, id);
+		rcstr_unref(cgroup_path);
 		return -ENOMEM;
 	}
-	rcstr_unref(b->binary);
+	/* The new binding first: no window is missed in between. */
+	r = kernel_link_bind(b->manager->kernel, fd, &args, &id);
+	if (r < 0) {
+		rcstr_unref(copy);
+		rcstr_unref(cgroup_path);
+		return r;
+	}
+	old = b->binding_id;
+	if (old)
+		retire_binding(b, old);
+	clear_binding(b);
 	b->binary = copy;
+	b->cgroup_path = cgroup_path;
 	b->start_offset = start;
-	b->stop_offset = args.stop_offset;
+	b->stop_offset = stop;
 	b->stop_on_return = !b->has_stop;
+	b->dev = (uint64_t)st.st_dev;
+	b->ino = (uint64_t)st.st_ino;
 	b->binding_id = id;
-	b->cgroup_id = cgroup_id;
 	b->bind_error = 0;
-	log_debug("Budget %s (%s %s) bound as %u: %s 0x%llx..0x%llx cgroup %llu.",
-		  b->id, b->unit_name, b->probe_text, id, binary,
-		  (unsigned long long)start, (unsigned long long)args.stop_offset,
-		  (unsigned long long)cgroup_id);
+	log_debug("Budget %s (%s %s) bound as %u%s%u: %s 0x%llx..0x%llx cgroup %s.",
+		  b->id, b->unit_name, b->probe_text, id,
+		  old ? ", replacing " : "", old, binary,
+		  (unsigned long long)start, (unsigned long long)stop,
+		  cgroup_path);
 	return 0;
 }
 
@@ -296,16 +426,16 @@ void budget_sync(Budget *b)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	Unit *u = b->unit;
-	bool want = u && u->active && u->cgroup_id != 0 && b->manager->kernel;
 	int r;
 
-	if (b->binding_id && (!want || b->cgroup_id != u->cgroup_id ||
-			      !streq_ptr(b->binary, budget_binary(b))))
-		budget_unbind(b);
-	if (!want || b->binding_id)
+	if (!b->manager->kernel)
 		return;
-
-	r = budget_bind(b, u->cgroup_id, &e);
+	/* A unit that is gone (not found at a reload) is not measured. */
+	if (!u || !u->found || !budget_binary(b)) {
+		budget_unbind(b);
+		return;
+	}
+	r = budget_bind(b, &e);
 	if (r < 0) {
 		/* Log a failure once, not on every restart of the unit. */
 		if (r != b->bind_error)

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -59,7 +60,7 @@ static inline void budget_stats_add(BudgetStats *to,
  * A budget. Kept small, as a daemon may hold a thousand: the strings its
  * unit's other budgets have too are shared (rcstr.h), its own ones (id,
  * probe) live in the same allocation, the parsed probe is not kept (it is
- * parsed again to bind), and statistics are allocated when needed.
+ * parsed again to bind).
  */
 struct Budget {
 	Manager *manager;
@@ -75,23 +76,24 @@ struct Budget {
 	uint64_t budget_ns;
 	BudgetSource source;
 	bool has_stop;			/* false: the window ends on return */
+	/*
+	 * Its bindings' cookie: a function of id, unit, probe and budget
+	 * only, so that a restarted manager knows the bindings it finds,
+	 * and records of an earlier binding still tell whose they are.
+	 */
+	uint64_t cookie;
 
 	/* Where it is bound, while it is (binding_id != 0). */
 	bool stop_on_return;
 	uint32_t binding_id;
-	char *binary;			/* resolved ELF path, rcstr */
+	char *binary;			/* resolved ELF path, rcstr; NULL for a
+					 * binding adopted and not checked yet */
 	uint64_t start_offset;
 	uint64_t stop_offset;
-	uint64_t cgroup_id;
+	char *cgroup_path;		/* the binding's cgroup path, rcstr */
+	uint64_t dev, ino;		/* the probed file */
 	int bind_error;			/* last failure to bind, for logs */
 	uint32_t last_pid;		/* of the last violation */
-
-	/* Counters: violations from events, window statistics from the
-	 * kernel; "retired" holds those of earlier bindings (the unit was
-	 * restarted), so they survive rebinding. Allocated on the first
-	 * unbinding: most budgets never need it. */
-	uint64_t n_violations;
-	BudgetStats *retired;
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
@@ -100,20 +102,25 @@ struct Budget {
 };
 
 /*
- * A budget of @unit_name (an rcstr, referenced) with @id and the canonical
- * probe @probe; the rest is the caller's to fill in. -EINVAL for a bad
- * probe, -ENOMEM.
+ * A budget of @unit_name (an rcstr, referenced) with @id, the canonical
+ * probe @probe and @budget_ns; the rest is the caller's to fill in.
+ * -EINVAL for a bad probe, -ENOMEM.
  */
 int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
-	       Budget **ret);
+	       uint64_t budget_ns, Budget **ret);
 Budget *budget_free(Budget *b);
 static inline void budget_freep(Budget **b)
 {
 	budget_free(*b);
 }
 
-/* Statistics of @b: retired plus those of the current binding. */
+/* The cookie of a budget (never 0); @salt tells apart clashing ones. */
+uint64_t budget_cookie(const char *id, const char *unit, const char *probe,
+		       uint64_t budget_ns, unsigned salt);
+
+/* Statistics of @b: of its earlier bindings plus its current one's. */
 void budget_get_stats(Budget *b, BudgetStats *ret);
+/* Bound, and its unit (a template: an instance) is running. */
 bool budget_is_active(const Budget *b);
 /* Resolve the offsets of an unbound budget, for display; errors ignored. */
 void budget_refresh_offsets(Budget *b);
@@ -121,23 +128,45 @@ void budget_refresh_offsets(Budget *b);
 /*
  * Resolve @probe in @binary to file offsets, through @cache (may be
  * NULL). Never blocks: anything but a regular file is refused
- * (InvalidProbe) before it is opened. Returns the open fd, or a negative
- * errno with @error (if any) set to the org.tlob.Error for it.
+ * (InvalidProbe) before it is opened. Returns the open fd (with @ret_st
+ * its stat, if not NULL), or a negative errno with @error (if any) set to
+ * the org.tlob.Error for it.
  */
 int budget_resolve_probe(TlobElfCache *cache, const TlobProbe *probe,
 			 const char *binary, uint64_t *ret_start,
-			 uint64_t *ret_stop, sd_bus_error *error);
+			 uint64_t *ret_stop, struct stat *ret_st,
+			 sd_bus_error *error);
 
 /*
- * Bind @b for the tasks of cgroup @cgroup_id. Returns 0 or a negative
- * errno (with @error set when it is the caller's fault).
+ * Bind @b as its unit says: to the cgroup path of the unit, whether it
+ * runs or not, in its ELF file as it is now. A binding that measures
+ * exactly that is kept; one that does not (a new inode of the file, other
+ * offsets, another cgroup path) is replaced, the new one made before the
+ * old one is removed. Returns 0 or a negative errno (with @error set when
+ * it is the caller's fault).
  */
-int budget_bind(Budget *b, uint64_t cgroup_id, sd_bus_error *error);
-/* Remove the binding of @b, keeping what it measured. */
+int budget_bind(Budget *b, sd_bus_error *error);
+/* Remove the binding of @b, keeping what it measured in the state. */
 void budget_unbind(Budget *b);
-/* Make the binding of @b match the state of its unit. */
+/*
+ * Remove binding @id with @b's cookie that is not @b's current one (a
+ * second one found at adoption), keeping what it measured.
+ */
+void budget_retire(Budget *b, uint32_t id);
+/* Forget @b: remove its binding and what its bindings measured. */
+void budget_forget(Budget *b);
+/* Make the binding of @b match its unit; failures are logged once. */
 void budget_sync(Budget *b);
 /* @error for a failed budget_bind(), if it did not set one; returns @r. */
 int budget_bind_error(int r, sd_bus_error *error);
+
+/*
+ * Take over binding @id (found on the fd a predecessor kept in the fd
+ * store), which @info says has @b's cookie: kept if it measures what @b
+ * would (its threshold, flags and cgroup path), checked against the file
+ * at the next budget_sync(). Returns 0, or -ESTALE if it does not match.
+ */
+int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
+		 const char *cgroup_path);
 
 #endif /* TLOB_BUDGET_H */

@@ -3,11 +3,13 @@
  * One journal entry per violation, with MESSAGE_ID and TLOB_* fields,
  * OBJECT_PID= (journald adds the violator's OBJECT_ fields) and
  * OBJECT_SYSTEMD_UNIT= so that "journalctl -u UNIT" shows it, also when
- * the violator has exited by the time the entry is written. Rate-limited per budget (and once for all
- * self-instrumented windows): past the burst, entries are counted and one
- * summary entry gives their number, either before the next entry once the
- * interval is over, or from a timer at the end of the interval. Counters
- * and D-Bus signals are not limited.
+ * the violator has exited by the time the entry is written; for a
+ * template's budget UNIT is the instance, and TLOB_BUDGET_UNIT= the
+ * template. Rate-limited per budget: past the burst, entries are counted
+ * and one summary entry gives their number, either before the next entry
+ * once the interval is over, or from a timer at the end of the interval.
+ * Counters and D-Bus signals are not limited. Self-instrumented windows
+ * are limited per user by the caller (manager-events.c).
  */
 #include <sys/uio.h>
 /* Plain sd_journal_sendv(): no CODE_FILE= etc. of this file. */
@@ -76,15 +78,16 @@ static int on_budget_ratelimit(sd_event_source *s, uint64_t usec,
 	return 0;
 }
 
-static int on_self_ratelimit(sd_event_source *s, uint64_t usec,
-			     void *userdata)
+void journal_log_self_summary(Manager *m, uid_t uid, uint64_t suppressed)
 {
-	Manager *m = userdata;
-	uint64_t n = ratelimit_flush(&m->self_ratelimit, usec);
+	char what[64];
 
-	if (n > 0)
-		log_summary("", "self-instrumented windows", "", 0, n);
-	return 0;
+	if (uid == (uid_t)-1)
+		snprintf(what, sizeof(what), "self-instrumented windows of exited processes");
+	else
+		snprintf(what, sizeof(what), "self-instrumented windows of uid %u",
+			 (unsigned)uid);
+	log_summary("", what, "", 0, suppressed);
 }
 
 /* Make sure a summary follows at the end of the current interval. */
@@ -148,39 +151,35 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 			   const struct tlob_event *ev)
 {
 	char what[64], **l = NULL;
-	const char *label, *probe, *id;
-	RateLimit *rl = b ? &b->ratelimit : &m->self_ratelimit;
-	uint64_t suppressed, now = now_usec();
+	uint64_t suppressed;
 	int r;
 
-	if (b) {
-		label = probe_label(b);
-		probe = b->probe_text;
-		id = b->id;
-	} else {
+	if (!b) {
 		snprintf(what, sizeof(what), "self-instrumented window (tag 0x%llx)",
 			 (unsigned long long)ev->cookie);
-		label = what;
-		probe = "";
-		id = "";
+		r = journal_format_violation(unit, what, "", "", ev, &l);
+		send_fields(r, l);
+		return;
 	}
 
-	if (b)
-		b->last_pid = ev->tgid;
-	if (!ratelimit_below(rl, now, &suppressed)) {
-		if (b)
-			arm_summary(m, &b->ratelimit_source, rl,
-				    on_budget_ratelimit, b);
-		else
-			arm_summary(m, &m->self_ratelimit_source, rl,
-				    on_self_ratelimit, m);
+	b->last_pid = ev->tgid;
+	if (!ratelimit_below(&b->ratelimit, now_usec(), &suppressed)) {
+		arm_summary(m, &b->ratelimit_source, &b->ratelimit,
+			    on_budget_ratelimit, b);
 		return;
 	}
 	if (suppressed > 0)
-		log_summary(unit, b ? label : "self-instrumented windows", id,
-			    b ? b->last_pid : 0,
+		log_summary(b->unit_name, probe_label(b), b->id, b->last_pid,
 			    suppressed);
 
-	r = journal_format_violation(unit, label, id, probe, ev, &l);
+	r = journal_format_violation(unit, probe_label(b), b->id, b->probe_text,
+				     ev, &l);
+	/* An instance of a template's budget: which budget it is. */
+	if (r >= 0 && !streq(unit, b->unit_name)) {
+		_cleanup_free_ char *f = NULL;
+
+		r = asprintf(&f, "TLOB_BUDGET_UNIT=%s", b->unit_name) < 0 ? -ENOMEM :
+		    tlob_strv_consume(&l, TAKE_PTR(f));
+	}
 	send_fields(r, l);
 }

@@ -6,13 +6,22 @@
 #ifndef TLOB_JOURNAL_H
 #define TLOB_JOURNAL_H
 
+#include <sys/types.h>
+
 #include <linux/tlob.h>
 
 #include "budget.h"
 
-/* Log the violation @ev of @b (NULL: self-instrumented) in @unit. */
+/*
+ * Log the violation @ev of @b in @unit (for a template's budget, the
+ * instance), rate-limited per budget; with @b NULL a self-instrumented
+ * window's (or another program's binding's), not limited here.
+ */
 void journal_log_violation(Manager *m, Budget *b, const char *unit,
 			   const struct tlob_event *ev);
+
+/* @suppressed violations of @uid's self-instrumented windows not logged. */
+void journal_log_self_summary(Manager *m, uid_t uid, uint64_t suppressed);
 
 /*
  * The kernel dropped @lost events (a LOST record): warn, at most once per

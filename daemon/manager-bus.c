@@ -299,13 +299,17 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 		"Source", "s", budget_source_to_string(b->source),
 		"Active", "b", (int)budget_is_active(b),
 		"Windows", "t", st.windows,
-		"Violations", "t", b->n_violations,
+		"Violations", "t", st.violations,
 		"MaxNSec", "t", st.max_ns,
 		"Description", "s", strempty(b->description),
 		"File", "s", strempty(b->file));
 	if (r < 0)
 		return r;
-	r = sd_bus_message_append(reply, "{sv}", "SumNSec", "t", st.sum_ns);
+	r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}",
+				  "SumNSec", "t", st.sum_ns,
+				  "BindingId", "u", b->binding_id,
+				  "Cookie", "t", b->cookie,
+				  "ControlGroup", "s", strempty(b->cgroup_path));
 	if (r < 0)
 		return r;
 	r = append_histogram(reply, &st);
@@ -344,10 +348,16 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("RefusedBudgets", "u", property_get_refused, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("ViolationCount", "t", property_get_u64,
-			offsetof(Manager, n_violations),
+			offsetof(Manager, counters.violations),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("DroppedEvents", "t", property_get_u64,
-			offsetof(Manager, n_dropped),
+			offsetof(Manager, counters.dropped),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("SelfViolationCount", "t", property_get_u64,
+			offsetof(Manager, counters.self_violations),
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("SuppressedViolations", "t", property_get_u64,
+			offsetof(Manager, counters.suppressed),
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD_WITH_ARGS("AddBudget",
 		SD_BUS_ARGS("s", unit, "s", probe, "t", budget_ns,
@@ -430,16 +440,24 @@ void manager_emit_budget_count_changed(Manager *m)
 
 static int on_counters_changed(sd_event_source *s, void *userdata)
 {
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} props[] = {
+		{ COUNTER_VIOLATIONS, "ViolationCount" },
+		{ COUNTER_DROPPED, "DroppedEvents" },
+		{ COUNTER_SELF, "SelfViolationCount" },
+		{ COUNTER_SUPPRESSED, "SuppressedViolations" },
+	};
 	Manager *m = userdata;
-	char *names[3] = {};
+	char *names[ELEMENTSOF(props) + 1] = {};
 	size_t n = 0;
 	int r;
 
-	if (m->violation_count_changed)
-		names[n++] = (char *)"ViolationCount";
-	if (m->dropped_events_changed)
-		names[n++] = (char *)"DroppedEvents";
-	m->violation_count_changed = m->dropped_events_changed = false;
+	for (size_t i = 0; i < ELEMENTSOF(props); i++)
+		if (m->counters_changed & props[i].flag)
+			names[n++] = (char *)props[i].name;
+	m->counters_changed = 0;
 	if (n == 0 || !m->bus)
 		return 0;
 	r = sd_bus_emit_properties_changed_strv(m->bus, OBJECT_PATH, INTERFACE,
@@ -512,6 +530,7 @@ static int on_name_acquired(sd_bus_message *reply, void *userdata,
 	(void)sd_notifyf(false, "READY=1\nSTATUS=Watching %zu budget(s).",
 			 m->n_budgets);
 	log_debug("Serving %s.", BUS_NAME);
+	manager_serving(m);
 	return 0;
 }
 

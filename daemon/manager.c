@@ -7,18 +7,21 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "budget-store.h"
 #include "bus-errors.h"
 #include "dropin.h"
-#include "journal.h"
+#include "fdstore.h"
 #include "kernel-link.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-bus.h"
+#include "manager-events.h"
 #include "manager.h"
 #include "rcstr.h"
+#include "state.h"
 #include "strv.h"
 
 /*
@@ -71,12 +74,10 @@ void manager_set_log_ratelimit(Manager *m, uint64_t interval_usec,
 {
 	m->ratelimit_interval_usec = interval_usec;
 	m->ratelimit_burst = burst;
-	m->self_ratelimit = RATELIMIT_INIT(interval_usec, burst);
 	/* Kernel messages: one warning per interval is plenty. */
 	m->lost_ratelimit = RATELIMIT_INIT(interval_usec, 1);
 }
 
-static void budget_detach(Manager *m, Budget *b);
 static AddRequest *add_request_free(AddRequest *a);
 static void message_list_done(MessageList *l);
 
@@ -85,14 +86,15 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	/*
-	 * Closing /dev/rv removes every binding at once: no unbinding one
-	 * by one, and no events handled on the way out.
+	 * No unbinding one by one, and no records handled on the way out:
+	 * the bindings stay with the /dev/rv fd kept in the fd store, for
+	 * the next instance, and its records in its ring; without a store,
+	 * closing it removes them all at once.
 	 */
 	m->kernel = kernel_link_free(m->kernel);
-	for (size_t i = 0; i < m->n_budgets; i++) {
-		budget_detach(m, m->budgets[i]);
+	/* Units go all at once below: no refresh of one another. */
+	for (size_t i = 0; i < m->n_budgets; i++)
 		budget_free(m->budgets[i]);
-	}
 	free(m->budgets);
 	while (m->add_requests) {
 		AddRequest *a = m->add_requests;
@@ -109,7 +111,7 @@ Manager *manager_free(Manager *m)
 	for (size_t i = 0; i < ELEMENTSOF(m->match_slots); i++)
 		sd_bus_slot_unref(m->match_slots[i]);
 	sd_bus_slot_unref(m->daemon_reload_slot);
-	sd_event_source_disable_unref(m->self_ratelimit_source);
+	manager_events_free(m);
 	sd_event_source_disable_unref(m->lost_ratelimit_source);
 	sd_event_source_disable_unref(m->props_source);
 	sd_bus_flush_close_unref(m->bus);
@@ -118,6 +120,7 @@ Manager *manager_free(Manager *m)
 	free(m->root);
 	free(m->cgroup_root);
 	tlob_strv_free(m->patterns);
+	state_free(m->state);
 	return mfree(m);
 }
 
@@ -139,12 +142,10 @@ Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
 	return NULL;
 }
 
-static Budget *find_budget_by_binding(Manager *m, uint32_t id)
+Budget *manager_find_budget_by_cookie(Manager *m, uint64_t cookie)
 {
-	if (id == 0)
-		return NULL;
 	for (size_t i = 0; i < m->n_budgets; i++)
-		if (m->budgets[i]->binding_id == id)
+		if (m->budgets[i]->cookie == cookie)
 			return m->budgets[i];
 	return NULL;
 }
@@ -195,6 +196,11 @@ static int manager_append_budget(Manager *m, Budget *b)
 {
 	Budget **l;
 
+	/* Cookies tell budgets apart: a clash (64 bits...) gets another. */
+	for (unsigned salt = 1; manager_find_budget_by_cookie(m, b->cookie); salt++)
+		b->cookie = budget_cookie(b->id, b->unit_name, b->probe_text,
+					  b->budget_ns, salt);
+
 	/* Grow by halves, not one by one: a reload appends hundreds. */
 	if (m->n_budgets >= m->n_budgets_allocated) {
 		size_t n = MAX(m->n_budgets + m->n_budgets / 2, (size_t)16);
@@ -218,6 +224,8 @@ static void manager_drop_budget(Manager *m, Budget *b)
 			m->n_budgets--;
 			break;
 		}
+	/* Gone for good: its binding, and what its bindings measured. */
+	budget_forget(b);
 	budget_detach(m, b);
 	budget_free(b);
 }
@@ -235,7 +243,7 @@ static void try_open_kernel(Manager *m)
 
 	if (m->kernel)
 		return;
-	r = kernel_link_new(m, &m->kernel);
+	r = kernel_link_new(m, -EBADF, &m->kernel);
 	if (r < 0) {
 		if (r != m->kernel_error)
 			log_warning_errno(r, "Failed to open %s, budgets will not be measured: %m",
@@ -246,15 +254,37 @@ static void try_open_kernel(Manager *m)
 	}
 	m->kernel_error = 0;
 	log_debug("Kernel link open on %s.", m->rv_path);
-	/* The module may have come late: bind what runs already. */
+	/* Our bindings outlive us in the fd store. */
+	r = fdstore_keep(kernel_link_fd(m->kernel), "rv");
+	if (r < 0)
+		log_warning_errno(r, "Failed to keep %s in the fd store, a restart will lose the bindings: %m",
+				  m->rv_path);
+	if (!m->loaded)
+		return;	/* the first load binds, records are read once serving */
+	if (m->serving) {
+		r = manager_events_start(m);
+		if (r < 0)
+			log_warning_errno(r, "Failed to watch %s, ignoring: %m",
+					  m->rv_path);
+	}
+	/* The module may have come late: bind every budget now. */
 	for (size_t i = 0; i < m->n_units; i++)
-		(void)unit_tracker_refresh(m->units[i]);
+		(void)unit_tracker_refresh(m->units[i], true);
+}
+
+/* A template's budget covers all its instances: they are not tracked. */
+static bool pattern_is_template(const char *pattern)
+{
+	const char *at = strchr(pattern, '@');
+
+	return at && at[1] == '.';
 }
 
 bool manager_unit_wanted(Manager *m, const char *unit)
 {
 	for (char **p = m->patterns; p && *p; p++)
-		if (tlob_dropin_pattern_matches(*p, unit))
+		if (!pattern_is_template(*p) &&
+		    tlob_dropin_pattern_matches(*p, unit))
 			return true;
 	return false;
 }
@@ -297,29 +327,19 @@ static void message_list_reply(MessageList *l, int r)
 
 /*
  * The second half of a reload: the units to look at besides those with
- * their own drop-in directory are the ones we track already and the
- * loaded ones that drop-ins of templates, prefixes or types apply to
- * (@matching); read their drop-ins and reconcile the budget list.
+ * their own drop-in directory and the templates with budgets are the
+ * loaded ones that drop-ins of prefixes or types apply to (@matching);
+ * read their drop-ins and reconcile the budget list. A unit of those that
+ * systemd unloaded has no budgets until it is loaded again (UnitNew).
  */
 static int reload_apply(Manager *m, char **matching)
 {
-	_cleanup_strv_free_ char **extra = NULL;
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
 	unsigned refused = 0, refused_before = m->n_refused;
 	int r;
 
-	for (char **u = matching; u && *u; u++) {
-		r = tlob_strv_extend(&extra, *u);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < m->n_units; i++) {
-		r = tlob_strv_extend(&extra, m->units[i]->name);
-		if (r < 0)
-			return r;
-	}
-	r = budget_store_load(m, extra, &fresh, &n_fresh);
+	r = budget_store_load(m, matching, &fresh, &n_fresh);
 	if (r < 0)
 		return r;
 
@@ -371,9 +391,15 @@ static int reload_apply(Manager *m, char **matching)
 	}
 	free(fresh);
 
-	/* Learn the state of every unit again; replies bind the budgets. */
+	/* The bindings a predecessor left; its records once serving. */
+	if (!m->loaded)
+		(void)manager_adopt_bindings(m);
+	/*
+	 * Learn the state of every unit again, loading those that do not
+	 * run: the replies bind the budgets, before their units start.
+	 */
 	for (size_t i = 0; i < m->n_units; i++) {
-		r = unit_tracker_refresh(m->units[i]);
+		r = unit_tracker_refresh(m->units[i], true);
 		if (r < 0)
 			log_debug_errno(r, "Failed to query unit %s, ignoring: %m",
 					m->units[i]->name);
@@ -423,13 +449,13 @@ static void on_reload_listed(Manager *m, int r, char **units)
 {
 	m->reload_slot = sd_bus_slot_unref(m->reload_slot);
 	if (r < 0)
-		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+		log_warning_errno(r, "Failed to list the units of prefix and type drop-ins, ignoring: %m");
 	reload_finish(m, r < 0 ? NULL : units, 0);
 }
 
 static void reload_start(Manager *m)
 {
-	_cleanup_strv_free_ char **patterns = NULL;
+	_cleanup_strv_free_ char **patterns = NULL, **others = NULL;
 	int r;
 
 	try_open_kernel(m);
@@ -440,13 +466,20 @@ static void reload_start(Manager *m)
 		return reload_finish(m, NULL, r);
 	tlob_strv_free(m->patterns);
 	m->patterns = TAKE_PTR(patterns);
-	if (m->patterns[0] && m->bus) {
+	/* Templates have budgets of their own; prefixes and types not. */
+	for (char **p = m->patterns; *p; p++)
+		if (!pattern_is_template(*p)) {
+			r = tlob_strv_extend(&others, *p);
+			if (r < 0)
+				return reload_finish(m, NULL, r);
+		}
+	if (others && m->bus) {
 		/* Which units do they apply to? Asked without waiting. */
-		r = unit_tracker_list_matching(m, m->patterns, on_reload_listed,
+		r = unit_tracker_list_matching(m, others, on_reload_listed,
 					       &m->reload_slot);
 		if (r >= 0)
 			return;
-		log_warning_errno(r, "Failed to list the units of template drop-ins, ignoring: %m");
+		log_warning_errno(r, "Failed to list the units of prefix and type drop-ins, ignoring: %m");
 	}
 	reload_finish(m, NULL, 0);
 }
@@ -565,7 +598,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 		return r;
 	}
 	fd = budget_resolve_probe(m->elf_cache, &p, p.path ?: u->exec_path,
-				  &start, &stop, error);
+				  &start, &stop, NULL, error);
 	if (fd < 0) {
 		unit_tracker_unref(m, u);
 		return fd;
@@ -599,9 +632,8 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	}
 
 	name = rcstr_new(a->unit);
-	if (!name || budget_new(m, name, id, a->probe, &b) < 0)
+	if (!name || budget_new(m, name, id, a->probe, a->budget_ns, &b) < 0)
 		goto oom;
-	b->budget_ns = a->budget_ns;
 	b->source = a->runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
 	b->file = rcstr_new(file);
 	b->description = isempty(a->description) ? NULL : strdup(a->description);
@@ -613,17 +645,16 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	b->unit = u;
 	u->n_budgets++;
 
-	if (u->active && u->cgroup_id) {
-		r = budget_bind(b, u->cgroup_id, error);
-		if (r < 0) {
-			r = budget_bind_error(r, error);
-			(void)budget_store_remove(b);
-			manager_drop_budget(m, b);
-			return r;
-		}
+	/* Bound at once, whether the unit runs or not. */
+	r = budget_bind(b, error);
+	if (r < 0) {
+		r = budget_bind_error(r, error);
+		(void)budget_store_remove(b);
+		manager_drop_budget(m, b);
+		return r;
 	}
 	/* Follow the unit from now on (a no-op refresh if it is known). */
-	(void)unit_tracker_refresh(u);
+	(void)unit_tracker_refresh(u, false);
 
 	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,
 		 b->probe_text, (unsigned long long)a->budget_ns,
@@ -740,60 +771,6 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 	return 0;
 }
 
-static void handle_violation(Manager *m, const struct tlob_event *ev)
-{
-	_cleanup_free_ char *self_unit = NULL;
-	Budget *b = find_budget_by_binding(m, ev->binding_id);
-	const char *unit;
-	int r;
-
-	m->n_violations++;
-	m->violation_count_changed = true;
-	manager_counters_changed(m);
-	if (b) {
-		b->n_violations++;
-		unit = b->unit_name;
-	} else {
-		/* Self-instrumented, or a binding not made by us. */
-		self_unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
-		unit = strempty(self_unit);
-	}
-
-	r = manager_emit_violation(m, b, unit, ev);
-	if (r < 0)
-		log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
-	journal_log_violation(m, b, unit, ev);
-}
-
-void manager_handle_event(Manager *m, const struct tlob_event *ev)
-{
-	switch (ev->type) {
-	case TLOB_EV_VIOLATION:
-		handle_violation(m, ev);
-		break;
-	case TLOB_EV_WINDOW_END:
-		log_debug("Violated window of binding %u (tid %u) ended after %llu ns.",
-			  ev->binding_id, ev->tid,
-			  (unsigned long long)ev->elapsed_ns);
-		break;
-	case TLOB_EV_LOST:
-		m->n_dropped += ev->lost;
-		m->dropped_events_changed = true;
-		manager_counters_changed(m);
-		journal_log_lost(m, ev->lost);
-		break;
-	default:
-		log_debug("Unknown kernel event type %u, ignoring.", ev->type);
-	}
-}
-
-void manager_kernel_failed(Manager *m, int r)
-{
-	log_error_errno(r, "Failed to read events from %s, exiting to be restarted: %m",
-			m->rv_path);
-	(void)sd_event_exit(m->event, r);
-}
-
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 		     void *userdata)
 {
@@ -811,6 +788,55 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 			  void *userdata)
 {
 	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+/*
+ * What a predecessor kept in the fd store: the state, and /dev/rv with
+ * its bindings (adopted at the first load). Else a new state, kept there.
+ */
+static int manager_take_fd_store(Manager *m)
+{
+	int rv, fd, r;
+
+	fdstore_take(&rv, &fd);
+	r = state_new(fd, m->budgets_max, false, &m->state);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to make the state memfd, counters will not survive a restart: %m");
+		r = state_new(-EBADF, m->budgets_max, true, &m->state);
+		if (r < 0)
+			return r;
+	} else if (fd < 0) {
+		r = fdstore_keep(state_fd(m->state), "state");
+		if (r < 0)
+			log_warning_errno(r, "Failed to keep the state in the fd store, ignoring: %m");
+	}
+	m->counters = *state_counters(m->state);
+	if (state_adopted(m->state))
+		log_info("Continuing the counters of a previous instance: %llu violation(s), %llu dropped record(s).",
+			 (unsigned long long)m->counters.violations,
+			 (unsigned long long)m->counters.dropped);
+	if (rv < 0)
+		return 0;
+	r = kernel_link_new(m, rv, &m->kernel);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to take %s from the fd store, opening it anew: %m",
+				  m->rv_path);
+		(void)sd_notify(false, "FDSTOREREMOVE=1\nFDNAME=rv");
+		return 0;
+	}
+	m->kernel_adopted = true;
+	m->kernel_error = 0;
+	return 0;
+}
+
+void manager_serving(Manager *m)
+{
+	int r;
+
+	m->serving = true;
+	r = manager_events_start(m);
+	if (r < 0)
+		log_warning_errno(r, "Failed to watch %s, ignoring: %m", m->rv_path);
 }
 
 int manager_start(Manager *m)
@@ -846,6 +872,9 @@ int manager_start(Manager *m)
 	r = budget_store_clean(m->root);
 	if (r < 0)
 		log_warning_errno(r, "Failed to remove stale drop-ins, ignoring: %m");
+	r = manager_take_fd_store(m);
+	if (r < 0)
+		return r;
 	/* Once loaded, the bus name is taken and READY=1 sent. */
 	return manager_reload(m, NULL);
 }

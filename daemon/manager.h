@@ -17,11 +17,21 @@
 #include "budget.h"
 #include "manager-polkit.h"
 #include "ratelimit.h"
+#include "state.h"
 #include "unit-tracker.h"
 
 typedef struct Manager Manager;
 typedef struct KernelLink KernelLink;
 typedef struct AddRequest AddRequest;
+typedef struct UserLimit UserLimit;
+
+/* The counters whose PropertiesChanged is due (Manager.counters_changed). */
+enum {
+	COUNTER_VIOLATIONS = 1 << 0,	/* ViolationCount */
+	COUNTER_DROPPED = 1 << 1,	/* DroppedEvents */
+	COUNTER_SELF = 1 << 2,		/* SelfViolationCount */
+	COUNTER_SUPPRESSED = 1 << 3,	/* SuppressedViolations */
+};
 
 /* Method calls waiting for their reply. */
 typedef struct MessageList {
@@ -34,6 +44,17 @@ struct Manager {
 	sd_bus *bus;
 	KernelLink *kernel;
 	int kernel_error;		/* why there is no kernel link */
+	bool kernel_adopted;		/* from the fd store, with bindings */
+	bool events_started;		/* records are read (manager-events.c) */
+	bool serving;			/* the bus name is ours */
+
+	/*
+	 * What survives a restart besides /dev/rv (state.h), and the
+	 * counters as of the records handled so far, committed to it after
+	 * each batch.
+	 */
+	State *state;
+	StateCounters counters;
 
 	char *root;			/* prefix of the drop-in dirs ("" = /) */
 	char *cgroup_root;		/* cgroup2 mount, /sys/fs/cgroup */
@@ -52,11 +73,9 @@ struct Manager {
 	size_t n_units;
 	unsigned n_refreshing;		/* units with a query chain running */
 
-	uint64_t n_violations;		/* ViolationCount */
-	uint64_t n_dropped;		/* DroppedEvents */
-
-	RateLimit self_ratelimit;	/* self-instrumented windows */
-	sd_event_source *self_ratelimit_source;
+	/* Self-instrumented windows, per user (manager-events.c). */
+	UserLimit **users;
+	size_t n_users;
 	uint64_t ratelimit_interval_usec;
 	unsigned ratelimit_burst;
 
@@ -73,8 +92,7 @@ struct Manager {
 	 * handled: one PropertiesChanged for a batch (manager-bus.c).
 	 */
 	sd_event_source *props_source;
-	bool violation_count_changed;
-	bool dropped_events_changed;
+	unsigned counters_changed;	/* COUNTER_* */
 
 	sd_bus_slot *daemon_reload_slot;	/* our systemd Reload() call */
 	bool daemon_reload_again;		/* another one is needed */
@@ -122,6 +140,12 @@ static inline void manager_freep(Manager **m)
 
 /* Connect the bus, open /dev/rv, load budgets, follow systemd. */
 int manager_start(Manager *m);
+/*
+ * The bus name is ours: start handling the kernel's records, so that the
+ * first Violation signals already come from org.tlob.Manager (watchers
+ * match on that name).
+ */
+void manager_serving(Manager *m);
 
 /*
  * Re-read drop-ins and reconcile the budget list; rebinding as needed.
@@ -134,6 +158,7 @@ int manager_start(Manager *m);
 int manager_reload(Manager *m, sd_bus_message *call);
 
 Budget *manager_find_budget(Manager *m, const char *id);
+Budget *manager_find_budget_by_cookie(Manager *m, uint64_t cookie);
 Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
 				     const char *probe);
 
@@ -149,19 +174,10 @@ int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *description, sd_bus_error *error);
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 
-/* A kernel event (called by the kernel link). */
-void manager_handle_event(Manager *m, const struct tlob_event *ev);
-/*
- * Reading events failed (@r): the link is broken. Log it and end the
- * event loop with the error, so that the service fails and Restart=
- * brings it back, rather than going on without events.
- */
-void manager_kernel_failed(Manager *m, int r);
-
 /* Bind/unbind every budget of @u after its state changed. */
 void manager_unit_changed(Manager *m, Unit *u);
 
-/* Does a drop-in of a template, prefix or type apply to @unit? */
+/* Does a drop-in of a prefix or type apply to @unit? */
 bool manager_unit_wanted(Manager *m, const char *unit);
 
 /* systemd finished reloading: re-read the drop-ins. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The unit tracker: follows systemd over D-Bus for every unit that has
- * budgets. For each it knows whether it runs, its control group (and so
- * the cgroup id its bindings carry) and its main executable (the first
- * ExecStart= command). It does not poll: after Subscribe(), systemd's
+ * budgets. For each it knows whether it runs, its control group or the
+ * slice it goes to (and so the cgroup path its bindings carry) and its
+ * main executable (the first ExecStart= command). It does not poll: after Subscribe(), systemd's
  * JobRemoved and PropertiesChanged signals trigger a refresh of the unit
  * concerned, and Reloading(false) a re-read of the drop-ins.
  *
@@ -16,18 +16,25 @@
  * cancels the pending one. At most REFRESH_MAX units are refreshed at a
  * time, the others wait their turn: dbus-daemon allows a connection only
  * 128 pending calls on the system bus, and a reload may query every unit
- * at once. GetUnit, not LoadUnit: a unit that is not loaded does not run,
- * and loading a unit nobody uses only makes systemd unload it again
- * (UnitNew, UnitRemoved), which must not turn into a loop of queries.
- * LoadUnit is for AddBudget only, which must know whether the unit
- * exists at all. UnitNew is not followed for the same reason; a unit that
- * gets loaded to start sends JobRemoved and PropertiesChanged on its
- * object path, which is known in advance. The one exception: UnitNew of a
- * unit we do not track yet that a drop-in of a template, prefix or type
- * applies to (foo@.service.d for foo@x) makes us re-read the drop-ins,
- * which then tracks it.
+ * at once. Refreshes on signals use GetUnit, not LoadUnit: a unit that is
+ * not loaded does not run, and loading a unit nobody uses only makes
+ * systemd unload it again (UnitNew, UnitRemoved), which must not turn
+ * into a loop of queries. LoadUnit is for AddBudget, which must know whether the unit exists at
+ * all, and for reloads: a budget is bound before its unit starts, so the
+ * executable and slice of a unit that does not run must be known; systemd
+ * loads it to answer and unloads it later, and a reload is not repeated
+ * for that. UnitNew is not followed for the same reason; a unit that gets
+ * loaded to start sends JobRemoved and PropertiesChanged on its object
+ * path, which is known in advance. The one exception: UnitNew of a unit
+ * we do not track yet that a drop-in of a prefix or type applies to
+ * (a-.service.d for a-b.service) makes us re-read the drop-ins, which
+ * then tracks it. Instances of templates are not tracked at all: a
+ * template's budget is bound once, to the slice all its instances run in
+ * (unit-cgroup.h), and a record tells its instance by its cgroup.
  */
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <systemd/sd-login.h>
 
@@ -38,6 +45,7 @@
 #include "manager.h"
 #include "rcstr.h"
 #include "strv.h"
+#include "unit-cgroup.h"
 #include "unit-tracker.h"
 
 #define SD_DEST		"org.freedesktop.systemd1"
@@ -71,6 +79,7 @@ static void unit_state_done(UnitState *s)
 {
 	s->object_path = mfree(s->object_path);
 	s->control_group = mfree(s->control_group);
+	s->slice = mfree(s->slice);
 	s->exec_path = mfree(s->exec_path);
 }
 
@@ -179,23 +188,28 @@ static int read_exec_start(sd_bus_message *reply, char **ret)
 	return sd_bus_message_exit_container(reply);
 }
 
-/* GetAll() of the type interface: ControlGroup, ExecStart. */
+/* GetAll() of the type interface: ControlGroup, Slice, ExecStart. */
 static int type_prop(sd_bus_message *reply, const char *key, void *userdata)
 {
 	UnitState *st = userdata;
 	const char *v;
+	char **to;
 	int r;
 
 	if (streq(key, "ExecStart"))
 		return read_exec_start(reply, &st->exec_path) ?: 1;
-	if (!streq(key, "ControlGroup"))
+	if (streq(key, "ControlGroup"))
+		to = &st->control_group;
+	else if (streq(key, "Slice"))
+		to = &st->slice;
+	else
 		return 0;
 	r = sd_bus_message_read(reply, "v", "s", &v);
 	if (r < 0)
 		return r;
-	free(st->control_group);
-	st->control_group = strdup(v);
-	return st->control_group ? 1 : -ENOMEM;
+	free(*to);
+	*to = strdup(v);
+	return *to ? 1 : -ENOMEM;
 }
 
 static int on_type_props(sd_bus_message *reply, void *userdata,
@@ -330,15 +344,39 @@ static void refresh_cancel(Unit *u)
 	u->manager->n_refreshing--;
 }
 
+/* Cgroup ids of a template's instances, as last found (instance_of()). */
+#define INSTANCES_CACHED 16
+
+struct InstanceCache {
+	uint64_t id[INSTANCES_CACHED];
+	char *name[INSTANCES_CACHED];
+	unsigned next;
+};
+
+typedef struct InstanceCache InstanceCache;
+
+static void instance_cache_free(InstanceCache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < INSTANCES_CACHED; i++)
+		free(c->name[i]);
+	free(c);
+}
+
 static Unit *unit_free(Unit *u)
 {
 	if (!u)
 		return NULL;
 	refresh_cancel(u);
 	free(u->name);
+	free(u->query_name);
 	free(u->object_path);
 	free(u->control_group);
+	free(u->slice);
 	rcstr_unref(u->exec_path);
+	rcstr_unref(u->cgroup_path);
+	instance_cache_free(u->instances);
 	return mfree(u);
 }
 
@@ -358,6 +396,8 @@ static Unit *find_by_path(Manager *m, const char *path)
 	return NULL;
 }
 
+static int unit_set_cgroup_path(Unit *u);
+
 /* Find or create the Unit for @name; NULL on OOM. */
 Unit *unit_tracker_get(Manager *m, const char *name)
 {
@@ -370,9 +410,23 @@ Unit *unit_tracker_get(Manager *m, const char *name)
 		return NULL;
 	u->manager = m;
 	u->name = strdup(name);
-	(void)sd_bus_path_encode(SD_PATH "/unit", name, &u->object_path);
+	u->found = true;
+	u->template = !tlob_unit_name_is_concrete(name) && strstr(name, "@.");
+	if (u->template) {
+		const char *at = strchr(name, '@');
+
+		if (asprintf(&u->query_name, "%.*s@" TEMPLATE_QUERY_INSTANCE "%s",
+			     (int)(at - name), name, at + 1) < 0)
+			u->query_name = NULL;
+	} else
+		u->query_name = strdup(name);
+	if (u->query_name)
+		(void)sd_bus_path_encode(SD_PATH "/unit", u->query_name,
+					 &u->object_path);
+	/* Until systemd tells: where systemd puts it by default. */
+	(void)unit_set_cgroup_path(u);
 	l = reallocarray(m->units, m->n_units + 1, sizeof(*l));
-	if (!u->name || !u->object_path || !l) {
+	if (!u->name || !u->object_path || !u->cgroup_path || !l) {
 		if (l)
 			m->units = l;
 		unit_free(u);
@@ -420,9 +474,39 @@ static uint64_t cgroup_id_of(Manager *m, const char *cg)
 	return (uint64_t)st.st_ino;
 }
 
+/*
+ * Where the processes of @u are: its ControlGroup while it has one, else
+ * where its Slice= (or systemd's default) puts it. A template's is the
+ * slice of its instances (the instance it was asked about has no
+ * ControlGroup: it does not run).
+ */
+static int unit_set_cgroup_path(Unit *u)
+{
+	_cleanup_free_ char *path = NULL;
+	char *s;
+	int r;
+
+	r = unit_cgroup_path(u->name, u->template ? NULL : u->control_group,
+			     u->slice, &path);
+	if (r == -EINVAL)
+		/* A name or Slice= systemd would not take: the default. */
+		r = unit_cgroup_path(u->name, NULL, NULL, &path);
+	if (r < 0)
+		return r;
+	if (streq_ptr(u->cgroup_path, path))
+		return 0;
+	s = rcstr_new(path);
+	if (!s)
+		return -ENOMEM;
+	rcstr_unref(u->cgroup_path);
+	u->cgroup_path = s;
+	return 0;
+}
+
 int unit_tracker_update(Unit *u, UnitState *state)
 {
 	char *exec = NULL;
+	int r;
 
 	if (state->exec_path) {
 		/* Shared with the budgets bound to it (rcstr). */
@@ -434,12 +518,17 @@ int unit_tracker_update(Unit *u, UnitState *state)
 	u->exec_path = exec;
 	free(u->control_group);
 	u->control_group = TAKE_PTR(state->control_group);
+	free(u->slice);
+	u->slice = TAKE_PTR(state->slice);
 	if (state->object_path) {
 		free(u->object_path);
 		u->object_path = TAKE_PTR(state->object_path);
 	}
-	u->loaded = state->found;
+	u->found = state->found;
 	u->active = state->found && state->active;
+	r = unit_set_cgroup_path(u);
+	if (r < 0)
+		return r;
 	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
 	return 0;
 }
@@ -460,8 +549,10 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 		r = unit_tracker_update(u, state);
 	refresh_cancel(u);	/* frees @q and @state */
 	if (r == -ENOENT) {
-		/* Not loaded, so not running. */
-		u->loaded = false;
+		/*
+		 * Not loaded (GetUnit), so not running; what it is (a reload
+		 * loaded it) cannot have changed without a reload.
+		 */
 		unit_set_gone(u);
 	} else if (r < 0) {
 		/* Without systemd (or with a broken reply) it counts as down. */
@@ -480,7 +571,9 @@ static int refresh_start(Unit *u)
 	UnitQuery *q;
 	int r;
 
-	r = unit_query_new(u->manager, u->name, false, on_refreshed, u, &q);
+	/* A template's instance is only there if loaded. */
+	r = unit_query_new(u->manager, u->query_name,
+			   u->refresh_load || u->template, on_refreshed, u, &q);
 	if (r < 0)
 		return r;
 	/* Replaces (and so cancels) a pending refresh. */
@@ -490,10 +583,13 @@ static int refresh_start(Unit *u)
 	return 0;
 }
 
-int unit_tracker_refresh(Unit *u)
+int unit_tracker_refresh(Unit *u, bool load)
 {
 	if (!u->manager->bus)
 		return -ENOTCONN;
+	/* A newer refresh replaces a pending one: it must not load less. */
+	u->refresh_load = load || ((u->refresh || u->refresh_queued) &&
+				   u->refresh_load);
 	if (!u->refresh && u->manager->n_refreshing >= REFRESH_MAX) {
 		u->refresh_queued = true;
 		return 0;
@@ -516,7 +612,7 @@ static int on_job_removed(sd_bus_message *msg, void *userdata,
 		return 0;
 	u = unit_tracker_find(m, unit);
 	if (u)
-		(void)unit_tracker_refresh(u);
+		(void)unit_tracker_refresh(u, false);
 	return 0;
 }
 
@@ -551,7 +647,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata,
 	Unit *u = find_by_path(m, sd_bus_message_get_path(msg));
 
 	if (u)
-		(void)unit_tracker_refresh(u);
+		(void)unit_tracker_refresh(u, false);
 	return 0;
 }
 
@@ -769,4 +865,115 @@ char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id)
 	if (pid > 0 && sd_pid_get_unit((pid_t)pid, &unit) >= 0)
 		return unit;
 	return NULL;
+}
+
+bool unit_tracker_runs(Unit *u)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (!u->template)
+		return u->active;
+	/* systemd removes an instances' slice once none of them runs. */
+	if (!u->cgroup_path || asprintf(&p, "%s/%s", u->manager->cgroup_root,
+					u->cgroup_path) < 0)
+		return false;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The cgroup v2 path of @pid, from /proc/PID/cgroup ("0::/a/b"). */
+static char *proc_cgroup(uint32_t pid)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	char p[64];
+	size_t size = 0;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%" PRIu32 "/cgroup", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return NULL;
+	while ((n = getline(&line, &size, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		if (startswith(line, "0::"))
+			return strdup(line + 3);
+	}
+	return NULL;
+}
+
+static uint64_t dir_id(Manager *m, const char *rel)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (asprintf(&p, "%s/%s", m->cgroup_root, rel) < 0 ||
+	    stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* The instance of @u by @pid's cgroup, if it is @cgroup_id's. */
+static char *instance_by_pid(Unit *u, uint32_t pid, uint64_t cgroup_id)
+{
+	_cleanup_free_ char *cg = pid ? proc_cgroup(pid) : NULL;
+	char *name = NULL;
+
+	/* Still the task of the record (not a reused pid, not moved)? */
+	if (!cg || dir_id(u->manager, cg) != cgroup_id ||
+	    unit_cgroup_child(u->cgroup_path, cg, &name) < 0)
+		return NULL;
+	return name;
+}
+
+/* The instance whose directory below @u's slice is cgroup @cgroup_id. */
+static char *instance_by_dir(Unit *u, uint64_t cgroup_id)
+{
+	_cleanup_free_ char *p = NULL;
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	char *name = NULL;
+
+	if (asprintf(&p, "%s/%s", u->manager->cgroup_root, u->cgroup_path) < 0)
+		return NULL;
+	d = opendir(p);
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode) || (uint64_t)st.st_ino != cgroup_id)
+			continue;
+		(void)unit_cgroup_child("", de->d_name, &name);
+		break;
+	}
+	return name;
+}
+
+char *unit_tracker_instance_of(Unit *u, uint32_t pid, uint64_t cgroup_id)
+{
+	InstanceCache *c;
+	char *name;
+
+	if (!u->template || !u->cgroup_path || cgroup_id == 0)
+		return NULL;
+	if (!u->instances)
+		u->instances = calloc(1, sizeof(*u->instances));
+	c = u->instances;
+	for (unsigned i = 0; c && i < INSTANCES_CACHED; i++)
+		if (c->id[i] == cgroup_id && c->name[i])
+			return strdup(c->name[i]);
+	name = instance_by_pid(u, pid, cgroup_id) ?:
+	       instance_by_dir(u, cgroup_id);
+	if (!name || !c)
+		return name;
+	/* Instances come and go: the cache keeps the last few. */
+	free(c->name[c->next]);
+	c->name[c->next] = strdup(name);
+	c->id[c->next] = cgroup_id;
+	c->next = (c->next + 1) % INSTANCES_CACHED;
+	return name;
 }

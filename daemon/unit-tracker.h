@@ -14,19 +14,34 @@ typedef struct Manager Manager;
 typedef struct Unit Unit;
 typedef struct UnitQuery UnitQuery;
 
+/*
+ * A unit with budgets. A template ("foo@.service") stands for all its
+ * instances: systemd is asked about it through an instance it loads for
+ * us (TEMPLATE_QUERY_INSTANCE), and its processes are those of the slice
+ * its instances run in.
+ */
 struct Unit {
 	Manager *manager;
 	char *name;
-	char *object_path;
+	char *query_name;		/* what systemd is asked about */
+	char *object_path;		/* of query_name */
+	bool template;
 	bool active;			/* ActiveState active/reloading */
+	bool found;			/* LoadState is not "not-found" */
 	char *control_group;		/* from systemd, "" when none */
+	char *slice;			/* Slice=, NULL while not known */
 	char *exec_path;		/* main executable (first ExecStart=), rcstr */
-	uint64_t cgroup_id;		/* st_ino of the cgroup directory, 0 */
-	bool loaded;			/* systemd knows the unit */
+	char *cgroup_path;		/* where its processes are, relative, rcstr */
+	uint64_t cgroup_id;		/* st_ino of that directory while active, 0 */
 	UnitQuery *refresh;		/* pending state query */
 	bool refresh_queued;		/* waits for a free query slot */
+	bool refresh_load;		/* ... with LoadUnit */
+	struct InstanceCache *instances;	/* of a template, see .c */
 	unsigned n_budgets;
 };
+
+/* The instance a template is loaded as, to learn ExecStart= and Slice=. */
+#define TEMPLATE_QUERY_INSTANCE "tlob-manager"
 
 /* What systemd says about a unit: the answer of a UnitQuery. */
 typedef struct UnitState {
@@ -34,6 +49,7 @@ typedef struct UnitState {
 	bool active;			/* active, reloading, (de)activating */
 	char *object_path;
 	char *control_group;		/* NULL or "" when none */
+	char *slice;			/* Slice=, NULL when none */
 	char *exec_path;		/* first ExecStart= path, NULL when none */
 } UnitState;
 
@@ -65,8 +81,14 @@ int unit_tracker_start(Manager *m);
 Unit *unit_tracker_get(Manager *m, const char *name);
 Unit *unit_tracker_find(Manager *m, const char *name);
 void unit_tracker_unref(Manager *m, Unit *u);
-/* Query systemd for @u's state now; on reply manager_unit_changed(). */
-int unit_tracker_refresh(Unit *u);
+/*
+ * Query systemd for @u's state now; on reply manager_unit_changed().
+ * With @load (a reload) through LoadUnit: systemd loads it to answer, so
+ * that a unit that does not run yet is known (executable, slice) and its
+ * budgets bound before it starts. Without, GetUnit: following signals of
+ * loaded units must not load others.
+ */
+int unit_tracker_refresh(Unit *u, bool load);
 /* Take what a query said about @u (its strings are taken from @state). */
 int unit_tracker_update(Unit *u, UnitState *state);
 /*
@@ -86,6 +108,14 @@ int unit_tracker_list_matching(Manager *m, char **patterns,
 			       sd_bus_slot **ret_slot);
 /* The unit a process runs in, or NULL. */
 char *unit_tracker_unit_of_pid(Manager *m, uint32_t pid, uint64_t cgroup_id);
+/* Does @u run (a template: does one of its instances)? */
+bool unit_tracker_runs(Unit *u);
+/*
+ * The instance of template @u that task @pid of cgroup @cgroup_id (a
+ * record's) runs in: from /proc/PID/cgroup while it lives, else by the
+ * cgroup directories below the template's slice; NULL if neither tells.
+ */
+char *unit_tracker_instance_of(Unit *u, uint32_t pid, uint64_t cgroup_id);
 void unit_tracker_free_all(Manager *m);
 
 #endif /* TLOB_UNIT_TRACKER_H */

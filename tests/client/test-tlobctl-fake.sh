@@ -192,12 +192,13 @@ test_status_all() {
 	tc status >"$tmp/status"
 	for re in '^ *Version: [0-9]' '^ *Backend: ' '^ *Budgets: 3$' '^ *Violations: [0-9]+$' \
 		  '^ *Dropped events: [0-9]+$' '^ID +UNIT +PROBE +BUDGET SOURCE +ACTIVE +WINDOWS +VIOLATIONS +MAX +P99$' \
-		  "^$id +demo.service +tlob_fixture_start +20ms api +yes +10 +0 +50.0ms +<=50.0ms\$"; do
+		  "^$id +demo.service +tlob_fixture_start +20ms api +yes +10 +1 +50.0ms +<=50.0ms\$"; do
 		grep -Eq -- "$re" "$tmp/status" || fail "no /$re/ in: $(cat "$tmp/status")"
 	done
 	tc status --json=short | jq -e --arg id "$id" '
 		(.version | length > 0) and .budget_count == 3 and (.budgets | length == 3) and
-		(.budgets[] | select(.id == $id) | .windows == 10 and .max_nsec == 50000000)' \
+		(.budgets[] | select(.id == $id) | .windows == 10 and .violations == 1 and
+		 .max_nsec == 50000000)' \
 		>/dev/null || fail "status --json: $(tc status --json=short)"
 }
 t "status without ID summarises the manager and every budget" test_status_all

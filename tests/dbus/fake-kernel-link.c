@@ -3,58 +3,129 @@
  * A fake kernel link for the D-Bus tests: the interface of
  * daemon/kernel-link.h without the module.
  *
- * Bindings are kept in memory and written, after every change, to the
- * file named by $TLOB_FAKE_KERNEL_STATE, one per line:
- *   ID PATH START_OFFSET STOP_OFFSET FLAGS THRESHOLD_NS CGROUP_ID COOKIE
- * (offsets in hex with 0x, the rest decimal, cookie hex).
+ * The "device" is a memfd holding what the module keeps per open file:
+ * the bindings (with their cookie, cgroup path, file identity and
+ * statistics) and the ring of records. tlob-manager keeps it in the fd
+ * store like /dev/rv, so a restarted manager finds the bindings and the
+ * records queued meanwhile, as with the module. It is read and written
+ * with pread/pwrite, never mapped: the memory of the manager's process
+ * stays the manager's (tests/dbus/rss-budgets.sh).
+ *
+ * After every change of the bindings they are listed in the file named by
+ * $TLOB_FAKE_KERNEL_STATE, one per line:
+ *   ID PATH START_OFFSET STOP_OFFSET FLAGS THRESHOLD_NS CGROUP COOKIE
+ * (offsets in hex with 0x, CGROUP the cgroup path or "-", cookie hex, the
+ * rest decimal).
  *
  * The test drives "the kernel" by writing lines to the FIFO named by
- * $TLOB_FAKE_KERNEL_FIFO. BINDING is a binding id, or @COOKIE (the hex
- * budget id, which tlob-manager uses as the cookie):
- *   violation BINDING TID ELAPSED_NS STATE [PID [COMM]]
- *             a VIOLATION event (STATE 1 running, 2 waiting, 3 sleeping)
- *   burst BINDING N        N violation events
+ * $TLOB_FAKE_KERNEL_FIFO. BINDING is a binding id, or @ID: the binding of
+ * the budget with that id:
+ *   violation BINDING TID ELAPSED_NS STATE [PID [COMM [CGROUP]]]
+ *             a VIOLATION record (STATE 1 running, 2 waiting, 3
+ *             sleeping) of a task in CGROUP (a path below the cgroup root,
+ *             default the binding's own)
+ *   burst BINDING N
+ *             N violations, each a completed violated window
  *   window BINDING ELAPSED_NS
  *             a completed window, counted in the binding's statistics
+ *   raw ID COOKIE TID ELAPSED_NS
+ *             a VIOLATION record with that binding id and cookie (hex),
+ *             whatever the bindings are
  *   self PID TID THRESHOLD_NS ELAPSED_NS STATE CGROUP_ID COMM
  *             a violation of a self-instrumented window
- *   lost N    a LOST event
+ *   lost N    a LOST record
+ *   suppressed N
+ *             a SUPPRESSED record
  *   read-error ERRNO
- *             reading the device failed with ERRNO
+ *             reading the device fails with ERRNO
+ *   crash-after-read N
+ *             the Nth read from now that returns records takes them from
+ *             the ring, then the process gets SIGKILL (before it can
+ *             handle them)
  * With $TLOB_FAKE_KERNEL_UNAVAILABLE set, opening fails with ENOENT, as
  * without the module; $TLOB_FAKE_KERNEL_MAX limits the bindings (ENOSPC).
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "kernel-link.h"
-#include "manager.h"
-#include "rcstr.h"
 #include "log.h"
 #include "macro.h"
+#include "manager-events.h"
+#include "manager.h"
+
+#define FAKE_MAGIC	0x6b6e6c6b6166ULL
+#define FAKE_BINDINGS	1024
+#define FAKE_RING	4096
 
 typedef struct FakeBinding {
 	uint32_t id;
-	char *path;		/* rcstr: one copy per file */
-	struct tlob_bind_args args;
-	/* Allocated by the first "window": the module keeps no statistics
-	 * in the manager either, so tests/dbus/rss-budgets.sh measures the
-	 * daemon, not the fake. */
-	struct tlob_binding_stats *stats;
+	uint32_t flags;
+	uint64_t start_offset;
+	uint64_t stop_offset;
+	uint64_t threshold_ns;
+	uint64_t cookie;
+	uint64_t dev, ino;
+	char path[256];
+	char cgroup[128];
 } FakeBinding;
+
+/* The memfd: a header, then the bindings, their statistics, the ring. */
+typedef struct FakeHeader {
+	uint64_t magic;
+	uint32_t next_id;
+	uint32_t n_bindings;
+	uint64_t head, tail;		/* records [head, tail) are queued */
+	uint64_t lost;			/* dropped, not reported yet */
+} FakeHeader;
+
+#define OFF_BINDING(i)	(sizeof(FakeHeader) + (size_t)(i) * sizeof(FakeBinding))
+#define OFF_STATS(i)	(OFF_BINDING(FAKE_BINDINGS) + \
+			 (size_t)(i) * sizeof(struct tlob_binding_stats))
+#define OFF_RING(i)	(OFF_STATS(FAKE_BINDINGS) + \
+			 (size_t)((i) % FAKE_RING) * sizeof(struct tlob_event))
+#define FAKE_SIZE	OFF_RING(FAKE_RING)
 
 struct KernelLink {
 	Manager *manager;
-	int fd;
-	sd_event_source *io;
+	int dev;			/* the memfd */
+	int fifo;
+	sd_event_source *io;		/* the FIFO */
+	sd_event_source *ready;		/* records queued, started */
+	bool started;
+	FakeHeader h;			/* a copy of the memfd's */
 	char buf[4096];
 	size_t len;
-	FakeBinding *bindings;
-	size_t n_bindings;
-	uint32_t next_id;
 	size_t max_bindings;
 	const char *state_path;
+	int read_error;
+	unsigned crash_after;		/* reads until SIGKILL, 0: never */
 };
+
+static void dev_read(KernelLink *k, size_t off, void *p, size_t n)
+{
+	if (pread(k->dev, p, n, (off_t)off) != (ssize_t)n)
+		memset(p, 0, n);
+}
+
+static void dev_write(KernelLink *k, size_t off, const void *p, size_t n)
+{
+	if (pwrite(k->dev, p, n, (off_t)off) != (ssize_t)n)
+		log_error_errno(-EIO, "fake kernel: cannot write its memfd: %m");
+}
+
+static void put_header(KernelLink *k)
+{
+	dev_write(k, 0, &k->h, sizeof(k->h));
+}
+
+static void get_binding(KernelLink *k, uint32_t i, FakeBinding *b)
+{
+	dev_read(k, OFF_BINDING(i), b, sizeof(*b));
+}
 
 static void write_state(KernelLink *k)
 {
@@ -66,35 +137,58 @@ static void write_state(KernelLink *k)
 	f = fopen(tmp, "we");
 	if (!f)
 		return;
-	for (size_t i = 0; i < k->n_bindings; i++) {
-		const FakeBinding *b = &k->bindings[i];
+	for (uint32_t i = 0; i < k->h.n_bindings; i++) {
+		FakeBinding b;
 
-		fprintf(f, "%u %s 0x%llx 0x%llx %u %llu %llu %llx\n", b->id,
-			b->path, (unsigned long long)b->args.start_offset,
-			(unsigned long long)b->args.stop_offset, b->args.flags,
-			(unsigned long long)b->args.threshold_ns,
-			(unsigned long long)b->args.cgroup_id,
-			(unsigned long long)b->args.cookie);
+		get_binding(k, i, &b);
+		fprintf(f, "%u %s 0x%llx 0x%llx %u %llu %s %llx\n", b.id,
+			b.path, (unsigned long long)b.start_offset,
+			(unsigned long long)b.stop_offset, b.flags,
+			(unsigned long long)b.threshold_ns,
+			b.cgroup[0] ? b.cgroup : "-",
+			(unsigned long long)b.cookie);
 	}
 	fclose(f);
 	(void)rename(tmp, k->state_path);
 }
 
-static FakeBinding *find_binding(KernelLink *k, const char *spec)
+/* The index of binding @id, or -1. */
+static int find_index(KernelLink *k, uint32_t id)
 {
-	unsigned long long v;
-	char *end;
+	for (uint32_t i = 0; i < k->h.n_bindings; i++) {
+		FakeBinding b;
 
-	errno = 0;
-	v = strtoull(spec[0] == '@' ? spec + 1 : spec, &end,
-		     spec[0] == '@' ? 16 : 10);
-	if (errno || *end)
-		return NULL;
-	for (size_t i = 0; i < k->n_bindings; i++)
-		if (spec[0] == '@' ? k->bindings[i].args.cookie == v :
-				     k->bindings[i].id == v)
-			return &k->bindings[i];
-	return NULL;
+		get_binding(k, i, &b);
+		if (b.id == id)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* BINDING of a command: an id, or @ID of a budget. */
+static int find_spec(KernelLink *k, const char *spec, FakeBinding *ret)
+{
+	unsigned long v;
+	char *end;
+	int i;
+
+	if (spec[0] == '@') {
+		Budget *b = manager_find_budget(k->manager, spec + 1);
+
+		v = b ? b->binding_id : 0;
+	} else {
+		errno = 0;
+		v = strtoul(spec, &end, 10);
+		if (errno || *end)
+			v = 0;
+	}
+	i = v ? find_index(k, (uint32_t)v) : -1;
+	if (i < 0) {
+		log_error("fake kernel: no binding %s", spec);
+		return -ENOENT;
+	}
+	get_binding(k, (uint32_t)i, ret);
+	return i;
 }
 
 static uint64_t now_ns(void)
@@ -103,6 +197,49 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void update_ready(KernelLink *k)
+{
+	(void)sd_event_source_set_enabled(k->ready, k->started &&
+					  (k->h.tail > k->h.head || k->read_error) ?
+					  SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+/* Queue @ev, or count it lost when the ring is full (as the module). */
+static void push(KernelLink *k, struct tlob_event *ev)
+{
+	if (k->h.lost && k->h.tail - k->h.head < FAKE_RING) {
+		struct tlob_event lost = {
+			.size = sizeof(lost),
+			.type = TLOB_EV_LOST,
+			.lost = k->h.lost,
+			.timestamp_ns = now_ns(),
+		};
+
+		dev_write(k, OFF_RING(k->h.tail), &lost, sizeof(lost));
+		k->h.tail++;
+		k->h.lost = 0;
+	}
+	if (k->h.tail - k->h.head >= FAKE_RING) {
+		k->h.lost++;
+	} else {
+		dev_write(k, OFF_RING(k->h.tail), ev, sizeof(*ev));
+		k->h.tail++;
+	}
+	put_header(k);
+	update_ready(k);
+}
+
+static uint64_t cgroup_id_of(KernelLink *k, const char *path)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (!path || asprintf(&p, "%s/%s", k->manager->cgroup_root, path) < 0 ||
+	    stat(p, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
 }
 
 static void emit(KernelLink *k, uint16_t type, const FakeBinding *b,
@@ -117,9 +254,9 @@ static void emit(KernelLink *k, uint16_t type, const FakeBinding *b,
 		.tgid = pid,
 		.tid = tid,
 		.binding_id = b ? b->id : 0,
-		.cookie = b ? b->args.cookie : 0,
-		.cgroup_id = b ? b->args.cgroup_id : cgroup,
-		.threshold_ns = b ? b->args.threshold_ns : threshold,
+		.cookie = b ? b->cookie : 0,
+		.cgroup_id = cgroup,
+		.threshold_ns = b ? b->threshold_ns : threshold,
 		.elapsed_ns = elapsed,
 		.timestamp_ns = now_ns(),
 		.lost = lost,
@@ -130,7 +267,7 @@ static void emit(KernelLink *k, uint16_t type, const FakeBinding *b,
 	ev.waiting_ns = elapsed / 4;
 	ev.sleeping_ns = elapsed - ev.running_ns - ev.waiting_ns;
 	strncpy(ev.comm, comm ?: "", sizeof(ev.comm) - 1);
-	manager_handle_event(k->manager, &ev);
+	push(k, &ev);
 }
 
 static unsigned hist_bucket(uint64_t ns)
@@ -142,11 +279,27 @@ static unsigned hist_bucket(uint64_t ns)
 	return i;
 }
 
+/* A completed window of binding number @i. */
+static void account(KernelLink *k, int i, const FakeBinding *b, uint64_t e)
+{
+	struct tlob_binding_stats st;
+
+	dev_read(k, OFF_STATS(i), &st, sizeof(st));
+	st.windows++;
+	st.sum_ns += e;
+	st.max_ns = MAX(st.max_ns, e);
+	st.hist[hist_bucket(e)]++;
+	if (e >= b->threshold_ns)
+		st.violations++;
+	dev_write(k, OFF_STATS(i), &st, sizeof(st));
+}
+
 static void handle_command(KernelLink *k, char *line)
 {
 	char *argv[9] = {};
 	unsigned argc = 0;
-	FakeBinding *b;
+	FakeBinding b;
+	int i;
 
 	for (char *t = strtok(line, " \t"); t && argc < ELEMENTSOF(argv);
 	     t = strtok(NULL, " \t"))
@@ -155,50 +308,42 @@ static void handle_command(KernelLink *k, char *line)
 		return;
 
 	if (streq(argv[0], "violation") && argc >= 5) {
-		b = find_binding(k, argv[1]);
-		if (!b) {
-			log_error("fake kernel: no binding %s", argv[1]);
+		if (find_spec(k, argv[1], &b) < 0)
 			return;
-		}
-		emit(k, TLOB_EV_VIOLATION, b,
+		emit(k, TLOB_EV_VIOLATION, &b,
 		     argc > 5 ? (uint32_t)strtoul(argv[5], NULL, 10) :
 				(uint32_t)strtoul(argv[2], NULL, 10),
 		     (uint32_t)strtoul(argv[2], NULL, 10), 0,
 		     strtoull(argv[3], NULL, 10),
-		     (uint16_t)strtoul(argv[4], NULL, 10), 0,
+		     (uint16_t)strtoul(argv[4], NULL, 10),
+		     cgroup_id_of(k, argc > 7 ? argv[7] : b.cgroup),
 		     argc > 6 ? argv[6] : "fake", 0);
 	} else if (streq(argv[0], "burst") && argc == 3) {
 		unsigned long n = strtoul(argv[2], NULL, 10);
 
-		b = find_binding(k, argv[1]);
-		if (!b) {
-			log_error("fake kernel: no binding %s", argv[1]);
+		i = find_spec(k, argv[1], &b);
+		if (i < 0)
 			return;
+		for (unsigned long j = 0; j < n; j++) {
+			emit(k, TLOB_EV_VIOLATION, &b, 4242, 4242, 0,
+			     b.threshold_ns + 1 + j, TLOB_STATE_RUNNING,
+			     cgroup_id_of(k, b.cgroup), "burst", 0);
+			account(k, i, &b, b.threshold_ns + 1 + j);
 		}
-		for (unsigned long i = 0; i < n; i++)
-			emit(k, TLOB_EV_VIOLATION, b, 4242, 4242, 0,
-			     b->args.threshold_ns + 1 + i, TLOB_STATE_RUNNING,
-			     0, "burst", 0);
 	} else if (streq(argv[0], "window") && argc == 3) {
-		uint64_t e = strtoull(argv[2], NULL, 10);
-
-		b = find_binding(k, argv[1]);
-		if (!b) {
-			log_error("fake kernel: no binding %s", argv[1]);
+		i = find_spec(k, argv[1], &b);
+		if (i < 0)
 			return;
-		}
-		if (!b->stats)
-			b->stats = calloc(1, sizeof(*b->stats));
-		if (!b->stats) {
-			log_oom();
-			return;
-		}
-		b->stats->windows++;
-		b->stats->sum_ns += e;
-		b->stats->max_ns = MAX(b->stats->max_ns, e);
-		b->stats->hist[hist_bucket(e)]++;
-		if (e >= b->args.threshold_ns)
-			b->stats->violations++;
+		account(k, i, &b, strtoull(argv[2], NULL, 10));
+	} else if (streq(argv[0], "raw") && argc == 5) {
+		b = (FakeBinding) {
+			.id = (uint32_t)strtoul(argv[1], NULL, 10),
+			.cookie = strtoull(argv[2], NULL, 16),
+			.threshold_ns = 1000,
+		};
+		emit(k, TLOB_EV_VIOLATION, &b, 4343,
+		     (uint32_t)strtoul(argv[3], NULL, 10), 0,
+		     strtoull(argv[4], NULL, 10), TLOB_STATE_RUNNING, 0, "raw", 0);
 	} else if (streq(argv[0], "self") && argc == 8) {
 		emit(k, TLOB_EV_VIOLATION, NULL,
 		     (uint32_t)strtoul(argv[1], NULL, 10),
@@ -207,11 +352,16 @@ static void handle_command(KernelLink *k, char *line)
 		     (uint16_t)strtoul(argv[5], NULL, 10),
 		     strtoull(argv[6], NULL, 10), argv[7], 0);
 	} else if (streq(argv[0], "read-error") && argc == 2) {
-		(void)sd_event_source_set_enabled(k->io, SD_EVENT_OFF);
-		manager_kernel_failed(k->manager, -(int)strtol(argv[1], NULL, 10));
+		k->read_error = -(int)strtol(argv[1], NULL, 10);
+		update_ready(k);
 	} else if (streq(argv[0], "lost") && argc == 2) {
 		emit(k, TLOB_EV_LOST, NULL, 0, 0, 0, 0, 0, 0, "",
 		     strtoull(argv[1], NULL, 10));
+	} else if (streq(argv[0], "suppressed") && argc == 2) {
+		emit(k, TLOB_EV_SUPPRESSED, NULL, 0, 0, 0, 0, 0, 0, "",
+		     strtoull(argv[1], NULL, 10));
+	} else if (streq(argv[0], "crash-after-read") && argc == 2) {
+		k->crash_after = (unsigned)strtoul(argv[1], NULL, 10);
 	} else
 		log_error("fake kernel: bad command \"%s\"", argv[0]);
 }
@@ -239,8 +389,18 @@ static int on_fifo(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
-int kernel_link_new(Manager *m, KernelLink **ret)
+static int on_ready(sd_event_source *s, void *userdata)
 {
+	KernelLink *k = userdata;
+
+	/* Level-triggered, like POLLIN: as long as records are queued. */
+	manager_kernel_readable(k->manager);
+	return 0;
+}
+
+int kernel_link_new(Manager *m, int fd, KernelLink **ret)
+{
+	_cleanup_close_ int dev = fd;
 	_cleanup_free_ KernelLink *k = NULL;
 	const char *fifo = getenv("TLOB_FAKE_KERNEL_FIFO");
 	const char *max = getenv("TLOB_FAKE_KERNEL_MAX");
@@ -252,20 +412,39 @@ int kernel_link_new(Manager *m, KernelLink **ret)
 	if (!k)
 		return -ENOMEM;
 	k->manager = m;
-	k->next_id = 1;
-	k->max_bindings = max ? strtoul(max, NULL, 10) : 1024;
+	k->fifo = -EBADF;
+	k->max_bindings = max ? strtoul(max, NULL, 10) : FAKE_BINDINGS;
+	k->max_bindings = MIN(k->max_bindings, (size_t)FAKE_BINDINGS);
 	k->state_path = getenv("TLOB_FAKE_KERNEL_STATE");
+	if (dev < 0) {
+		dev = memfd_create("fake-rv", MFD_CLOEXEC);
+		if (dev < 0 || ftruncate(dev, (off_t)FAKE_SIZE) < 0)
+			return -errno;
+	}
+	k->dev = dev;
+	dev_read(k, 0, &k->h, sizeof(k->h));
+	if (k->h.magic != FAKE_MAGIC) {
+		/* A new device (or something else than ours: the same). */
+		k->h = (FakeHeader) { .magic = FAKE_MAGIC, .next_id = 1 };
+		put_header(k);
+	}
 	/* O_RDWR: the FIFO never reports EOF when a writer goes away. */
-	k->fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (k->fd < 0)
+	k->fifo = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (k->fifo < 0)
 		return -errno;
-	r = sd_event_add_io(m->event, &k->io, k->fd, EPOLLIN, on_fifo, k);
+	r = sd_event_add_io(m->event, &k->io, k->fifo, EPOLLIN, on_fifo, k);
+	if (r >= 0)
+		r = sd_event_add_defer(m->event, &k->ready, on_ready, k);
 	if (r < 0) {
-		safe_close(k->fd);
+		sd_event_source_disable_unref(k->io);
+		safe_close(k->fifo);
 		return r;
 	}
 	(void)sd_event_source_set_description(k->io, "fake-kernel-fifo");
+	(void)sd_event_source_set_description(k->ready, "fake-kernel-records");
+	(void)sd_event_source_set_enabled(k->ready, SD_EVENT_OFF);
 	write_state(k);
+	TAKE_FD(dev);
 	*ret = TAKE_PTR(k);
 	return 0;
 }
@@ -275,92 +454,185 @@ KernelLink *kernel_link_free(KernelLink *k)
 	if (!k)
 		return NULL;
 	sd_event_source_disable_unref(k->io);
-	safe_close(k->fd);
-	for (size_t i = 0; i < k->n_bindings; i++) {
-		rcstr_unref(k->bindings[i].path);
-		free(k->bindings[i].stats);
-	}
-	free(k->bindings);
+	sd_event_source_disable_unref(k->ready);
+	safe_close(k->fifo);
+	safe_close(k->dev);
 	return mfree(k);
+}
+
+int kernel_link_start(KernelLink *k)
+{
+	k->started = true;
+	update_ready(k);
+	return 0;
+}
+
+int kernel_link_fd(KernelLink *k)
+{
+	return k->dev;
 }
 
 int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 		     uint32_t *ret_id)
 {
-	char proc[64], path[4096], *shared = NULL;
-	FakeBinding *l;
+	const char *cg = (const char *)(uintptr_t)args->cgroup_id;
+	char proc[64], path[4096];
+	FakeBinding b = {};
+	struct stat st;
 	ssize_t n;
 
 	if (args->flags & ~TLOB_BIND_FLAGS_ALL || args->reserved ||
 	    !tlob_budget_is_valid(args->threshold_ns) ||
 	    ((args->flags & TLOB_BIND_STOP_ON_RETURN) && args->stop_offset))
 		return -EINVAL;
+	if (!(args->flags & TLOB_BIND_CGROUP_PATH))
+		cg = NULL;
+	else if (!cg || !*cg || *cg == '/' || strlen(cg) >= sizeof(b.cgroup))
+		return -EINVAL;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", elf_fd);
 	n = readlink(proc, path, sizeof(path) - 1);
-	if (n < 0)
+	if (n < 0 || fstat(elf_fd, &st) < 0)
 		return -EBADF;
 	path[n] = 0;
-	for (size_t i = 0; i < k->n_bindings; i++) {
-		if (!streq(k->bindings[i].path, path))
-			continue;
-		if (k->bindings[i].args.start_offset == args->start_offset &&
-		    k->bindings[i].args.cgroup_id == args->cgroup_id)
-			return -EEXIST;
-		shared = k->bindings[i].path;
-	}
-	if (k->n_bindings >= k->max_bindings)
-		return -ENOSPC;
-	l = reallocarray(k->bindings, k->n_bindings + 1, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	k->bindings = l;
-	l[k->n_bindings] = (FakeBinding) {
-		.id = k->next_id++,
-		.path = shared ? rcstr_ref(shared) : rcstr_new(path),
-		.args = *args,
-	};
-	if (!l[k->n_bindings].path)
-		return -ENOMEM;
-	args->id = l[k->n_bindings].id;
-	l[k->n_bindings].args.id = args->id;
-	k->n_bindings++;
-	*ret_id = args->id;
-	write_state(k);
-	return 0;
-}
+	if ((size_t)n >= sizeof(b.path))
+		return -ENAMETOOLONG;
+	for (uint32_t i = 0; i < k->h.n_bindings; i++) {
+		FakeBinding o;
 
-int kernel_link_drain(KernelLink *k)
-{
-	/* Commands are handled as they are read: nothing waits. */
+		get_binding(k, i, &o);
+		if (o.dev == (uint64_t)st.st_dev && o.ino == (uint64_t)st.st_ino &&
+		    o.start_offset == args->start_offset &&
+		    streq(o.cgroup, strempty(cg)))
+			return -EEXIST;
+	}
+	if (k->h.n_bindings >= k->max_bindings)
+		return -ENOSPC;
+	b = (FakeBinding) {
+		.id = k->h.next_id++,
+		.flags = args->flags,
+		.start_offset = args->start_offset,
+		.stop_offset = args->stop_offset,
+		.threshold_ns = args->threshold_ns,
+		.cookie = args->cookie,
+		.dev = (uint64_t)st.st_dev,
+		.ino = (uint64_t)st.st_ino,
+	};
+	memcpy(b.path, path, (size_t)n + 1);
+	strcpy(b.cgroup, strempty(cg));
+	dev_write(k, OFF_BINDING(k->h.n_bindings), &b, sizeof(b));
+	dev_write(k, OFF_STATS(k->h.n_bindings),
+		  &(struct tlob_binding_stats) { .id = b.id },
+		  sizeof(struct tlob_binding_stats));
+	k->h.n_bindings++;
+	put_header(k);
+	args->id = b.id;
+	*ret_id = b.id;
+	write_state(k);
 	return 0;
 }
 
 int kernel_link_unbind(KernelLink *k, uint32_t id)
 {
-	for (size_t i = 0; i < k->n_bindings; i++)
-		if (k->bindings[i].id == id) {
-			rcstr_unref(k->bindings[i].path);
-			free(k->bindings[i].stats);
-			memmove(k->bindings + i, k->bindings + i + 1,
-				(k->n_bindings - i - 1) * sizeof(*k->bindings));
-			k->n_bindings--;
-			write_state(k);
-			return 0;
-		}
-	return -ENOENT;
+	int i = find_index(k, id);
+
+	if (i < 0)
+		return -ENOENT;
+	/* The last one takes its place. */
+	if ((uint32_t)i + 1 < k->h.n_bindings) {
+		FakeBinding last;
+		struct tlob_binding_stats st;
+
+		get_binding(k, k->h.n_bindings - 1, &last);
+		dev_read(k, OFF_STATS(k->h.n_bindings - 1), &st, sizeof(st));
+		dev_write(k, OFF_BINDING(i), &last, sizeof(last));
+		dev_write(k, OFF_STATS(i), &st, sizeof(st));
+	}
+	k->h.n_bindings--;
+	put_header(k);
+	write_state(k);
+	return 0;
 }
 
 int kernel_link_stats(KernelLink *k, uint32_t id,
 		      struct tlob_binding_stats *ret)
 {
-	for (size_t i = 0; i < k->n_bindings; i++)
-		if (k->bindings[i].id == id) {
-			if (k->bindings[i].stats)
-				*ret = *k->bindings[i].stats;
-			else
-				*ret = (struct tlob_binding_stats) {};
-			ret->id = id;
-			return 0;
+	int i = find_index(k, id);
+
+	if (i < 0)
+		return -ENOENT;
+	dev_read(k, OFF_STATS(i), ret, sizeof(*ret));
+	ret->id = id;
+	return 0;
+}
+
+int kernel_link_list_owned(KernelLink *k, uint32_t **ret_ids, size_t *ret_n)
+{
+	uint32_t *ids = calloc(k->h.n_bindings + 1, sizeof(*ids));
+
+	if (!ids)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < k->h.n_bindings; i++) {
+		FakeBinding b;
+
+		get_binding(k, i, &b);
+		ids[i] = b.id;
+	}
+	/* In increasing order, as the module lists them. */
+	for (uint32_t i = 1; i < k->h.n_bindings; i++)
+		for (uint32_t j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+			uint32_t t = ids[j];
+
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
 		}
-	return -ENOENT;
+	*ret_ids = ids;
+	*ret_n = k->h.n_bindings;
+	return 0;
+}
+
+int kernel_link_info(KernelLink *k, uint32_t id,
+		     struct tlob_binding_info *ret, char **ret_cgroup_path)
+{
+	int i = find_index(k, id);
+	FakeBinding b;
+
+	if (i < 0)
+		return -ENOENT;
+	get_binding(k, (uint32_t)i, &b);
+	*ret = (struct tlob_binding_info) {
+		.id = id,
+		.flags = b.flags,
+		.start_offset = b.start_offset,
+		.stop_offset = b.stop_offset,
+		.threshold_ns = b.threshold_ns,
+		.cookie = b.cookie,
+		.dev = b.dev,
+		.ino = b.ino,
+		.owner = TLOB_OWNER_THIS_FD,
+	};
+	*ret_cgroup_path = NULL;
+	if ((b.flags & TLOB_BIND_CGROUP_PATH) &&
+	    !(*ret_cgroup_path = strdup(b.cgroup)))
+		return -ENOMEM;
+	return 0;
+}
+
+ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (k->read_error)
+		return k->read_error;
+	while (k->h.head < k->h.tail && (n + 1) * sizeof(struct tlob_event) <= size) {
+		dev_read(k, OFF_RING(k->h.head), (uint8_t *)buf + n * sizeof(struct tlob_event),
+			 sizeof(struct tlob_event));
+		k->h.head++;
+		n++;
+	}
+	put_header(k);
+	update_ready(k);
+	/* Taken from the ring: a process killed now must not lose them. */
+	if (n > 0 && k->crash_after > 0 && --k->crash_after == 0)
+		raise(SIGKILL);
+	return (ssize_t)(n * sizeof(struct tlob_event));
 }

@@ -10,12 +10,19 @@
  * Reloading); signals
  * JobRemoved, UnitNew, UnitRemoved, Reloading; per unit the properties
  * Id, ActiveState, SubState, LoadState (org.freedesktop.systemd1.Unit)
- * and ControlGroup, ExecStart (...Service). Units are made and driven by
- * lines written to FIFO:
- *   unit NAME EXEC     a loaded, inactive service whose ExecStart= is EXEC
- *   start NAME         active, in control group /system.slice/NAME, made
+ * and ControlGroup, Slice, ExecStart (...Service). Units are made and
+ * driven by lines written to FIFO:
+ *   unit NAME EXEC [SLICE]
+ *                      a loaded, inactive service whose ExecStart= is EXEC,
+ *                      in SLICE (default: system.slice, for an instance
+ *                      system-PREFIX.slice); NAME may be a template
+ *                      ("web@.service"): its instances are made as they
+ *                      are loaded or started, and a template cannot be
+ *                      loaded itself (as in systemd)
+ *   start NAME         active, in control group /SLICE-PATH/NAME, made
  *                      as a directory under CGROUP_ROOT (a fresh inode on
- *                      every start, as a real cgroup); UnitNew if it was
+ *                      every start, as a real cgroup; the slice's directory
+ *                      too, removed with its last unit); UnitNew if it was
  *                      not loaded
  *   stop NAME          inactive, no control group
  *   restart NAME       stop + start
@@ -56,6 +63,7 @@
 typedef struct FakeUnit {
 	char *name;
 	char *exec;		/* NULL: LoadState=not-found */
+	char *slice;
 	const char *active_state;
 	char *cgroup;		/* "" when stopped */
 } FakeUnit;
@@ -76,9 +84,17 @@ static FakeUnit *find_unit(const char *name)
 	return NULL;
 }
 
-static FakeUnit *add_unit(const char *name, const char *exec)
+static bool is_template(const char *name)
+{
+	const char *at = strchr(name, '@');
+
+	return at && at[1] == '.';
+}
+
+static FakeUnit *add_unit(const char *name, const char *exec, const char *slice)
 {
 	FakeUnit *u = find_unit(name);
+	const char *at = strchr(name, '@');
 
 	if (!u) {
 		if (n_units >= ELEMENTSOF(units))
@@ -90,7 +106,31 @@ static FakeUnit *add_unit(const char *name, const char *exec)
 	}
 	free(u->exec);
 	u->exec = exec ? strdup(exec) : NULL;
+	free(u->slice);
+	if (slice)
+		u->slice = strdup(slice);
+	else if (at && asprintf(&u->slice, "system-%.*s.slice",
+				(int)(at - name), name) < 0)
+		u->slice = NULL;
+	else if (!at)
+		u->slice = strdup("system.slice");
 	return u;
+}
+
+/* @name, or an instance made from its template; NULL if neither exists. */
+static FakeUnit *find_or_instantiate(const char *name)
+{
+	FakeUnit *u = find_unit(name), *t;
+	const char *at = strchr(name, '@'), *dot = strrchr(name, '.');
+	char tname[256];
+
+	if (u || !at || !dot || at + 1 == dot)
+		return u;
+	snprintf(tname, sizeof(tname), "%.*s@%s", (int)(at - name), name, dot);
+	t = find_unit(tname);
+	if (!t)
+		return NULL;
+	return add_unit(name, t->exec, t->slice);
 }
 
 static char *unit_path(const FakeUnit *u)
@@ -133,6 +173,8 @@ static int prop_id(sd_bus *b, const char *path, const char *interface,
 	if (streq(property, "LoadState"))
 		return sd_bus_message_append(reply, "s",
 					     u->exec ? "loaded" : "not-found");
+	if (streq(property, "Slice"))
+		return sd_bus_message_append(reply, "s", strempty(u->slice));
 	return sd_bus_message_append(reply, "s", u->cgroup);
 }
 
@@ -172,6 +214,8 @@ static const sd_bus_vtable service_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("ControlGroup", "s", prop_id, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Slice", "s", prop_id, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
 	SD_BUS_PROPERTY("ExecStart", "a(sasbttttuii)", prop_exec_start, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_VTABLE_END,
@@ -265,9 +309,13 @@ static int method_load_unit(sd_bus_message *msg, void *userdata,
 	if (r < 0)
 		return r;
 	fprintf(stderr, "call LoadUnit %s\n", name);
-	u = find_unit(name);
+	if (is_template(name))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unit name %s is missing the instance name.",
+					 name);
+	u = find_or_instantiate(name);
 	if (!u)
-		u = add_unit(name, NULL);	/* systemd: LoadState=not-found */
+		u = add_unit(name, NULL, NULL);	/* systemd: LoadState=not-found */
 	if (!u)
 		return -ENOMEM;
 	r = reply_unit_path(msg, u);
@@ -453,12 +501,26 @@ static void changed(FakeUnit *u, bool job)
 				 u->name, "done");
 }
 
+/* "/system.slice" or "/system.slice/system-web.slice": enough here. */
+static char *slice_path(const char *slice)
+{
+	char *p;
+
+	if (streq(slice, "system.slice") || !startswith(slice, "system-"))
+		return asprintf(&p, "/%s", slice) < 0 ? NULL : p;
+	return asprintf(&p, "/system.slice/%s", slice) < 0 ? NULL : p;
+}
+
 static void unit_stop(FakeUnit *u)
 {
-	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *dir = NULL, *sdir = NULL, *sp = slice_path(u->slice);
 
 	if (*u->cgroup && asprintf(&dir, "%s%s", cgroup_root, u->cgroup) > 0)
 		(void)rmdir(dir);
+	/* A slice other than system.slice goes with its last unit. */
+	if (sp && !streq(u->slice, "system.slice") &&
+	    asprintf(&sdir, "%s%s", cgroup_root, sp) > 0)
+		(void)rmdir(sdir);
 	free(u->cgroup);
 	u->cgroup = strdup("");
 	u->active_state = "inactive";
@@ -466,12 +528,15 @@ static void unit_stop(FakeUnit *u)
 
 static void unit_start(FakeUnit *u)
 {
-	_cleanup_free_ char *slice = NULL, *dir = NULL, *tmp = NULL;
+	_cleanup_free_ char *sp = slice_path(u->slice), *dir = NULL, *tmp = NULL;
+	_cleanup_free_ char *top = NULL, *slice = NULL;
 
-	if (asprintf(&slice, "%s/system.slice", cgroup_root) < 0 ||
+	if (!sp || asprintf(&top, "%s/system.slice", cgroup_root) < 0 ||
+	    asprintf(&slice, "%s%s", cgroup_root, sp) < 0 ||
 	    asprintf(&dir, "%s/%s", slice, u->name) < 0 ||
 	    asprintf(&tmp, "%s.new", dir) < 0)
 		return;
+	(void)mkdir(top, 0755);
 	(void)mkdir(slice, 0755);
 	/* Make the new directory before the old one goes: a new inode. */
 	(void)mkdir(tmp, 0755);
@@ -479,7 +544,7 @@ static void unit_start(FakeUnit *u)
 	if (rename(tmp, dir) < 0)
 		fprintf(stderr, "fake-systemd: rename %s: %m\n", tmp);
 	free(u->cgroup);
-	if (asprintf(&u->cgroup, "/system.slice/%s", u->name) < 0)
+	if (asprintf(&u->cgroup, "%s/%s", sp, u->name) < 0)
 		u->cgroup = NULL;
 	u->active_state = "active";
 }
@@ -511,16 +576,16 @@ static void handle_line(char *line)
 	if (streq(cmd, "unit") && arg) {
 		_cleanup_free_ char *p = NULL;
 
-		u = add_unit(name, arg);
-		p = u ? unit_path(u) : NULL;
+		u = add_unit(name, arg, strtok(NULL, " "));
+		p = u && !is_template(name) ? unit_path(u) : NULL;
 		if (p)
 			(void)sd_bus_emit_signal(bus, "/org/freedesktop/systemd1",
 						 "org.freedesktop.systemd1.Manager",
 						 "UnitNew", "so", name, p);
 		return;
 	}
-	u = find_unit(name);
-	if (!u) {
+	u = find_or_instantiate(name);
+	if (!u || is_template(name)) {
 		fprintf(stderr, "fake-systemd: no unit %s\n", name);
 		return;
 	}

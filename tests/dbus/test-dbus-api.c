@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The org.tlob.Manager D-Bus API, end to end on a private bus: every
- * method, property, signal and error, polkit, journal entries and
- * rebinding as units start, restart and stop. Run by test-dbus-api.sh,
+ * method, property, signal and error, polkit, journal entries, bindings
+ * made before units start and kept across their restarts, templates,
+ * rebinding when a binary is replaced, attribution by binding id and
+ * cookie, per-user limits of self-instrumented windows, and restarts of
+ * the manager with the fd store (also by SIGKILL in the middle of a
+ * batch of records). Run by test-dbus-api.sh,
  * which provides the bus, fake-systemd and the fake polkit ($FAKE_DIR);
  * this program starts tlob-manager-fake itself (it restarts it too).
  * The tests run in order and build on each other.
@@ -13,7 +17,9 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
@@ -123,11 +129,123 @@ static bool name_has_owner(const char *name)
 	return sd_bus_message_read(reply, "b", &has) >= 0 && has;
 }
 
+/*
+ * systemd's fd store, for the tests that restart the manager with it: a
+ * notification socket ($NOTIFY_SOCKET) keeps what FDSTORE=1 sends, by
+ * FDNAME, and a restart passes it on (LISTEN_FDS, LISTEN_FDNAMES).
+ */
+static int notify_fd = -EBADF;
+static int store_rv = -EBADF, store_state = -EBADF;
+static bool use_store;
+
+static void store_set(int *slot, int fd)
+{
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+}
+
+/* Is @line a line of the notification @text? */
+static bool has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == 0))
+			return true;
+	return false;
+}
+
+/* Take the notifications sent so far. */
+static void store_drain(void)
+{
+	for (;;) {
+		char text[4096], control[CMSG_SPACE(sizeof(int) * 8)];
+		struct iovec iov = { text, sizeof(text) - 1 };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = control, .msg_controllen = sizeof(control),
+		};
+		struct cmsghdr *c;
+		int fd = -EBADF;
+		ssize_t n;
+
+		n = recvmsg(notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0)
+			break;
+		text[n] = 0;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+				memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+		if (has_line(text, "FDSTOREREMOVE=1") && has_line(text, "FDNAME=rv"))
+			store_set(&store_rv, -EBADF);
+		if (fd < 0)
+			continue;
+		if (has_line(text, "FDSTORE=1") && has_line(text, "FDNAME=rv"))
+			store_set(&store_rv, fd);
+		else if (has_line(text, "FDSTORE=1") && has_line(text, "FDNAME=state"))
+			store_set(&store_state, fd);
+		else
+			close(fd);
+	}
+}
+
+/* systemd empties the store when the unit stops for good. */
+static void store_clear(void)
+{
+	store_drain();
+	store_set(&store_rv, -EBADF);
+	store_set(&store_state, -EBADF);
+}
+
+static void store_open(void)
+{
+	_cleanup_free_ char *p = fake_path("notify");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(notify_fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p);
+	(void)unlink(p);
+	assert_int_equal(bind(notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+/* In the child: what systemd passes a service with a store. */
+static void store_pass(void)
+{
+	int fds[2] = { -1, -1 }, n = 0;
+	char names[32] = "", pid[32];
+
+	setenv("NOTIFY_SOCKET", fake_path("notify"), 1);
+	/* Out of the way of 3 and 4 first. */
+	if (store_rv >= 0) {
+		fds[n++] = fcntl(store_rv, F_DUPFD, 100);
+		strcat(names, "rv");
+	}
+	if (store_state >= 0) {
+		fds[n++] = fcntl(store_state, F_DUPFD, 100);
+		strcat(names, n > 1 ? ":state" : "state");
+	}
+	for (int i = 0; i < n; i++)
+		if (fds[i] < 0 || dup2(fds[i], 3 + i) < 0)
+			_exit(125);
+	if (n == 0)
+		return;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("LISTEN_PID", pid, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+	snprintf(pid, sizeof(pid), "%d", n);
+	setenv("LISTEN_FDS", pid, 1);
+}
+
 /* Start tlob-manager-fake with @extra_env and @extra_arg (may be NULL). */
 static void manager_start_with(const char *extra_env, const char *extra_arg)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (use_store)
+		store_drain();
+	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		_cleanup_free_ char *fifo = fake_path("kernel.fifo");
@@ -145,6 +263,8 @@ static void manager_start_with(const char *extra_env, const char *extra_arg)
 		setenv("SYSTEMD_LOG_LEVEL", "debug", 1);
 		if (extra_env)
 			putenv((char *)extra_env);
+		if (use_store)
+			store_pass();
 		if (!freopen(log, "a", stderr))
 			_exit(126);
 		execl(manager_bin, manager_bin, root, cg, "--log-interval=1s",
@@ -337,8 +457,9 @@ static char *prop_str(const char *name)
 
 typedef struct BudgetInfo {
 	char unit[256], probe[512], binary[512], source[16], description[256];
-	char file[1024];
-	uint64_t start, stop, budget, windows, violations, max, sum;
+	char file[1024], control_group[256];
+	uint64_t start, stop, budget, windows, violations, max, sum, cookie;
+	uint32_t binding_id;
 	int stop_on_return, active;
 	uint64_t hist[40][2];
 	size_t n_hist;
@@ -387,7 +508,10 @@ static const char *get_budget(const char *id, BudgetInfo *bi)
 		}
 		STR("Unit", unit) STR("Probe", probe) STR("Binary", binary)
 		STR("Source", source) STR("Description", description)
-		STR("File", file)
+		STR("File", file) STR("ControlGroup", control_group)
+		U64("Cookie", cookie)
+		else if (streq(key, "BindingId"))
+			assert_true(sd_bus_message_read(reply, "v", "u", &bi->binding_id) > 0);
 		U64("StartOffset", start) U64("StopOffset", stop)
 		U64("BudgetNSec", budget) U64("Windows", windows)
 		U64("Violations", violations) U64("MaxNSec", max)
@@ -530,6 +654,9 @@ typedef struct Violation {
 
 static Violation violations[4];
 static unsigned n_violation_signals;
+/* Signals of the budget watch_id, of self-instrumented windows. */
+static char watch_id[64];
+static unsigned n_watch_signals, n_self_signals;
 
 static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
 {
@@ -546,6 +673,10 @@ static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
 	copy_str(v.state, sizeof(v.state), state);
 	violations[n_violation_signals % ELEMENTSOF(violations)] = v;
 	n_violation_signals++;
+	if (*watch_id && streq(id, watch_id))
+		n_watch_signals++;
+	if (!*id && streq(comm, "flood"))
+		n_self_signals++;
 	return 0;
 }
 
@@ -604,6 +735,8 @@ static void test_properties(void **state)
 	assert_int_equal(prop_u64("ViolationCount"), 0);
 	assert_int_equal(prop_u64("DroppedEvents"), 0);
 	assert_int_equal(prop_u32("RefusedBudgets"), 0);
+	assert_int_equal(prop_u64("SelfViolationCount"), 0);
+	assert_int_equal(prop_u64("SuppressedViolations"), 0);
 	/* Read-only. */
 	assert_true(sd_bus_set_property(bus, DEST, PATH, IFACE, "Version", NULL,
 					"s", "2") < 0);
@@ -766,8 +899,12 @@ static void test_add_and_list(void **state)
 	assert_string_equal(e->probe, probe);
 	assert_string_equal(e->source, "runtime");
 
-	/* Not running: nothing bound. */
-	assert_int_equal(count_bindings(NULL), 0);
+	/*
+	 * Not running, and bound all the same, to the cgroup path it will
+	 * run in: measured from its first instruction when it starts.
+	 */
+	assert_int_equal(count_bindings(NULL), 2);
+	assert_int_equal(count_bindings(" system.slice/demo.service "), 2);
 
 	/* BudgetCount announced its changes. */
 	pump_signals(0);
@@ -787,8 +924,11 @@ static void test_get_budget(void **state)
 	assert_string_equal(bi.source, "api");
 	assert_false(bi.active);
 	assert_false(bi.stop_on_return);
-	/* Resolved for display even while unbound. */
 	assert_true(bi.start != 0 && bi.stop > bi.start);
+	/* Where it is bound, and with which cookie. */
+	assert_true(bi.binding_id != 0);
+	assert_true(bi.cookie != 0);
+	assert_string_equal(bi.control_group, "system.slice/demo.service");
 	assert_int_equal(bi.windows, 0);
 	assert_int_equal(bi.violations, 0);
 	assert_int_equal(bi.max, 0);
@@ -804,20 +944,37 @@ static void test_get_budget(void **state)
 		     "org.tlob.Error.NoSuchBudget");
 }
 
+/* The binding ids of the budgets @a and @b, as "A B". */
+static void binding_ids(const char *a, const char *b, char ret[64])
+{
+	BudgetInfo x, y;
+
+	assert_ok(get_budget(a, &x));
+	assert_ok(get_budget(b, &y));
+	snprintf(ret, 64, "%u %u", x.binding_id, y.binding_id);
+}
+
+static char demo_bindings[64];
+
 static void test_bind_on_start(void **state)
 {
+	char now[64];
 	BudgetInfo bi;
-	char cg[64];
 
+	/* Starting the unit changes nothing in the kernel: it is covered. */
+	binding_ids(api_id, runtime_id, demo_bindings);
 	fake_systemd("start demo.service");
-	WAIT_FOR(count_bindings(NULL) == 2);
 	WAIT_FOR(budget_active(api_id) && budget_active(runtime_id));
 	assert_true(demo_cgroup_id() != 0);
-	snprintf(cg, sizeof(cg), " %llu ", (unsigned long long)demo_cgroup_id());
-	assert_int_equal(count_bindings(cg), 2);
-	/* START..STOP has no return flag; the library probe has (flags 1). */
-	assert_int_equal(count_bindings(" 0 20000000 "), 1);
-	assert_int_equal(count_bindings(" 0x0 1 1500000000 "), 1);
+	assert_int_equal(count_bindings(NULL), 2);
+	binding_ids(api_id, runtime_id, now);
+	assert_string_equal(now, demo_bindings);
+	/*
+	 * START..STOP has no return flag (flags 2: cgroup path); the
+	 * library probe has (3).
+	 */
+	assert_int_equal(count_bindings(" 2 20000000 system.slice/demo.service "), 1);
+	assert_int_equal(count_bindings(" 0x0 3 1500000000 system.slice/demo.service "), 1);
 	assert_int_equal(count_bindings(fake_lib), 1);
 
 	assert_ok(get_budget(api_id, &bi));
@@ -979,7 +1136,8 @@ static void test_statistics(void **state)
 	WAIT_FOR(!get_budget(api_id, &bi) && bi.windows == 4);
 	assert_int_equal(bi.max, 30000000);
 	assert_int_equal(bi.sum, 34800000);
-	assert_int_equal(bi.violations, 4);	/* events of this budget */
+	/* The kernel's: completed windows over budget, not records. */
+	assert_int_equal(bi.violations, 1);
 	assert_int_equal(bi.n_hist, 2);
 	assert_int_equal(bi.hist[0][0], 1ULL << 21);
 	assert_int_equal(bi.hist[0][1], 3);
@@ -987,19 +1145,24 @@ static void test_statistics(void **state)
 	assert_int_equal(bi.hist[1][1], 1);
 }
 
-static void test_restart_rebinds(void **state)
+static void test_restart_keeps_binding(void **state)
 {
 	uint64_t old = demo_cgroup_id();
+	char now[64];
 	BudgetInfo bi;
-	char cg[64];
+	unsigned q;
 
+	/* A new cgroup (inode), the same path: the same bindings. */
+	q = systemd_calls("call ");
 	fake_systemd("restart demo.service");
 	/* (0 while fake-systemd swaps the directory.) */
 	WAIT_FOR(demo_cgroup_id() != old && demo_cgroup_id() != 0);
-	snprintf(cg, sizeof(cg), " %llu ", (unsigned long long)demo_cgroup_id());
-	WAIT_FOR(count_bindings(cg) == 2);
+	WAIT_FOR(systemd_calls("call ") > q);
+	usleep(200000);
+	binding_ids(api_id, runtime_id, now);
+	assert_string_equal(now, demo_bindings);
 	assert_int_equal(count_bindings(NULL), 2);
-	/* The statistics of the old binding are kept. */
+	/* And the statistics go on. */
 	assert_ok(get_budget(api_id, &bi));
 	assert_true(bi.active);
 	assert_int_equal(bi.windows, 4);
@@ -1009,33 +1172,38 @@ static void test_restart_rebinds(void **state)
 	assert_int_equal(bi.n_hist, 3);
 }
 
-
-static void test_stop_unbinds(void **state)
+static void test_stop_keeps_binding(void **state)
 {
 	ListEntry l[8];
+	char now[64];
 	unsigned q;
 	size_t n;
 
 	fake_systemd("stop demo.service");
-	WAIT_FOR(count_bindings(NULL) == 0);
+	WAIT_FOR(!budget_active(api_id));
 	/* A stopped unit is garbage-collected: no storm of queries follows. */
 	usleep(300000);
 	q = systemd_queries();
 	usleep(500000);
 	assert_int_equal(systemd_queries(), q);
-	WAIT_FOR(!budget_active(api_id));
 	n = list_budgets(l, ELEMENTSOF(l));
 	assert_int_equal(n, 2);
 	assert_false(l[0].active);
 	assert_false(l[1].active);
+	/* Still bound, for its next start. */
+	binding_ids(api_id, runtime_id, now);
+	assert_string_equal(now, demo_bindings);
 
 	/* A unit that fails without a job is noticed too. */
 	fake_systemd("start demo.service");
-	WAIT_FOR(count_bindings(NULL) == 2);
+	WAIT_FOR(budget_active(api_id));
 	fake_systemd("crash demo.service");
-	WAIT_FOR(count_bindings(NULL) == 0);
+	WAIT_FOR(!budget_active(api_id));
 	fake_systemd("start demo.service");
-	WAIT_FOR(count_bindings(NULL) == 2);
+	WAIT_FOR(budget_active(api_id));
+	binding_ids(api_id, runtime_id, now);
+	assert_string_equal(now, demo_bindings);
+	assert_int_equal(count_bindings(NULL), 2);
 }
 
 static void test_self_instrumented(void **state)
@@ -1095,7 +1263,9 @@ static void test_ratelimit(void **state)
 		BudgetInfo bi;
 
 		assert_ok(get_budget(runtime_id, &bi));
-		assert_int_equal(bi.violations, 1 + 1000);
+		/* The kernel's: the burst's 1000 windows all over budget. */
+		assert_int_equal(bi.violations, 1000);
+		assert_int_equal(bi.windows, 1000);
 	}
 	/* Drain the signals (not rate-limited). */
 	pump_signals(n_violation_signals + 1000);
@@ -1346,6 +1516,18 @@ static void test_kernel_unavailable(void **state)
 
 #define MANY 200
 
+/* Budgets listed active. */
+static unsigned n_active(void)
+{
+	ListEntry l[MANY + 8];
+	size_t n = list_budgets(l, ELEMENTSOF(l));
+	unsigned k = 0;
+
+	for (size_t i = 0; i < n && i < ELEMENTSOF(l); i++)
+		k += l[i].active;
+	return k;
+}
+
 static void test_many_units(void **state)
 {
 	manager_stop();
@@ -1367,9 +1549,12 @@ static void test_many_units(void **state)
 	assert_ok(call("Reload", NULL, NULL));
 	assert_int_equal(prop_u32("BudgetCount"), MANY);
 	WAIT_FOR(count_bindings(NULL) == MANY);
+	WAIT_FOR(n_active() == MANY);
+	/* Stopped, they stay bound for their next start. */
 	for (unsigned i = 0; i < MANY; i++)
 		fake_systemd("stop many-%u.service", i);
-	WAIT_FOR(count_bindings(NULL) == 0);
+	WAIT_FOR(n_active() == 0);
+	assert_int_equal(count_bindings(NULL), MANY);
 }
 
 static bool fake_exists(const char *rel)
@@ -1388,42 +1573,126 @@ static const ListEntry *find_unit_entry(const ListEntry *l, size_t n,
 	return NULL;
 }
 
+/* VmRSS of the manager, in KiB. */
+static unsigned long manager_rss_kib(void)
+{
+	_cleanup_free_ char *p = NULL, *text = NULL;
+	const char *l;
+
+	assert_true(asprintf(&p, "/proc/%d/status", (int)manager_pid) > 0);
+	text = read_file(p);
+	l = strstr(text, "VmRSS:");
+	return l ? strtoul(l + 6, NULL, 10) : 0;
+}
+
 static void test_template_instances(void **state)
 {
-	_cleanup_free_ char *f = NULL;
+	_cleanup_free_ char *f = NULL, *g = NULL;
 	ListEntry l[MANY + 8];
-	size_t n;
+	const ListEntry *e;
+	char id[64], cg[128];
+	unsigned long rss0, rss1;
+	unsigned q, lists, before;
+	size_t n, n0;
 
 	assert_true(asprintf(&f, "%s/root/etc/systemd/system/web@.service.d/tlob.conf",
 			     fake_dir) > 0);
 	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_stop 10ms\n");
-	fake_systemd("unit web@a.service %s", fake_exec);
-	fake_systemd("unit web@b.service %s", fake_exec);
+	fake_systemd("unit web@.service %s", fake_exec);
+	assert_ok(call("Reload", NULL, NULL));
+
+	/* One budget of the template, bound before any instance exists. */
+	n = list_budgets(l, ELEMENTSOF(l));
+	e = find_unit_entry(l, n, "web@.service");
+	assert_non_null(e);
+	assert_string_equal(e->source, "dropin");
+	copy_str(id, sizeof(id), e->id);
+	WAIT_FOR(count_bindings(" 10000000 system.slice/system-web.slice ") == 1);
+	assert_false(budget_active(id));
+	/* systemd was asked about it through an instance it loaded for us. */
+	assert_true(systemd_calls("call LoadUnit web@tlob-manager.service") >= 1);
+
+	/* Instances start: nothing to do, no reload, no query. */
+	q = systemd_queries();
+	lists = systemd_calls("call ListUnitsByPatterns");
+	n0 = list_budgets(l, ELEMENTSOF(l));
 	fake_systemd("start web@a.service");
-	WAIT_FOR(fake_exists("cgroup/system.slice/web@a.service"));
-
-	/* A reload asks systemd which loaded units the template covers. */
-	assert_ok(call("Reload", NULL, NULL));
-	WAIT_FOR(count_bindings(" 10000000 ") == 1);
-	n = list_budgets(l, ELEMENTSOF(l));
-	assert_non_null(find_unit_entry(l, n, "web@a.service"));
-	assert_string_equal(find_unit_entry(l, n, "web@a.service")->source, "dropin");
-	assert_null(find_unit_entry(l, n, "web@b.service"));
-
-	/* A new instance is noticed as systemd loads it (UnitNew). */
 	fake_systemd("start web@b.service");
-	WAIT_FOR(count_bindings(" 10000000 ") == 2);
-	n = list_budgets(l, ELEMENTSOF(l));
-	assert_non_null(find_unit_entry(l, n, "web@b.service"));
+	WAIT_FOR(fake_exists("cgroup/system.slice/system-web.slice/web@b.service"));
+	WAIT_FOR(budget_active(id));
+	usleep(300000);
+	assert_int_equal(systemd_queries(), q);
+	assert_int_equal(systemd_calls("call ListUnitsByPatterns"), lists);
+	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), n0);
+	assert_int_equal(count_bindings(" system.slice/system-web.slice "), 1);
 
-	/* Stopped, it stays listed, inactive, also over a reload. */
+	/* A record names the instance its task runs in. */
+	before = n_violation_signals;
+	fake_kernel("violation @%s 901 12000000 1 900 web system.slice/system-web.slice/web@b.service",
+		    id);
+	pump_signals(before + 1);
+	assert_int_equal(n_violation_signals, before + 1);
+	assert_string_equal(violations[before % ELEMENTSOF(violations)].unit,
+			    "web@b.service");
+	assert_string_equal(violations[before % ELEMENTSOF(violations)].id, id);
+	{
+		char idf[96];
+		const char *fields[] = {
+			"OBJECT_SYSTEMD_UNIT=web@b.service", "TLOB_UNIT=web@b.service",
+			"TLOB_BUDGET_UNIT=web@.service", idf, "TLOB_TID=901", NULL,
+		};
+
+		snprintf(idf, sizeof(idf), "TLOB_BUDGET_ID=%s", id);
+		WAIT_JOURNAL(fields, 1);
+	}
+	/* A cgroup that is gone tells nothing: the template's name. */
+	fake_kernel("violation @%s 902 12000000 1 900 web system.slice/system-web.slice/web@gone.service",
+		    id);
+	pump_signals(before + 2);
+	assert_string_equal(violations[(before + 1) % ELEMENTSOF(violations)].unit,
+			    "web@.service");
+
+	/* Stopped, all of them: the budget stays, inactive, bound. */
+	fake_systemd("stop web@a.service");
 	fake_systemd("stop web@b.service");
-	WAIT_FOR(count_bindings(" 10000000 ") == 1);
+	WAIT_FOR(!fake_exists("cgroup/system.slice/system-web.slice"));
+	WAIT_FOR(!budget_active(id));
+	assert_int_equal(count_bindings(" system.slice/system-web.slice "), 1);
+
+	/* MANY instances come and go: nothing is kept for them. */
+	rss0 = manager_rss_kib();
+	q = systemd_queries();
+	for (unsigned i = 0; i < MANY; i++) {
+		fake_systemd("start web@%u.service", i);
+		snprintf(cg, sizeof(cg), "system.slice/system-web.slice/web@%u.service", i);
+		fake_kernel("violation @%s %u 12000000 1 %u web %s", id, 2000 + i,
+			    2000 + i, cg);
+	}
+	pump_signals(before + 2 + MANY);
+	assert_int_equal(n_violation_signals, before + 2 + MANY);
+	for (unsigned i = 0; i < MANY; i++)
+		fake_systemd("stop web@%u.service", i);
+	WAIT_FOR(!fake_exists("cgroup/system.slice/system-web.slice"));
+	usleep(300000);
+	rss1 = manager_rss_kib();
+	print_message("# %u instances started and stopped: RSS %lu KiB -> %lu KiB\n",
+		      MANY, rss0, rss1);
+	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), n0);
+	assert_int_equal(systemd_queries(), q);
+	assert_int_equal(count_bindings(" system.slice/system-web.slice "), 1);
+	if (rss1 > rss0 + 512)
+		fail_msg("RSS grew from %lu to %lu KiB", rss0, rss1);
+
+	/* A template with Slice=: its instances' slice. */
+	assert_true(asprintf(&g, "%s/root/etc/systemd/system/job@.service.d/tlob.conf",
+			     fake_dir) > 0);
+	write_file(g, "[X-Tlob]\nTlobBudget=tlob_fixture_stop 11ms\n");
+	fake_systemd("unit job@.service %s job.slice", fake_exec);
 	assert_ok(call("Reload", NULL, NULL));
-	n = list_budgets(l, ELEMENTSOF(l));
-	assert_non_null(find_unit_entry(l, n, "web@b.service"));
-	assert_false(find_unit_entry(l, n, "web@b.service")->active);
-	assert_true(find_unit_entry(l, n, "web@a.service")->active);
+	WAIT_FOR(count_bindings(" 11000000 job.slice ") == 1);
+	assert_int_equal(unlink(g), 0);
+	assert_ok(call("Reload", NULL, NULL));
+	WAIT_FOR(count_bindings(" 11000000 ") == 0);
 }
 
 static void test_reload_coalescing(void **state)
@@ -1508,6 +1777,7 @@ static void assert_served_at_once(void)
 static void test_systemd_slow(void **state)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	_cleanup_free_ char *f = NULL;
 	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *add = NULL, *reload = NULL;
 	Pending pa = {}, pr = {};
 	uint64_t t0;
@@ -1532,7 +1802,10 @@ static void test_systemd_slow(void **state)
 		fail_msg("AddBudget answered after %llu us, before systemd did",
 			 (unsigned long long)(pa.at - t0));
 
-	/* A reload waits for ListUnitsByPatterns (web@.service.d). */
+	/* A reload waits for ListUnitsByPatterns (of a prefix drop-in). */
+	assert_true(asprintf(&f, "%s/root/etc/systemd/system/slow-.service.d/tlob.conf",
+			     fake_dir) > 0);
+	write_file(f, "[X-Tlob]\nTlobBudget=tlob_fixture_stop 10ms\n");
 	t0 = now_usec(CLOCK_MONOTONIC);
 	m = sd_bus_message_unref(m);
 	assert_int_equal(sd_bus_message_new_method_call(bus, &m, DEST, PATH, IFACE,
@@ -1546,6 +1819,8 @@ static void test_systemd_slow(void **state)
 
 	fake_systemd("call-delay 0");
 	assert_ok(call("RemoveBudget", NULL, "s", pa.id));
+	assert_int_equal(unlink(f), 0);
+	assert_ok(call("Reload", NULL, NULL));
 }
 
 static void test_kernel_read_error(void **state)
@@ -1607,6 +1882,277 @@ static void test_budget_limit(void **state)
 	assert_int_equal(prop_u32("RefusedBudgets"), 0);
 }
 
+/* Copy the ELF fixture to @to, by a new file renamed over it. */
+static void copy_fixture(const char *to)
+{
+	_cleanup_free_ char *tmp = NULL, *cmd = NULL;
+
+	assert_true(asprintf(&tmp, "%s.new", to) > 0);
+	assert_true(asprintf(&cmd, "cp '%s' '%s'", fake_exec, tmp) > 0);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(rename(tmp, to), 0);
+}
+
+static void test_rebind_new_inode(void **state)
+{
+	_cleanup_free_ char *bin = fake_path("inode-bin");
+	uint64_t count;
+	BudgetInfo bi;
+	uint32_t b1, b2;
+	unsigned before;
+	char id[64];
+
+	copy_fixture(bin);
+	fake_systemd("unit inode.service %s", bin);
+	fake_systemd("start inode.service");
+	assert_ok(add_budget("inode.service", "tlob_fixture_start..tlob_fixture_stop",
+			     20 * MS, id, NULL));
+	WAIT_FOR(budget_active(id));
+	assert_ok(get_budget(id, &bi));
+	b1 = bi.binding_id;
+	fake_kernel("window @%s 30000000", id);
+	WAIT_FOR(!get_budget(id, &bi) && bi.windows == 1);
+
+	/* An upgrade: a new file renamed over the old, the unit restarted. */
+	copy_fixture(bin);
+	fake_systemd("restart inode.service");
+	WAIT_FOR(!get_budget(id, &bi) && bi.binding_id != b1);
+	b2 = bi.binding_id;
+	assert_true(b2 > b1);
+	/* The new binding, and no other: the old one is gone, its figures kept. */
+	assert_int_equal(count_bindings(" 20000000 system.slice/inode.service "), 1);
+	assert_int_equal(bi.windows, 1);
+	assert_int_equal(bi.violations, 1);
+	fake_kernel("window @%s 1000", id);
+	WAIT_FOR(!get_budget(id, &bi) && bi.windows == 2);
+
+	/* A record the old binding queued: its budget's, by its cookie. */
+	copy_str(watch_id, sizeof(watch_id), id);
+	n_watch_signals = 0;
+	before = n_violation_signals;
+	count = prop_u64("ViolationCount");
+	fake_kernel("raw %u %llx 950 25000000", b1, (unsigned long long)bi.cookie);
+	pump_signals(before + 1);
+	assert_int_equal(n_watch_signals, 1);
+	assert_string_equal(violations[before % ELEMENTSOF(violations)].unit,
+			    "inode.service");
+	/* A current binding's id with another cookie: never misattributed. */
+	fake_kernel("raw %u %llx 951 25000000", b2,
+		    (unsigned long long)bi.cookie ^ 0x5555);
+	/* Someone else's binding (sysfs, another program): no budget. */
+	fake_kernel("raw 999999 1234 952 25000000");
+	pump_signals(before + 2);
+	usleep(200000);
+	pump_signals(before + 3);
+	assert_int_equal(n_violation_signals, before + 2);
+	assert_string_equal(violations[(before + 1) % ELEMENTSOF(violations)].id, "");
+	assert_int_equal(violations[(before + 1) % ELEMENTSOF(violations)].tid, 952);
+	assert_int_equal(n_watch_signals, 1);
+	assert_int_equal(prop_u64("ViolationCount"), count + 2);
+	assert_true(manager_log_count("has no budget any more, dropped") >= 1);
+
+	/* Replaced again, then a Reload (no restart): rebound too. */
+	copy_fixture(bin);
+	assert_ok(call("Reload", NULL, NULL));
+	WAIT_FOR(!get_budget(id, &bi) && bi.binding_id != b2);
+	assert_int_equal(bi.windows, 2);
+	assert_int_equal(count_bindings(" 20000000 system.slice/inode.service "), 1);
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	*watch_id = 0;
+}
+
+static void test_self_per_user(void **state)
+{
+	uint64_t count = prop_u64("ViolationCount");
+	uint64_t self = prop_u64("SelfViolationCount");
+	char id[64], cmd[256];
+	unsigned before;
+	int status;
+	pid_t pid;
+
+	/* A process of an unprivileged user, to stand for the violator. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	usleep(100000);
+	assert_ok(add_budget("demo.service", "tlob_fixture_stop+3", 20 * MS, id, NULL));
+	copy_str(watch_id, sizeof(watch_id), id);
+	n_watch_signals = n_self_signals = 0;
+	before = n_violation_signals;
+	/* Let the limit's interval (1 s here) of earlier entries end. */
+	usleep(1100000);
+
+	/* A flood of the user's windows around a service's violations. */
+	snprintf(cmd, sizeof(cmd), "self %d %d 1000000 2000000 1 0 flood", (int)pid,
+		 (int)pid);
+	for (unsigned i = 0; i < 30; i++)
+		fake_kernel("%s", cmd);
+	fake_kernel("burst @%s 50", id);
+	for (unsigned i = 0; i < 30; i++)
+		fake_kernel("%s", cmd);
+	WAIT_FOR(prop_u64("ViolationCount") == count + 110);
+	pump_signals(before + 60);
+	/* Every one of the service's, ten of the user's (--log-burst). */
+	assert_int_equal(n_watch_signals, 50);
+	assert_int_equal(n_self_signals, 10);
+	assert_int_equal(prop_u64("SelfViolationCount"), self + 60);
+	{
+		char pidf[64];
+		const char *entries[] = { pidf, "TLOB_BUDGET_ID=", "TLOB_COMM=flood", NULL };
+		const char *summary[] = {
+			"MESSAGE=self-instrumented windows of uid 65534: 50 more violation(s) not logged (rate limit).",
+			"TLOB_SUPPRESSED=50", NULL,
+		};
+
+		snprintf(pidf, sizeof(pidf), "OBJECT_PID=%d", (int)pid);
+		WAIT_JOURNAL(entries, 10);
+		WAIT_JOURNAL(summary, 1);
+	}
+
+	/* Root's are signalled, all of them. */
+	n_self_signals = 0;
+	snprintf(cmd, sizeof(cmd), "self %d %d 1000000 2000000 1 0 flood", (int)getpid(),
+		 (int)getpid());
+	for (unsigned i = 0; i < 20; i++)
+		fake_kernel("%s", cmd);
+	pump_signals(n_violation_signals + 20);
+	assert_int_equal(n_self_signals, 20);
+
+	/* What the kernel withheld counts too. */
+	count = prop_u64("ViolationCount");
+	self = prop_u64("SelfViolationCount");
+	fake_kernel("suppressed 7");
+	WAIT_FOR(prop_u64("SuppressedViolations") == 7);
+	assert_int_equal(prop_u64("ViolationCount"), count + 7);
+	assert_int_equal(prop_u64("SelfViolationCount"), self + 7);
+
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	*watch_id = 0;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+/* The manager, restarted with the fd store (as systemd restarts it). */
+static char store_id[64];
+
+static void test_fd_store_restart(void **state)
+{
+	uint64_t count, self, suppressed;
+	uint32_t binding;
+	BudgetInfo bi;
+
+	manager_stop();
+	store_open();
+	use_store = true;
+	manager_start(NULL);
+	store_drain();
+	assert_true(store_rv >= 0 && store_state >= 0);
+	fake_systemd("start demo.service");
+	assert_ok(add_budget("demo.service", "tlob_fixture_stop+5", 20 * MS, store_id, NULL));
+	copy_str(watch_id, sizeof(watch_id), store_id);
+	n_watch_signals = 0;
+	fake_kernel("window @%s 30000000", store_id);
+	fake_kernel("burst @%s 10", store_id);
+	WAIT_FOR(!get_budget(store_id, &bi) && bi.windows == 11);
+	binding = bi.binding_id;
+	count = prop_u64("ViolationCount");
+	self = prop_u64("SelfViolationCount");
+	suppressed = prop_u64("SuppressedViolations");
+	pump_signals(n_violation_signals + 10);
+	assert_int_equal(n_watch_signals, 10);
+
+	/* Stopped; the kernel queues records meanwhile; started again. */
+	manager_stop();
+	fake_kernel("burst @%s 5", store_id);
+	manager_start(NULL);
+	WAIT_FOR(prop_u64("ViolationCount") == count + 5);
+	assert_int_equal(prop_u64("SelfViolationCount"), self);
+	assert_int_equal(prop_u64("SuppressedViolations"), suppressed);
+	/* The same binding, its statistics going on. */
+	assert_ok(get_budget(store_id, &bi));
+	assert_int_equal(bi.binding_id, binding);
+	assert_int_equal(bi.windows, 16);
+	assert_int_equal(bi.violations, 16);
+	assert_int_equal(count_bindings(" 20000000 system.slice/demo.service "), 1);
+	assert_true(manager_log_count("Took over ") >= 1);
+	pump_signals(n_violation_signals + 5);
+	assert_int_equal(n_watch_signals, 15);
+}
+
+static void test_fd_store_sigkill(void **state)
+{
+	uint64_t count = prop_u64("ViolationCount");
+	unsigned handled = manager_log_count("a previous instance was killed");
+	BudgetInfo bi, after;
+	int status;
+
+	assert_ok(get_budget(store_id, &bi));
+	n_watch_signals = 0;
+	/* Killed with a batch taken from the ring, before handling it. */
+	fake_kernel("crash-after-read 3");
+	fake_kernel("burst @%s 1000", store_id);
+	assert_int_equal(waitpid(manager_pid, &status, 0), manager_pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+	manager_pid = 0;
+	for (unsigned i = 0; i < 100 && name_has_owner(DEST); i++)
+		usleep(20000);
+	/* Restart= brings it back, with the store. */
+	manager_start(NULL);
+	WAIT_FOR(prop_u64("ViolationCount") >= count + 1000);
+	usleep(200000);
+	/* Counted once each, signalled once each, nothing lost. */
+	assert_int_equal(prop_u64("ViolationCount"), count + 1000);
+	pump_signals(n_violation_signals + 1000);
+	print_message("# SIGKILL in a burst of 1000: ViolationCount +%llu, %u signals\n",
+		      (unsigned long long)(prop_u64("ViolationCount") - count),
+		      n_watch_signals);
+	assert_int_equal(n_watch_signals, 1000);
+	assert_int_equal(manager_log_count("a previous instance was killed"), handled + 1);
+	assert_ok(get_budget(store_id, &after));
+	assert_int_equal(after.binding_id, bi.binding_id);
+	assert_int_equal(after.violations, bi.violations + 1000);
+}
+
+static void test_fd_store_orphans(void **state)
+{
+	uint64_t count;
+	BudgetInfo bi;
+	char gone[128];
+
+	/* A budget removed while the manager is down: its binding too. */
+	assert_ok(get_budget(store_id, &bi));
+	manager_stop();
+	assert_int_equal(unlink(bi.file), 0);
+	snprintf(gone, sizeof(gone), " %llx", (unsigned long long)bi.cookie);
+	assert_int_equal(count_bindings(gone), 1);
+	/* And a record of it the kernel still has queued. */
+	fake_kernel("raw %u %llx 960 25000000", bi.binding_id,
+		    (unsigned long long)bi.cookie);
+	count = 0;
+	manager_start(NULL);
+	assert_error(get_budget(store_id, &bi), "org.tlob.Error.NoSuchBudget");
+	WAIT_FOR(count_bindings(gone) == 0);
+	count = prop_u64("ViolationCount");
+	usleep(300000);
+	assert_int_equal(prop_u64("ViolationCount"), count);
+	WAIT_FOR(manager_log_count("has no budget any more, dropped") >= 2);
+
+	/* A plain stop empties the store: a fresh start from nothing. */
+	manager_stop();
+	store_clear();
+	manager_start(NULL);
+	assert_int_equal(prop_u64("ViolationCount"), 0);
+	use_store = false;
+	*watch_id = 0;
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -1619,6 +2165,13 @@ static int setup(void **state)
 	}
 	if (tlob_bus_errors_register() < 0 || sd_bus_open_system(&bus) < 0)
 		return -1;
+	{
+		/* Held open: the kernel's commands queue while no manager runs. */
+		_cleanup_free_ char *fifo = fake_path("kernel.fifo");
+
+		if (open(fifo, O_RDWR | O_CLOEXEC) < 0)
+			return -1;
+	}
 	manager_start(NULL);
 	return 0;
 }
@@ -1648,8 +2201,8 @@ int main(void)
 		cmocka_unit_test(test_fifo_probe),
 		cmocka_unit_test(test_violation),
 		cmocka_unit_test(test_statistics),
-		cmocka_unit_test(test_restart_rebinds),
-		cmocka_unit_test(test_stop_unbinds),
+		cmocka_unit_test(test_restart_keeps_binding),
+		cmocka_unit_test(test_stop_keeps_binding),
 		cmocka_unit_test(test_self_instrumented),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_lost),
@@ -1665,6 +2218,11 @@ int main(void)
 		cmocka_unit_test(test_systemd_slow),
 		cmocka_unit_test(test_kernel_read_error),
 		cmocka_unit_test(test_budget_limit),
+		cmocka_unit_test(test_rebind_new_inode),
+		cmocka_unit_test(test_self_per_user),
+		cmocka_unit_test(test_fd_store_restart),
+		cmocka_unit_test(test_fd_store_sigkill),
+		cmocka_unit_test(test_fd_store_orphans),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

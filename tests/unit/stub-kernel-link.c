@@ -2,20 +2,65 @@
 /*
  * The kernel link (daemon/kernel-link.h) for unit tests of daemon files
  * that bind budgets: bindings live in an array the test can inspect
- * (stub_bindings), nothing reaches a kernel.
+ * (stub_bindings), nothing reaches a kernel. Also the few functions of
+ * the manager and the unit tracker that budget.c calls.
  */
 #include "kernel-link.h"
 #include "macro.h"
+#include "manager-events.h"
 #include "stub-kernel-link.h"
+#include "unit-tracker.h"
 
 StubBinding stub_bindings[STUB_BINDINGS_MAX];
 size_t stub_n_bindings;
 int stub_bind_result;
 static uint32_t next_id = 1;
 
-int kernel_link_new(Manager *m, KernelLink **ret)
+int kernel_link_new(Manager *m, int fd, KernelLink **ret)
 {
 	return -ENODEV;
+}
+
+int kernel_link_start(KernelLink *k)
+{
+	return 0;
+}
+
+int kernel_link_fd(KernelLink *k)
+{
+	return -EBADF;
+}
+
+int kernel_link_list_owned(KernelLink *k, uint32_t **ret_ids, size_t *ret_n)
+{
+	*ret_ids = NULL;
+	*ret_n = 0;
+	return 0;
+}
+
+int kernel_link_info(KernelLink *k, uint32_t id,
+		     struct tlob_binding_info *ret, char **ret_cgroup_path)
+{
+	return -ENOENT;
+}
+
+ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
+{
+	return 0;
+}
+
+int manager_drain(Manager *m)
+{
+	return 0;
+}
+
+void manager_binding_retired(Manager *m, uint32_t id, uint64_t cookie)
+{
+}
+
+bool unit_tracker_runs(Unit *u)
+{
+	return u->active;
 }
 
 KernelLink *kernel_link_free(KernelLink *k)
@@ -34,11 +79,6 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	args->id = next_id++;
 	stub_bindings[stub_n_bindings++] = (StubBinding) { .args = *args };
 	*ret_id = args->id;
-	return 0;
-}
-
-int kernel_link_drain(KernelLink *k)
-{
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "budget-store.h"
+#include "dropin.h"
 #include "journal-format.h"
 #include "macro.h"
 #include "manager.h"
@@ -219,21 +220,39 @@ static void test_load_sources_and_ids(void **state)
 	fake_manager_free(m);
 }
 
-static void test_load_extra_units(void **state)
+static void test_load_templates(void **state)
 {
 	Manager *m = fake_manager();
-	char *extra[] = { (char *)"job@1.service", (char *)"job@.service", NULL };
+	char *extra[] = { (char *)"job@2.service", (char *)"job@.service", NULL };
 	Budget **l = NULL;
+	const Budget *b;
 	size_t n = 0;
 
 	write_file("/etc/systemd/system/job@.service.d/tlob.conf",
 		   "[X-Tlob]\nTlobBudget=step 1s\n");
-	/* Only concrete units are loaded; the template's drop-in applies. */
+	write_file("/etc/systemd/system/job@1.service.d/tlob.conf",
+		   "[X-Tlob]\nTlobBudget=own 2s\n");
+	/* The manager's patterns: the template directory with budgets. */
+	assert_int_equal(tlob_dropin_patterns(root, tlob_unit_search_path,
+					      &m->patterns), 0);
+	assert_true(tlob_strv_contains(m->patterns, "job@.service"));
 	assert_int_equal(budget_store_load(m, extra, &l, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(l[0]->unit_name, "job@1.service");
-	assert_string_equal(l[0]->probe_text, "step");
+	/*
+	 * One budget of the template itself for all its instances; an
+	 * instance's own drop-in adds its own, and leaves the template's
+	 * out of its list (job@1 and job@2 get no second "step").
+	 */
+	assert_int_equal(n, 2);
+	b = find(l, n, "step");
+	assert_non_null(b);
+	assert_string_equal(b->unit_name, "job@.service");
+	assert_int_equal(b->budget_ns, NSEC_PER_SEC);
+	assert_int_equal(b->source, BUDGET_SOURCE_DROPIN);
+	b = find(l, n, "own");
+	assert_non_null(b);
+	assert_string_equal(b->unit_name, "job@1.service");
 	free_list(l, n);
+	tlob_strv_free(m->patterns);
 	fake_manager_free(m);
 }
 
@@ -333,7 +352,7 @@ static void test_new_id(void **state)
 	assert_int_equal(strspn(id, "0123456789abcdef"), 8);
 	assert_true(tlob_budget_id_is_valid(id));
 
-	assert_int_equal(budget_new(m, NULL, id, "f", &b), 0);
+	assert_int_equal(budget_new(m, NULL, id, "f", 1000, &b), 0);
 	for (unsigned i = 0; i < 100; i++) {
 		assert_int_equal(budget_store_new_id(&b, 1, &other), 0);
 		assert_string_not_equal(other, id);
@@ -351,15 +370,30 @@ static void test_budget_new(void **state)
 	Budget *b;
 
 	assert_int_equal(budget_new(m, unit, "x1", "/bin/true:main+0x4..0x1000",
-				    &b), 0);
+				    5000, &b), 0);
 	assert_string_equal(b->id, "x1");
+	assert_int_equal(b->budget_ns, 5000);
+	/* The cookie: a function of id, unit, probe and budget alone. */
+	assert_true(b->cookie != 0);
+	assert_true(b->cookie == budget_cookie("x1", "u.service",
+					       "/bin/true:main+0x4..0x1000", 5000, 0));
+	assert_true(b->cookie != budget_cookie("x1", "u.service",
+					       "/bin/true:main+0x4..0x1000", 5001, 0));
+	assert_true(b->cookie != budget_cookie("x2", "u.service",
+					       "/bin/true:main+0x4..0x1000", 5000, 0));
+	assert_true(b->cookie != budget_cookie("x1", "v.service",
+					       "/bin/true:main+0x4..0x1000", 5000, 0));
+	assert_true(b->cookie != budget_cookie("x1", "u.service",
+					       "/bin/true:main+0x4", 5000, 0));
+	assert_true(b->cookie != budget_cookie("x1", "u.service",
+					       "/bin/true:main+0x4..0x1000", 5000, 1));
 	assert_string_equal(b->probe_text, "/bin/true:main+0x4..0x1000");
 	assert_string_equal(b->probe_path, "/bin/true");
 	assert_true(b->has_stop);
 	assert_ptr_equal(b->unit_name, unit);
 	assert_ptr_equal(b->manager, m);
 	budget_free(b);
-	assert_int_equal(budget_new(m, unit, "x2", "not a probe", &b), -EINVAL);
+	assert_int_equal(budget_new(m, unit, "x2", "not a probe", 5000, &b), -EINVAL);
 	/* Our reference is still good after the budget's was dropped. */
 	assert_string_equal(unit, "u.service");
 	rcstr_unref(unit);
@@ -497,7 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_runtime, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_write_fails, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_load_sources_and_ids, setup_root, teardown_root),
-		cmocka_unit_test_setup_teardown(test_load_extra_units, setup_root, teardown_root),
+		cmocka_unit_test_setup_teardown(test_load_templates, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_id_clash_falls_back, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_remove, setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_clean, setup_root, teardown_root),

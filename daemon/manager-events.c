@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel's records.
+ *
+ * They are read in batches straight into the state's inbox (state.h), so
+ * a restart, even after SIGKILL, handles a batch exactly once; a batch is
+ * committed once its signals are flushed to the bus.
+ *
+ * A record of a binding is its budget's if the binding id is the budget's
+ * current binding's and the cookie agrees; a record of a binding we
+ * removed since (the binary was replaced, the budget changed) is
+ * attributed by its cookie to the budget that has it, or dropped with a
+ * debug message if none has: never to another budget. Records of bindings
+ * that are not ours (made through sysfs or by another program) and of
+ * self-instrumented windows are reported with an empty budget id and the
+ * unit of the process.
+ *
+ * Self-instrumented windows of a user (read from /proc/PID while the
+ * process lives) are signalled and logged at most --log-burst times per
+ * --log-interval, then counted only, with a summary entry: nobody can
+ * flood the bus and the journal with them (the kernel already limits
+ * their records to self_event_rate per user and to a quarter of our ring,
+ * and tells the rest in SUPPRESSED records, which are counted). Root's
+ * are logged within that limit too but always signalled. Within a batch
+ * the records of bindings are handled first: a flood of self-instrumented
+ * windows never delays a service's Violation.
+ */
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "journal.h"
+#include "kernel-link.h"
+#include "log.h"
+#include "macro.h"
+#include "manager-bus.h"
+#include "manager-events.h"
+#include "manager.h"
+#include "rv-dev.h"
+#include "state.h"
+#include "unit-tracker.h"
+
+/* Users whose self-instrumented windows are limited at a time. */
+#define USER_LIMITS_MAX 64
+
+struct UserLimit {
+	Manager *manager;
+	uid_t uid;
+	RateLimit rl;
+	sd_event_source *timer;		/* logs the summary */
+	uint64_t used;			/* when it last limited, for eviction */
+};
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC +
+	       (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static void counters_changed(Manager *m, unsigned which)
+{
+	m->counters_changed |= which;
+	manager_counters_changed(m);
+}
+
+/* --- per-user limits of self-instrumented windows ------------------------ */
+
+static void user_limit_flush(UserLimit *u, uint64_t now, bool force)
+{
+	uint64_t n = force ? u->rl.suppressed : ratelimit_flush(&u->rl, now);
+
+	if (n > 0)
+		journal_log_self_summary(u->manager, u->uid, n);
+	if (force)
+		u->rl.suppressed = 0;
+}
+
+static UserLimit *user_limit_free(UserLimit *u)
+{
+	if (!u)
+		return NULL;
+	sd_event_source_disable_unref(u->timer);
+	return mfree(u);
+}
+
+void manager_events_free(Manager *m)
+{
+	for (size_t i = 0; i < m->n_users; i++) {
+		user_limit_flush(m->users[i], 0, true);
+		user_limit_free(m->users[i]);
+	}
+	m->users = mfree(m->users);
+	m->n_users = 0;
+}
+
+static int on_user_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	user_limit_flush(userdata, usec, false);
+	return 0;
+}
+
+/* The limit of @uid; the least recently used one makes room. */
+static UserLimit *user_limit_get(Manager *m, uid_t uid, uint64_t now)
+{
+	UserLimit *u = NULL, **l;
+
+	for (size_t i = 0; i < m->n_users; i++) {
+		if (m->users[i]->uid == uid) {
+			u = m->users[i];
+			break;
+		}
+		if (!u || m->users[i]->used < u->used)
+			u = m->users[i];
+	}
+	if (u && u->uid == uid)
+		goto out;
+	if (m->n_users >= USER_LIMITS_MAX) {
+		/* Its summary now, then it is @uid's. */
+		user_limit_flush(u, now, true);
+		u->uid = uid;
+		u->rl = RATELIMIT_INIT(m->ratelimit_interval_usec, m->ratelimit_burst);
+		goto out;
+	}
+	u = calloc(1, sizeof(*u));
+	l = u ? reallocarray(m->users, m->n_users + 1, sizeof(*l)) : NULL;
+	if (!l) {
+		free(u);
+		return NULL;
+	}
+	m->users = l;
+	*u = (UserLimit) {
+		.manager = m,
+		.uid = uid,
+		.rl = RATELIMIT_INIT(m->ratelimit_interval_usec, m->ratelimit_burst),
+	};
+	m->users[m->n_users++] = u;
+out:
+	u->used = now;
+	return u;
+}
+
+/* May a violation of @uid's self-instrumented window be reported? */
+static bool user_limit_below(Manager *m, uid_t uid)
+{
+	uint64_t now = now_usec(), suppressed;
+	UserLimit *u = user_limit_get(m, uid, now);
+	int r;
+
+	if (!u)
+		return true;	/* OOM: not worth losing a report over */
+	if (ratelimit_below(&u->rl, now, &suppressed)) {
+		if (suppressed > 0)
+			journal_log_self_summary(m, uid, suppressed);
+		return true;
+	}
+	/* A summary follows at the end of the interval. */
+	if (!u->timer) {
+		r = sd_event_add_time(m->event, &u->timer, CLOCK_MONOTONIC,
+				      ratelimit_end(&u->rl), 0, on_user_timer, u);
+		if (r < 0) {
+			log_debug_errno(r, "Failed to arm the rate limit timer, ignoring: %m");
+			return false;
+		}
+		(void)sd_event_source_set_description(u->timer, "self-ratelimit");
+		return false;
+	}
+	(void)sd_event_source_set_time(u->timer, ratelimit_end(&u->rl));
+	(void)sd_event_source_set_enabled(u->timer, SD_EVENT_ONESHOT);
+	return false;
+}
+
+/* The owner of process @pid, or (uid_t)-1 once it is gone. */
+static uid_t uid_of(uint32_t pid)
+{
+	char p[32];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "/proc/%" PRIu32, pid);
+	return pid > 0 && stat(p, &st) == 0 ? st.st_uid : (uid_t)-1;
+}
+
+/* --- records ----------------------------------------------------------- */
+
+void manager_binding_retired(Manager *m, uint32_t id, uint64_t cookie)
+{
+	if (m->state)
+		state_note_retired(m->state, id, cookie);
+}
+
+static Budget *find_budget_by_binding(Manager *m, uint32_t id)
+{
+	if (id == 0)
+		return NULL;
+	for (size_t i = 0; i < m->n_budgets; i++)
+		if (m->budgets[i]->binding_id == id)
+			return m->budgets[i];
+	return NULL;
+}
+
+/*
+ * The budget record @ev of a binding belongs to. NULL with *@ours false
+ * for a binding that is not ours, with *@ours true for one of ours whose
+ * budget is gone.
+ */
+static Budget *budget_of(Manager *m, const struct tlob_event *ev, bool *ours)
+{
+	Budget *b = find_budget_by_binding(m, ev->binding_id);
+	uint64_t retired;
+
+	*ours = true;
+	if (b && b->cookie == ev->cookie)
+		return b;
+	retired = m->state ? state_retired_cookie(m->state, ev->binding_id) : 0;
+	if (!b && retired != ev->cookie) {
+		*ours = false;
+		return NULL;
+	}
+	/* Ours, queued before the binding was replaced: by cookie. */
+	b = manager_find_budget_by_cookie(m, ev->cookie);
+	if (!b)
+		log_debug("Record of removed binding %u (cookie %016llx) has no budget any more, dropped.",
+			  ev->binding_id, (unsigned long long)ev->cookie);
+	return b;
+}
+
+static void report(Manager *m, Budget *b, const char *unit,
+		   const struct tlob_event *ev, bool signal, bool log)
+{
+	int r;
+
+	if (log)
+		journal_log_violation(m, b, unit, ev);
+	if (!signal)
+		return;
+	r = manager_emit_violation(m, b, unit, ev);
+	if (r < 0)
+		log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
+}
+
+static void handle_violation(Manager *m, const struct tlob_event *ev)
+{
+	_cleanup_free_ char *unit = NULL;
+	Budget *b = NULL;
+	bool ours = false, below;
+	uid_t uid;
+
+	if (ev->binding_id) {
+		b = budget_of(m, ev, &ours);
+		if (!b && ours)
+			return;
+	}
+	m->counters.violations++;
+	counters_changed(m, COUNTER_VIOLATIONS);
+	if (b) {
+		/* A template's record names the instance it comes from. */
+		if (b->unit && b->unit->template)
+			unit = unit_tracker_instance_of(b->unit, ev->tgid,
+							ev->cgroup_id);
+		report(m, b, unit ?: b->unit_name, ev, true, true);
+		return;
+	}
+	unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
+	if (ev->binding_id) {
+		/* Someone else's binding: as it always was, unlimited. */
+		report(m, NULL, strempty(unit), ev, true, true);
+		return;
+	}
+	m->counters.self_violations++;
+	counters_changed(m, COUNTER_SELF);
+	uid = uid_of(ev->tgid);
+	below = user_limit_below(m, uid);
+	report(m, NULL, strempty(unit), ev, below || uid == 0, below);
+}
+
+static void handle_record(Manager *m, const struct tlob_event *ev)
+{
+	switch (ev->type) {
+	case TLOB_EV_VIOLATION:
+		handle_violation(m, ev);
+		break;
+	case TLOB_EV_WINDOW_END:
+		log_debug("Violated window of binding %u (tid %u) ended after %llu ns.",
+			  ev->binding_id, ev->tid,
+			  (unsigned long long)ev->elapsed_ns);
+		break;
+	case TLOB_EV_LOST:
+		m->counters.dropped += ev->lost;
+		counters_changed(m, COUNTER_DROPPED);
+		journal_log_lost(m, ev->lost);
+		break;
+	case TLOB_EV_SUPPRESSED:
+		/* Self-instrumented violations the kernel did not send us. */
+		m->counters.violations += ev->lost;
+		m->counters.self_violations += ev->lost;
+		m->counters.suppressed += ev->lost;
+		counters_changed(m, COUNTER_VIOLATIONS | COUNTER_SELF |
+				 COUNTER_SUPPRESSED);
+		log_debug("The kernel withheld %llu violation(s) of self-instrumented windows.",
+			  (unsigned long long)ev->lost);
+		break;
+	default:
+		log_debug("Unknown kernel record type %u, ignoring.", ev->type);
+	}
+}
+
+static bool is_self(const struct tlob_event *ev)
+{
+	return ev->binding_id == 0 && ev->type != TLOB_EV_LOST;
+}
+
+/* Handle the @len bytes of records in @buf; commit them. */
+static void handle_batch(Manager *m, const void *buf, size_t len)
+{
+	struct tlob_event ev;
+	size_t off;
+	int r = 0;
+
+	/* Bindings' records first, then those of self-instrumented windows. */
+	for (unsigned pass = 0; pass < 2; pass++) {
+		off = 0;
+		while ((r = rv_next_event(buf, len, &off, &ev)) > 0)
+			if (is_self(&ev) == (pass == 1))
+				handle_record(m, &ev);
+		if (r < 0)
+			log_warning_errno(r, "Malformed record from %s, ignoring the rest of the batch: %m",
+					  m->rv_path);
+	}
+	/* The signals are out before the batch counts as handled. */
+	if (m->bus) {
+		r = sd_bus_flush(m->bus);
+		if (r < 0)
+			log_debug_errno(r, "Failed to flush the bus, ignoring: %m");
+	}
+	state_commit(m->state, &m->counters);
+}
+
+/*
+ * Read and handle up to @rounds batches. Returns 1 when the kernel has no
+ * more, 0 when it may have, or a negative errno when the link broke.
+ */
+static int read_batches(Manager *m, unsigned rounds)
+{
+	if (!m->kernel || !m->events_started)
+		return 1;
+	for (unsigned i = 0; i < rounds; i++) {
+		size_t size;
+		void *buf = state_inbox_begin(m->state, &size);
+		ssize_t n = kernel_link_read(m->kernel, buf, size);
+
+		if (n == 0)
+			return 1;
+		if (n < 0) {
+			manager_kernel_failed(m, (int)n);
+			return (int)n;
+		}
+		handle_batch(m, buf, (size_t)n);
+	}
+	return 0;
+}
+
+void manager_kernel_readable(Manager *m)
+{
+	/* A bounded number per wakeup, so the bus is served under a flood. */
+	(void)read_batches(m, 64);
+}
+
+int manager_drain(Manager *m)
+{
+	/* The ring holds ring_size (4096) records at most by default. */
+	int r = read_batches(m, 4096 / STATE_INBOX_RECORDS + 1);
+
+	return r < 0 ? r : 0;
+}
+
+int manager_events_start(Manager *m)
+{
+	const void *buf;
+	size_t n;
+
+	if (m->events_started || !m->kernel)
+		return 0;
+	m->events_started = true;
+	n = state_inbox_pending(m->state, &buf);
+	if (n > 0) {
+		log_info("Handling the %zu byte(s) of records a previous instance was killed in the middle of.",
+			 n);
+		handle_batch(m, buf, n);
+	}
+	return kernel_link_start(m->kernel);
+}
+
+void manager_kernel_failed(Manager *m, int r)
+{
+	log_error_errno(r, "Failed to read events from %s, exiting to be restarted: %m",
+			m->rv_path);
+	/* A fresh /dev/rv next time, not this broken one again. */
+	(void)sd_notify(false, "FDSTOREREMOVE=1\nFDNAME=rv");
+	(void)sd_event_exit(m->event, r);
+}
