@@ -169,6 +169,10 @@ const char *prop_label(const char *name)
 		{ "RefusedBudgets", "Refused budgets" },
 		{ "ViolationCount", "Violations" },
 		{ "DroppedEvents", "Dropped events" },
+		{ "SelfViolationCount", "Self-instrumented" },
+		{ "SuppressedViolations", "Withheld by kernel" },
+		{ "BindingId", "Binding" },
+		{ "ControlGroup", "Control group" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(labels); i++)
@@ -192,7 +196,7 @@ TableType prop_table_type(const Prop *p)
 			return TABLE_TIMESPAN;
 		if (endswith(p->name, "NSec"))
 			return TABLE_DURATION;
-		if (endswith(p->name, "Offset"))
+		if (endswith(p->name, "Offset") || streq(p->name, "Cookie"))
 			return TABLE_HEX;
 		return TABLE_U64;
 	}

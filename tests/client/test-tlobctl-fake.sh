@@ -192,6 +192,7 @@ test_status_all() {
 	tc status >"$tmp/status"
 	for re in '^ *Version: [0-9]' '^ *Backend: ' '^ *Budgets: 3$' '^ *Violations: [0-9]+$' \
 		  '^ *Dropped events: [0-9]+$' '^ID +UNIT +PROBE +BUDGET SOURCE +ACTIVE +WINDOWS +VIOLATIONS +MAX +P99$' \
+		  '^ *Self-instrumented: [0-9]+$' '^ *Withheld by kernel: [0-9]+$' \
 		  "^$id +demo.service +tlob_fixture_start +20ms api +yes +10 +1 +50.0ms +<=50.0ms\$"; do
 		grep -Eq -- "$re" "$tmp/status" || fail "no /$re/ in: $(cat "$tmp/status")"
 	done
