@@ -262,9 +262,9 @@ static void handle_violation(Manager *m, const struct tlob_event *ev)
 		report(m, b, unit ?: b->unit_name, ev, true, true);
 		return;
 	}
-	unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
 	if (ev->binding_id) {
 		/* Someone else's binding: as it always was, unlimited. */
+		unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
 		report(m, NULL, strempty(unit), ev, true, true);
 		return;
 	}
@@ -272,7 +272,11 @@ static void handle_violation(Manager *m, const struct tlob_event *ev)
 	counters_changed(m, COUNTER_SELF);
 	uid = uid_of(ev->tgid);
 	below = user_limit_below(m, uid);
-	report(m, NULL, strempty(unit), ev, below || uid == 0, below);
+	/* Over the limit, a record costs a stat() and a counter, no more. */
+	if (!below && uid != 0)
+		return;
+	unit = unit_tracker_unit_of_pid(m, ev->tgid, ev->cgroup_id);
+	report(m, NULL, strempty(unit), ev, true, below);
 }
 
 static void handle_record(Manager *m, const struct tlob_event *ev)

@@ -282,6 +282,8 @@ static bool pattern_is_template(const char *pattern)
 
 bool manager_unit_wanted(Manager *m, const char *unit)
 {
+	if (unit_is_query_instance(unit))
+		return false;
 	for (char **p = m->patterns; p && *p; p++)
 		if (!pattern_is_template(*p) &&
 		    tlob_dropin_pattern_matches(*p, unit))

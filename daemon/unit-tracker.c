@@ -317,6 +317,13 @@ int unit_query_new(Manager *m, const char *name, bool load,
 	return 0;
 }
 
+bool unit_is_query_instance(const char *unit)
+{
+	const char *at = strchr(unit, '@');
+
+	return at && startswith(at + 1, TEMPLATE_QUERY_INSTANCE ".");
+}
+
 /* --- units -------------------------------------------------------------- */
 
 static int refresh_start(Unit *u);
@@ -794,8 +801,10 @@ static int on_listed(sd_bus_message *reply, void *userdata,
 					NULL, NULL)) > 0) {
 		bool match = false;
 
+		/* Not the instances we load to ask about templates. */
 		for (char **p = c->patterns; *p && !match; p++)
-			match = tlob_dropin_pattern_matches(*p, name);
+			match = !unit_is_query_instance(name) &&
+				tlob_dropin_pattern_matches(*p, name);
 		if (match)
 			r = tlob_strv_extend(&l, name);
 	}

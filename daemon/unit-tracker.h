@@ -43,6 +43,9 @@ struct Unit {
 /* The instance a template is loaded as, to learn ExecStart= and Slice=. */
 #define TEMPLATE_QUERY_INSTANCE "tlob-manager"
 
+/* Is @unit such an instance (never a unit of its own for us)? */
+bool unit_is_query_instance(const char *unit);
+
 /* What systemd says about a unit: the answer of a UnitQuery. */
 typedef struct UnitState {
 	bool found;			/* LoadState is not "not-found" */
