@@ -2,13 +2,14 @@
 /*
  * tlob-demo: a small workload for the end-to-end tests and the demo.
  *
- *   tlob-demo request US [COUNT [PERIOD_US]] [--wait-file PATH]
+ *   tlob-demo request US [COUNT [PERIOD_US]] [--wait-file PATH] [--stay]
  *	calls demo_handle(US) COUNT times (0: forever), PERIOD_US apart;
  *	demo_handle() calls demo_request(), which sleeps US microseconds,
  *	so a TlobBudget= on "demo_request" shorter than that is blown on
  *	every call (two functions: two budgets on different offsets). With
  *	--wait-file it first waits until PATH exists (so a test can make
- *	sure the binding is in place before the first call).
+ *	sure the binding is in place before the first call); with --stay it
+ *	stays, idle, once done (a service that keeps running).
  *   tlob-demo serve
  *	forever: a 1 ms request every 100 ms, and a 30 ms one every 20th
  *	time: blows a 10 ms budget now and then.
@@ -17,6 +18,11 @@
  *	/dev/rv with a budget of BUDGET_US, each sleeping SLEEP_US; prints
  *	each window's result, and stays alive one second after the last
  *	one so the journal can still attribute the process to its unit.
+ *   tlob-demo flood BUDGET_US SLEEP_US COUNT
+ *	the same as fast as it goes, printing only the totals:
+ *	"windows=N violated=V enospc=E" (what TRACE_STOP_RESULT said, and
+ *	how often TRACE_START found the user's share of windows taken and
+ *	was tried again a little later).
  *
  * Exit status 0, or 1 with a message on stderr.
  */
@@ -101,11 +107,15 @@ static int cmd_request(int argc, char *argv[])
 {
 	unsigned us, count = 0, period = 0;
 	const char *wait = NULL;
-	int n = 0;
+	int n = 0, stay = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--wait-file") == 0 && i + 1 < argc) {
 			wait = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--stay") == 0) {
+			stay = 1;
 			continue;
 		}
 		argv[n++] = argv[i];
@@ -122,6 +132,8 @@ static int cmd_request(int argc, char *argv[])
 		if (period)
 			sleep_us(period);
 	}
+	while (stay)
+		pause();
 	return 0;
 }
 
@@ -134,13 +146,53 @@ static int cmd_serve(void)
 	return 0;
 }
 
-static int cmd_self(int argc, char *argv[])
+/*
+ * @count windows of @budget us around a sleep of @sleep us on @fd; each
+ * result printed with @verbose; the violated ones counted in @ret, the
+ * starts retried for ENOSPC (with @retry) in @ret_enospc.
+ */
+static int windows(int fd, unsigned budget, unsigned sleep, unsigned count,
+		   int verbose, int retry, unsigned *ret, unsigned *ret_enospc)
 {
-	unsigned budget, sleep, count = 1;
-	int fd;
+	*ret = *ret_enospc = 0;
+	for (unsigned i = 0; i < count; i++) {
+		struct tlob_start_args start = { .threshold_ns = budget * 1000ULL, .tag = i };
+		struct tlob_result res = {};
+		int r;
 
-	if (argc < 2 || argc > 3 || parse_u(argv[0], &budget) < 0 ||
-	    parse_u(argv[1], &sleep) < 0 || (argc > 2 && parse_u(argv[2], &count) < 0))
+		if (ioctl(fd, TLOB_IOCTL_TRACE_START, &start) < 0) {
+			if (retry && errno == ENOSPC) {
+				(*ret_enospc)++;
+				sleep_us(200);
+				i--;
+				continue;
+			}
+			fprintf(stderr, "tlob-demo: TRACE_START: %s\n", strerror(errno));
+			return -errno;
+		}
+		if (sleep)
+			sleep_us(sleep);
+		r = ioctl(fd, TLOB_IOCTL_TRACE_STOP_RESULT, &res);
+		if (r < 0 && errno != EOVERFLOW) {
+			fprintf(stderr, "tlob-demo: TRACE_STOP_RESULT: %s\n", strerror(errno));
+			return -errno;
+		}
+		*ret += res.violated != 0;
+		if (verbose)
+			printf("window %u: elapsed_ns=%" PRIu64 " violated=%u\n", i,
+			       (uint64_t)res.elapsed_ns, res.violated);
+	}
+	return 0;
+}
+
+static int cmd_self(int argc, char *argv[], int flood)
+{
+	unsigned budget, sleep, count = 1, violated, enospc;
+	int fd, r;
+
+	if (argc < 2 || argc > 3 || (flood && argc != 3) ||
+	    parse_u(argv[0], &budget) < 0 || parse_u(argv[1], &sleep) < 0 ||
+	    (argc > 2 && parse_u(argv[2], &count) < 0))
 		return -EINVAL;
 
 	fd = open("/dev/rv", O_RDWR | O_CLOEXEC);
@@ -148,27 +200,14 @@ static int cmd_self(int argc, char *argv[])
 		fprintf(stderr, "tlob-demo: /dev/rv: %s\n", strerror(errno));
 		return -errno;
 	}
-	for (unsigned i = 0; i < count; i++) {
-		struct tlob_start_args start = { .threshold_ns = budget * 1000ULL, .tag = i };
-		struct tlob_result res = {};
-		int r;
-
-		if (ioctl(fd, TLOB_IOCTL_TRACE_START, &start) < 0) {
-			fprintf(stderr, "tlob-demo: TRACE_START: %s\n", strerror(errno));
-			close(fd);
-			return -errno;
-		}
-		sleep_us(sleep);
-		r = ioctl(fd, TLOB_IOCTL_TRACE_STOP_RESULT, &res);
-		if (r < 0 && errno != EOVERFLOW) {
-			fprintf(stderr, "tlob-demo: TRACE_STOP_RESULT: %s\n", strerror(errno));
-			close(fd);
-			return -errno;
-		}
-		printf("window %u: elapsed_ns=%" PRIu64 " violated=%u\n", i,
-		       (uint64_t)res.elapsed_ns, res.violated);
-	}
+	r = windows(fd, budget, sleep, count, !flood, flood, &violated, &enospc);
 	close(fd);
+	if (r < 0)
+		return r;
+	if (flood) {
+		printf("windows=%u violated=%u enospc=%u\n", count, violated, enospc);
+		return 0;
+	}
 	fflush(stdout);
 	sleep_us(1000000);
 	return 0;
@@ -183,12 +222,15 @@ int main(int argc, char *argv[])
 	else if (argc == 2 && strcmp(argv[1], "serve") == 0)
 		r = cmd_serve();
 	else if (argc >= 2 && strcmp(argv[1], "self") == 0)
-		r = cmd_self(argc - 2, argv + 2);
+		r = cmd_self(argc - 2, argv + 2, 0);
+	else if (argc >= 2 && strcmp(argv[1], "flood") == 0)
+		r = cmd_self(argc - 2, argv + 2, 1);
 	else
 		r = -EINVAL;
 	if (r == -EINVAL)
-		fprintf(stderr, "usage: tlob-demo request US [COUNT [PERIOD_US]] [--wait-file PATH]\n"
+		fprintf(stderr, "usage: tlob-demo request US [COUNT [PERIOD_US]] [--wait-file PATH] [--stay]\n"
 				"       tlob-demo serve\n"
-				"       tlob-demo self BUDGET_US SLEEP_US [COUNT]\n");
+				"       tlob-demo self BUDGET_US SLEEP_US [COUNT]\n"
+				"       tlob-demo flood BUDGET_US SLEEP_US COUNT\n");
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
