@@ -152,6 +152,11 @@ budget_get() {
 	busctl call "${BUS[@]}" GetBudget s "$1" --json=short | jq -r ".data[0].$2.data"
 }
 
+# budget_cmp ID KEY OP VALUE: test(1) of a key of GetBudget, for wait_until.
+budget_cmp() {
+	[ "$(budget_get "$1" "$2")" "$3" "$4" ]
+}
+
 # journal_sum UNIT: violations in journalctl -u UNIT, entries plus the
 # numbers the rate limit's summaries give.
 journal_sum() {
@@ -828,7 +833,7 @@ test_template() {
 	for c in 0 1 2 3; do
 		systemctl start $(seq -f "tlob-e2e-tmpl@%g.service" $((c * 50 + 1)) $((c * 50 + 50))) ||
 			fail "start of instances $((c * 50 + 1))-$((c * 50 + 50)) failed"
-		wait_until 60 sh -c "[ \"\$(busctl call ${BUS[*]} GetBudget s $id --json=short | jq '.data[0].Windows.data')\" -ge $((w0 + c * 50 + 50)) ]" ||
+		wait_until 60 budget_cmp "$id" Windows -ge $((w0 + c * 50 + 50)) ||
 			fail "the instances' windows did not come: $(budget_get "$id" Windows)"
 		systemctl stop 'tlob-e2e-tmpl@*.service'
 	done
@@ -863,7 +868,7 @@ test_upgrade() {
 	cp "$DEMO" "$bin.new" && mv -f "$bin.new" "$bin" || fail "cannot replace $bin"
 	systemctl restart tlob-e2e-upgrade.service || fail "restart failed"
 	pid=$(main_pid tlob-e2e-upgrade.service)
-	wait_until 30 sh -c "[ \"\$(busctl call ${BUS[*]} GetBudget s $id --json=short | jq '.data[0].BindingId.data')\" != $b1 ]" ||
+	wait_until 30 budget_cmp "$id" BindingId != "$b1" ||
 		fail "still bound as $b1 to the old inode"
 	b2=$(upgrade_binding)
 	watch_start "$tmp/upg2"
@@ -897,7 +902,7 @@ test_fd_store() {
 	[ "$(awk '$1 == "bindings" { print $2 }' /sys/kernel/tlob/stats)" = 0 ] ||
 		fail "bindings left after stop: $(cat /sys/kernel/tlob/stats)"
 	systemctl start tlob-manager.service || fail "start failed"
-	wait_until 30 sh -c "[ \"\$(busctl call ${BUS[*]} GetBudget s $demo_id --json=short | jq '.data[0].BindingId.data')\" -gt 0 ]" ||
+	wait_until 30 budget_cmp "$demo_id" BindingId -gt 0 ||
 		fail "not bound again after the start"
 	b2=$(budget_get "$demo_id" BindingId)
 	echo "# systemctl stop, start: the store is emptied; binding $b1 -> $b2, ViolationCount $(manager_prop ViolationCount)"
