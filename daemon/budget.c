@@ -414,9 +414,8 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	b->ino = (uint64_t)st.st_ino;
 	b->binding_id = id;
 	b->bind_error = 0;
-	log_debug("Budget %s (%s %s) bound as %u%s%u: %s 0x%llx..0x%llx cgroup %s.",
-		  b->id, b->unit_name, b->probe_text, id,
-		  old ? ", replacing " : "", old, binary,
+	log_debug("Budget %s (%s %s) bound as %u (replacing %u): %s 0x%llx..0x%llx cgroup %s.",
+		  b->id, b->unit_name, b->probe_text, id, old, binary,
 		  (unsigned long long)start, (unsigned long long)stop,
 		  cgroup_path);
 	return 0;

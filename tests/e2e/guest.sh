@@ -57,9 +57,10 @@ not_ok() {
 # t NAME FUNCTION: runs FUNCTION in a subshell with errexit: a command
 # that fails ends the test, and "cmd || fail WHY" says why. State shared
 # between tests goes through files in $state. Lines it prints that start
-# with "# " (measurements) follow the "ok" line.
+# with "# " (measurements) follow the "ok" line, then its duration if it
+# took 10 s or more.
 t() {
-	local name=$1 fn=$2 rc lines
+	local name=$1 fn=$2 rc lines start=$SECONDS
 	if [ -n "$only" ] && ! [[ "$name" =~ $only ]]; then
 		return 0
 	fi
@@ -68,6 +69,8 @@ t() {
 	if [ "$rc" = 0 ]; then
 		ok "$name"
 		grep '^# ' "$tmp/out" || true
+		# the suite's time goes to these
+		[ $((SECONDS - start)) -lt 10 ] || echo "# ($((SECONDS - start)) s)"
 	else
 		mapfile -t lines <"$tmp/out"
 		mapfile -t -O "${#lines[@]}" lines < <(
