@@ -1109,6 +1109,8 @@ run_test "trace: event_tlob, error_env, detail_env, window_tlob, instance" t_tra
 run_test "trace: hist trigger keys=binding:vals=elapsed_ns on window_tlob" t_hist_trigger
 run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
+. "$KT_DIR/smp.sh"
+smp_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean
 
 if [ "$stress_seconds" -gt 0 ]; then
