@@ -820,20 +820,48 @@ static void *exit_thread(void *p)
 
 #define EXIT_FDS 16
 
+/* The records queued on @fd (an owner fd): VIOLATIONs counted per window. */
+static void drain_owner(int fd, unsigned int *viol, uint64_t base, size_t n,
+			uint64_t *lost, unsigned long *bad)
+{
+	struct tlob_event ev[64];
+	size_t got;
+
+	do {
+		got = read_now(fd, ev, 64, lost);
+		for (size_t i = 0; i < got; i++) {
+			long k = cookie_index(ev[i].cookie, base, n);
+
+			if (ev[i].type == TLOB_EV_LOST)
+				continue;
+			if (k < 0 || ev[i].type != TLOB_EV_VIOLATION)
+				MISMATCH(*bad, "owner fd: a record of type %u, cookie %" PRIx64,
+					 ev[i].type, (uint64_t)ev[i].cookie);
+			else
+				viol[k]++;
+		}
+	} while (got == 64);
+}
+
 static int cmd_exit_race(uint64_t n, uint64_t budget, bool procs)
 {
 	struct smp_stats s0, s1;
-	uint64_t base = tag_base();
+	uint64_t base = tag_base(), lost = 0;
 	unsigned int seed = (unsigned int)getpid();
 	unsigned long started = 0, busy = 0, bad = 0, lost_windows = 0;
+	unsigned int *own_viol = calloc(n, sizeof(*own_viol));
 	int fds[EXIT_FDS];
 	struct tally *t;
 	struct sub sub;
 	size_t foreign;
 
+	if (!own_viol)
+		die("calloc", ENOMEM);
 	pin(1);
-	for (int i = 0; i < EXIT_FDS; i++)
+	for (int i = 0; i < EXIT_FDS; i++) {
 		fds[i] = open_dev();
+		set_nonblock(fds[i]);
+	}
 	sub_start(&sub, 1);
 	stats_read(&s0);
 	for (uint64_t i = 0; i < n; i++) {
@@ -844,6 +872,10 @@ static int cmd_exit_race(uint64_t n, uint64_t budget, bool procs)
 		};
 		pthread_t th;
 		int r;
+
+		/* Records of the fd's windows of 16 rounds ago (long gone). */
+		if (!procs)
+			drain_owner(j.fd, own_viol, base, n, &lost, &bad);
 
 		if (procs) {
 			pid_t pid = fork();
@@ -896,6 +928,8 @@ static int cmd_exit_race(uint64_t n, uint64_t budget, bool procs)
 		if (r != -EINVAL)
 			MISMATCH(lost_windows, "fd %d: STOP_RESULT after its window's task"
 				 " exited: %s", i, kt_errno_name(r));
+		if (!procs)
+			drain_owner(fds[i], own_viol, base, n, &lost, &bad);
 		close(fds[i]);
 	}
 	sub_finish(&sub);
@@ -912,8 +946,14 @@ static int cmd_exit_race(uint64_t n, uint64_t budget, bool procs)
 			if (t[i].violation && t[i].viol_elapsed < budget)
 				MISMATCH(bad, "window %" PRIx64 ": VIOLATION with elapsed_ns=%"
 					 PRIu64, base + i, t[i].viol_elapsed);
+			if (!procs && own_viol[i] != t[i].violation)
+				MISMATCH(bad, "window %" PRIx64 ": %u VIOLATION on its owner fd,"
+					 " %u on the subscriber", base + i, own_viol[i],
+					 t[i].violation);
 			viol += t[i].violation;
 		}
+		if (lost)
+			MISMATCH(bad, "owner fds lost %" PRIu64 " records", lost);
 		expect_delta("windows_started", s0.started, s1.started, started);
 		expect_delta("windows_completed", s0.completed, s1.completed, 0);
 		expect_delta("violations", s0.violations, s1.violations, viol);
@@ -927,6 +967,7 @@ static int cmd_exit_race(uint64_t n, uint64_t budget, bool procs)
 		       stats_mismatches);
 	}
 	free(t);
+	free(own_viol);
 	free(sub.ev);
 	return smp_failures ? 1 : 0;
 }
