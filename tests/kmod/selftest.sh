@@ -19,6 +19,7 @@ set -u
 KT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$KT_DIR/lib.sh"
 . "$KT_DIR/hostile.sh"
+. "$KT_DIR/smp.sh"
 
 bindir=
 stress_seconds=60
@@ -1112,6 +1113,7 @@ run_test "trace: hist trigger keys=binding:vals=elapsed_ns on window_tlob" t_his
 run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
 hostile_tests
+smp_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean
 
 if [ "$stress_seconds" -gt 0 ]; then
