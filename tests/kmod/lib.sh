@@ -254,10 +254,12 @@ monitor_line_of() {
 	grep -F -- " $1 " "$SYS/monitor" || true
 }
 
-# dmesg_check: no kernel complaints since kt_setup.
+# dmesg_check: no kernel complaints since kt_setup (the patterns of
+# tests/vm/kernel-problems: Oops, BUG, WARNING, lockdep, KASAN, ...).
 dmesg_check() {
-	local bad
+	local bad patterns=$KT_DIR/../vm/kernel-problems
+	[ -r "$patterns" ] || fail "cannot read $patterns"
 	bad=$(dmesg | tail -n +"$((KT_DMESG_MARK + 1))" |
-	      grep -E 'BUG:|WARNING:|Oops|scheduling while atomic|sleeping function called|general protection|RCU stall|rcu_sched detected|possible circular|inconsistent lock|KASAN|UBSAN|refcount_t|list_del corruption|Call Trace' || true)
-	[ -z "$bad" ] || { echo "$bad" | head -n 40; fail "kernel complained"; }
+	      grep -E -A 25 -f <(grep -v -e '^#' -e '^$' "$patterns") || true)
+	[ -z "$bad" ] || { echo "$bad" | head -n 80; fail "kernel complained"; }
 }
