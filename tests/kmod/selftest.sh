@@ -1038,6 +1038,28 @@ t_unload() {
 	dmesg_check
 }
 
+# On kernels with kmemleak (tools/debug-kernel's): once the module is
+# unloaded, no object it allocated is unreferenced. Frames in the text of an
+# unloaded module print as bare addresses, so after the unload a report
+# with such a frame (or a [tlob] one) is the module's.
+t_kmemleak() {
+	local km=/sys/kernel/debug/kmemleak leaks
+	! kt_loaded || fail "the module is still loaded"
+	# Two scans, as kmemleak.rst advises: the first one's suspects that
+	# were only in flight are gone by the second.
+	echo scan >"$km"
+	sleep 6
+	echo scan >"$km"
+	leaks=$(awk '
+		function flush() { if (rec != "" && mod) print rec; rec = ""; mod = 0 }
+		/^unreferenced object / { flush() }
+		{ rec = rec $0 "\n" }
+		/^    (0x[0-9a-f]+|.*\[tlob\])$/ { mod = 1 }
+		END { flush() }' "$km")
+	[ -z "$leaks" ] || { echo "$leaks" | head -n 80; fail "objects allocated by tlob.ko were never freed"; }
+	echo "# kmemleak: $(grep -c '^unreferenced object ' "$km" || true) suspects in all, none from tlob.ko"
+}
+
 kt_setup "$bindir"
 trap kt_cleanup EXIT
 tap_begin
@@ -1123,5 +1145,9 @@ fi
 
 run_test "params: odd values (0, 1) refused or working, no crash" t_odd_params
 run_test "unload: nothing left, dmesg clean" t_unload
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	KT_AUTOLOAD=0
+	run_test "kmemleak: nothing tlob.ko allocated is left after unload" t_kmemleak
+fi
 tap_end
 [ "$KT_FAILED" -eq 0 ]
