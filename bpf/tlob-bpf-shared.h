@@ -37,7 +37,6 @@
 #define TLOB_BPF_COOKIE_ID(c)	((__u32)((c) >> 32))
 #define TLOB_BPF_COOKIE_SLOT(c)	((__u32)(c) >> 2)
 #define TLOB_BPF_COOKIE_ROLE(c)	((__u32)(c) & 3)
-#define TLOB_BPF_MAX_SLOTS	(1U << 30)
 
 /*
  * tlob_bindings[slot]: a binding, written whole by the loader while no

@@ -23,17 +23,10 @@
 
 #include "tlob-bpf-model.h"
 
-#ifndef TLOB_BPF_INLINE
-#define TLOB_BPF_INLINE static inline __attribute__((always_inline))
-#endif
+/* __always_inline: from <bpf/bpf_helpers.h>, or glibc's <sys/cdefs.h>. */
 
 /* Buckets of struct tlob_binding_stats.hist (TLOB_HIST_BUCKETS). */
 #define TLOB_BPF_HIST_BUCKETS	40
-
-/* The states index arrays in BPF: masking keeps the verifier content. */
-_Static_assert((TLOB_BPF_NR_STATES & (TLOB_BPF_NR_STATES - 1)) == 0,
-	       "the number of states must be a power of two");
-#define TLOB_BPF_STATE_MASK	(TLOB_BPF_NR_STATES - 1)
 
 struct tlob_bpf_clock {
 	__u32 state;			/* TLOB_BPF_<STATE> */
@@ -48,7 +41,7 @@ struct tlob_bpf_clock {
 };
 
 /* Next state of @state on @event, TLOB_BPF_INVALID if not allowed. */
-TLOB_BPF_INLINE __u32 tlob_bpf_next_state(__u32 state, __u32 event)
+static __always_inline __u32 tlob_bpf_next_state(__u32 state, __u32 event)
 {
 	__u32 i = state * TLOB_BPF_NR_EVENTS + event;
 
@@ -58,23 +51,23 @@ TLOB_BPF_INLINE __u32 tlob_bpf_next_state(__u32 state, __u32 event)
 	return tlob_bpf_next[i];
 }
 
-TLOB_BPF_INLINE int tlob_bpf_invariant_holds(__u32 state)
+static __always_inline int tlob_bpf_invariant_holds(__u32 state)
 {
-	return tlob_bpf_invariant[state & TLOB_BPF_STATE_MASK];
+	return state < TLOB_BPF_NR_STATES && tlob_bpf_invariant[state];
 }
 
 /* Charge the time up to @now to the current state (never backwards). */
-TLOB_BPF_INLINE void tlob_bpf_clock_charge(struct tlob_bpf_clock *c, __u64 now)
+static __always_inline void tlob_bpf_clock_charge(struct tlob_bpf_clock *c, __u64 now)
 {
-	if (now > c->t_last) {
-		c->ns[c->state & TLOB_BPF_STATE_MASK] += now - c->t_last;
+	if (now > c->t_last && c->state < TLOB_BPF_NR_STATES) {
+		c->ns[c->state] += now - c->t_last;
 		c->t_last = now;
 	}
 }
 
 /* Event "start" at @now with a budget of @budget: the clock is reset. */
-TLOB_BPF_INLINE void tlob_bpf_clock_start(struct tlob_bpf_clock *c, __u64 now,
-					  __u64 budget)
+static __always_inline void tlob_bpf_clock_start(struct tlob_bpf_clock *c,
+						 __u64 now, __u64 budget)
 {
 	__u32 i;
 
@@ -95,7 +88,7 @@ TLOB_BPF_INLINE void tlob_bpf_clock_start(struct tlob_bpf_clock *c, __u64 now,
  * keep the figures at the deadline.  Not violated yet, at or past the
  * deadline.
  */
-TLOB_BPF_INLINE void tlob_bpf_clock_expire(struct tlob_bpf_clock *c)
+static __always_inline void tlob_bpf_clock_expire(struct tlob_bpf_clock *c)
 {
 	__u32 i;
 
@@ -107,8 +100,8 @@ TLOB_BPF_INLINE void tlob_bpf_clock_expire(struct tlob_bpf_clock *c)
 }
 
 /* The deadline rule at @now; 1 if the window expired just now. */
-TLOB_BPF_INLINE int tlob_bpf_clock_check_deadline(struct tlob_bpf_clock *c,
-						  __u64 now)
+static __always_inline int
+tlob_bpf_clock_check_deadline(struct tlob_bpf_clock *c, __u64 now)
 {
 	if (c->violated || now < c->deadline ||
 	    !tlob_bpf_invariant_holds(c->state))
@@ -122,8 +115,8 @@ TLOB_BPF_INLINE int tlob_bpf_clock_check_deadline(struct tlob_bpf_clock *c,
  * expired on the way (its VIOLATION is to be reported), else 0.  An event
  * the model does not allow in the current state changes nothing else.
  */
-TLOB_BPF_INLINE int tlob_bpf_clock_step(struct tlob_bpf_clock *c, __u32 event,
-					__u64 now)
+static __always_inline int tlob_bpf_clock_step(struct tlob_bpf_clock *c,
+					       __u32 event, __u64 now)
 {
 	int expired = tlob_bpf_clock_check_deadline(c, now);
 	__u32 next = tlob_bpf_next_state(c->state, event);
@@ -135,13 +128,13 @@ TLOB_BPF_INLINE int tlob_bpf_clock_step(struct tlob_bpf_clock *c, __u32 event,
 	return expired;
 }
 
-TLOB_BPF_INLINE __u64 tlob_bpf_clock_elapsed(const struct tlob_bpf_clock *c)
+static __always_inline __u64 tlob_bpf_clock_elapsed(const struct tlob_bpf_clock *c)
 {
 	return c->t_last - c->t_start;
 }
 
 /* Bucket of the log2 histogram: [2^i, 2^(i+1)) ns; 0-1 ns in 0. */
-TLOB_BPF_INLINE __u32 tlob_bpf_hist_bucket(__u64 ns)
+static __always_inline __u32 tlob_bpf_hist_bucket(__u64 ns)
 {
 	__u32 i;
 

@@ -250,10 +250,10 @@ int tlob_bpf_new(const TlobBpfParams *params, TlobBpf **ret)
 	r = tlob_bpf_size_maps(t->skel, &t->params);
 	if (r < 0)
 		goto fail;
-	t->skel->rodata->tlob_loader_tgid = (uint32_t)getpid();
 	r = tlob_mon__load(t->skel);
 	if (r < 0)
 		goto fail;
+	t->skel->bss->tlob_loader_tgid = (uint32_t)getpid();
 
 	/* Every window is free. */
 	fd = bpf_map__fd(t->skel->maps.tlob_free_windows);

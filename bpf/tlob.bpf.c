@@ -55,12 +55,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* No <linux/compiler.h> here, and clang 14 has no BPF atomic loads. */
 #define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
 #define TLOB_CLOCK_MONOTONIC	1
 #define TLOB_TASK_RUNNING	0
 
-/* Set by the loader before loading: the process allowed to reap. */
-const volatile __u32 tlob_loader_tgid;
+/* Set by the loader once loaded: the process allowed to reap. */
+__u32 tlob_loader_tgid;
 
 /* Counters (struct tlob_bpf_counters), read by the loader. */
 struct tlob_bpf_counters tlob_counters;
