@@ -44,10 +44,11 @@ fi
 bt_setup() {
 	WORK=$(mktemp -d /tmp/tlob-bt.XXXXXX)
 	chmod 755 "$WORK"
-	for p in tlob-bpf-drv tlob-target tlob-symoff; do
+	for p in tlob-bpf-drv tlob-bpf-bench tlob-target tlob-symoff; do
 		install -m 755 "$bindir/$p" "$WORK/$p"
 	done
 	DRV=$WORK/tlob-bpf-drv
+	BENCH=$WORK/tlob-bpf-bench
 	TGT=$WORK/tlob-target
 	SYMOFF=$WORK/tlob-symoff
 	BINDIR_TGT=$bindir/tlob-target
@@ -644,6 +645,61 @@ t_dmesg_clean() {
 	dmesg_check
 }
 
+# What the monitor costs, from inside the measured processes: medians of
+# interleaved rounds, printed as diagnostics (TCG timings: only the
+# ratios of one boot mean something; run-suite --icount steadies them).
+# The test itself checks that every measured window was one, exactly.
+t_bench() {
+	local o=$WORK/o b=$WORK/bench loops=10000 n=5000 rounds=3 r
+	local cg=$CGROOT/tlob-bt-bench.slice/b.service
+	mkdir -p "$cg"
+	: >"$b"
+	for r in $(seq 1 $rounds); do
+		"$BENCH" pingpong $loops | sed 's/^/unloaded /' >>"$b"
+		drv "$o" bind:$TGT,tgt_start,tgt_stop,1h run:$BENCH,pingpong,$loops >/dev/null
+		grep '^pingpong' "$o" | sed 's/^/idle /' >>"$b"
+		drv "$o" bind:$BENCH,bench_begin,bench_end,1h run:$BENCH,pingpong,$loops \
+			bstats:@1 >/dev/null
+		expect_eq "$(kv "$o" bstats windows)" 1 "ping-pong window"
+		grep '^pingpong' "$o" | sed 's/^/monitored /' >>"$b"
+		drv "$o" bind:$BENCH,bench_begin,bench_end,1h run:$BENCH,pingpong,$loops,both \
+			bstats:@1 >/dev/null
+		expect_eq "$(kv "$o" bstats windows)" 2 "ping-pong windows (both)"
+		grep '^pingpong' "$o" | sed 's/^/monitored-both /' >>"$b"
+
+		"$BENCH" pairs $n | sed 's/^/none /' >>"$b"
+		drv "$o" bind:$BENCH,bench_begin,bench_end,1h run:$BENCH,pairs,$n bstats:@1 >/dev/null
+		expect_eq "$(kv "$o" bstats windows)" $n "windows of the pairs"
+		grep '^pairs' "$o" | sed 's/^/bound /' >>"$b"
+		drv "$o" bind:$BENCH,bench_begin,bench_end,1h,cgpath=tlob-bt-bench.slice/b.service \
+			runcg:$cg,$BENCH,pairs,$n bstats:@1 >/dev/null
+		expect_eq "$(kv "$o" bstats windows)" $n "windows of the pairs (path filter)"
+		grep '^pairs' "$o" | sed 's/^/bound-path /' >>"$b"
+		drv "$o" bind:$BENCH,bench_begin,bench_end,1h,cgroup=$cg run:$BENCH,pairs,$n \
+			bstats:@1 >/dev/null
+		expect_eq "$(kv "$o" bstats windows)" 0 "windows of the pairs (filtered out)"
+		grep '^pairs' "$o" | sed 's/^/filtered /' >>"$b"
+	done
+	rmdir "$cg" "$(dirname "$cg")"
+	awk -v rounds=$rounds '
+	function median(k,    n, a, i, j, t) {
+		n = split(v[k], a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ for (f = 2; f <= NF; f++) if ($f ~ /^ns_per_/) { sub(/^ns_per_[a-z]*=/, "", $f); v[$1] = v[$1] " " $f } }
+	END {
+		u = median("unloaded"); p = median("none")
+		printf "# sched (ping-pong round trip, medians of %d): unloaded %d ns, idle %d ns (%.3f), monitored %d ns (%.3f), monitored-both %d ns (%.3f)\n",
+			rounds, u, median("idle"), median("idle") / u, median("monitored"), median("monitored") / u,
+			median("monitored-both"), median("monitored-both") / u
+		printf "# uprobes (START+STOP pair): unprobed %d ns, bound %d ns (+%d), path filter %d ns (+%d), filtered out %d ns (+%d)\n",
+			p, median("bound"), median("bound") - p, median("bound-path"), median("bound-path") - p,
+			median("filtered"), median("filtered") - p
+	}' "$b"
+}
+
 bt_setup
 trap kt_cleanup EXIT
 tap_begin
@@ -688,6 +744,7 @@ run_test "bind: binary on the VM's overlay/9p root" t_overlay_binary
 if [ "$stress_seconds" -gt 0 ]; then
 	run_test "stress: ${stress_seconds}s of windows, bindings and unbindings" t_stress
 fi
+run_test "bench: the scheduler hooks and the uprobe path, every window counted" t_bench
 run_test "dmesg: clean" t_dmesg_clean
 tap_end
 [ "$KT_FAILED" -eq 0 ]
