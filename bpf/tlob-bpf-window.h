@@ -51,16 +51,17 @@ static __always_inline __u32 tlob_bpf_next_state(__u32 state, __u32 event)
 	return tlob_bpf_next[i];
 }
 
+/* Per-state arrays are indexed through the mask, which the verifier sees. */
 static __always_inline int tlob_bpf_invariant_holds(__u32 state)
 {
-	return state < TLOB_BPF_NR_STATES && tlob_bpf_invariant[state];
+	return tlob_bpf_invariant[state & TLOB_BPF_STATE_MASK];
 }
 
 /* Charge the time up to @now to the current state (never backwards). */
 static __always_inline void tlob_bpf_clock_charge(struct tlob_bpf_clock *c, __u64 now)
 {
-	if (now > c->t_last && c->state < TLOB_BPF_NR_STATES) {
-		c->ns[c->state] += now - c->t_last;
+	if (now > c->t_last) {
+		c->ns[c->state & TLOB_BPF_STATE_MASK] += now - c->t_last;
 		c->t_last = now;
 	}
 }

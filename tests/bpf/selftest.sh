@@ -74,8 +74,27 @@ ev_count_binding() {
 # --- loading ------------------------------------------------------------------
 
 t_load() {
+	local t0 t1
 	[ ! -d /sys/module/tlob ] || fail "tlob.ko is loaded: this suite tests the BPF monitor alone"
 	[ -r /sys/kernel/btf/vmlinux ] || fail "no kernel BTF"
+	t0=$(date +%s%N)
+	drv "$WORK/o" open
+	t1=$(date +%s%N)
+	echo "# loading and verifying the object: $(( (t1 - t0) / 1000000 )) ms"
+	# What its maps take (default sizes), while one copy is loaded.
+	rm -f "$WORK/go"
+	"$DRV" open bind:$TGT,tgt_start,tgt_stop,1s touch:$WORK/loaded waitfile:$WORK/go \
+		>"$WORK/bg" 2>&1 &
+	"$DRV" waitfile:$WORK/loaded,timeout=60s >/dev/null || { touch "$WORK/go"; wait; fail "no load"; }
+	if command -v bpftool >/dev/null; then
+		bpftool map show | awk '
+			$2 ~ /^(array|queue|task_storage|ringbuf)$/ && $4 ~ /^tlob_/ { name = $4 }
+			/memlock/ && name { for (f = 1; f <= NF; f++) if ($f == "memlock") sub("B$", "", $(f + 1));
+				for (f = 1; f <= NF; f++) if ($f == "memlock") { printf "# map %s: %d KiB\n", name, $(f + 1) / 1024; sum += $(f + 1) } name = "" }
+			END { printf "# maps in all: %d KiB\n", sum / 1024 }'
+	fi
+	touch "$WORK/go"
+	wait $! || { cat "$WORK/bg"; fail "holder"; }
 	drv "$WORK/o" open stats bind:$TGT,tgt_start,tgt_stop,1s stats
 	expect_eq "$(bstat "$WORK/o" windows_max)" 4096 "windows_max (default)"
 	expect_eq "$(bstat "$WORK/o" bindings)" 1 "bindings"
