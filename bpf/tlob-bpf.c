@@ -496,7 +496,9 @@ int tlob_bpf_bind(TlobBpf *t, struct tlob_bind_args *a)
 		return r;
 	if (a->flags & TLOB_BIND_CGROUP_PATH) {
 		path = (const char *)(uintptr_t)a->cgroup_id;
-		if (!path || strnlen(path, PATH_MAX) >= PATH_MAX)
+		if (!path)
+			return -EFAULT;
+		if (strnlen(path, PATH_MAX) >= PATH_MAX)
 			return -EINVAL;
 		r = tlob_bpf_encode_cgroup_path(path, &bb);
 		if (r < 0)
