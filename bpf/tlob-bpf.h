@@ -23,7 +23,8 @@
  * file that made them); there is no self-instrumentation.  Functions
  * return 0 (or a count) or a negative errno and never log; libbpf's own
  * messages are silenced unless TLOB_BPF_DEBUG=1 is in the environment.
- * Not thread-safe: one thread uses a TlobBpf at a time.
+ * Not thread-safe: one thread uses a TlobBpf at a time, in the process
+ * that made it (not in a child after fork()).
  *
  * Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), a kernel with BTF,
  * and the kernel functions the object hooks (see docs/bpf.md).
