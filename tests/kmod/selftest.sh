@@ -933,19 +933,27 @@ t_running_dominates() {
 }
 
 # A stopped task (SIGSTOP) is not running: it counts as sleeping.
+# The task is stopped once its window is open (on a slow kernel, starting
+# tlob-drv alone can take longer than any fixed delay), for 1 s of its 3 s
+# busy loop.
 t_stopped_is_sleeping() {
-	local o=$WORK/o pid e s
-	"$DRV" start:5s busy:800ms result >"$o" 2>&1 &
+	local o=$WORK/o pid e s i
+	rm -f "$WORK/in-window"
+	"$DRV" start:10s touch:$WORK/in-window busy:3s result >"$o" 2>&1 &
 	pid=$!
-	sleep 0.2
+	for i in $(seq 400); do
+		[ ! -e "$WORK/in-window" ] || break
+		sleep 0.05
+	done
+	[ -e "$WORK/in-window" ] || { kill $pid; wait $pid; cat "$o"; fail "no window within 20 s"; }
 	kill -STOP $pid || { wait $pid; cat "$o"; fail "tlob-drv ended early"; }
-	sleep 0.6
+	sleep 1
 	kill -CONT $pid
 	wait $pid || { cat "$o"; fail "tlob-drv"; }
 	cat "$o"
 	e=$(kv "$o" result elapsed_ns)
 	s=$(kv "$o" result sleeping_ns)
-	expect_range "$s" 400000000 "$e" "sleeping_ns while stopped"
+	expect_range "$s" 800000000 "$e" "sleeping_ns while stopped"
 	check_result_breakdown "$o"
 }
 
