@@ -132,9 +132,11 @@ pager_case() {
 	shift 2
 	rm -f "$tmp/pagers"
 	: >"$tmp/err"
-	if ! command -v script >/dev/null; then
-		echo "$name: script(1) is missing" >"$tmp/out"
-		not_ok "pager: $name"
+	# (script(1) is in bsdutils, which is essential; a build chroot may
+	# have no pseudo-terminals, though)
+	if ! SHELL=/bin/sh script -qec true /dev/null >/dev/null 2>&1 </dev/null; then
+		n=$((n + 1))
+		echo "ok $n - pager: $name # SKIP script(1) cannot open a pseudo-terminal"
 		return
 	fi
 	SHELL=/bin/sh script -qec "env -u SYSTEMD_PAGER -u PAGER -u LESSSECURE \
