@@ -118,9 +118,10 @@ setup() {
 	# This host is a container image whose policy-rc.d forbids starting
 	# services in maintainer scripts; a machine has none.
 	rm -f /usr/sbin/policy-rc.d
-	# apt's hook would start PackageKit, which then refreshes its caches
-	# on the test's CPU; man-db's trigger would rebuild its index (minutes
-	# under TCG; Debian's switch is this file).
+	# The host has PackageKit, whose apt hook would start it, and it would
+	# refresh its caches on the test's CPU; man-db's trigger would rebuild
+	# its index (minutes under TCG; Debian's switch is the file below).
+	rm -f /etc/apt/apt.conf.d/20packagekit
 	systemctl mask --runtime packagekit.service >/dev/null 2>&1 || true
 	rm -f /var/lib/man-db/auto-update
 	# Only the running kernel's headers: DKMS builds the module for the
