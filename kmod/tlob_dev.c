@@ -108,9 +108,6 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 	}
 	args.charge = ctx->charge;
 	ret = tlob_charge_take(args.charge);
-	/* Windows of this user or others closed just now may be in the way. */
-	if (ret == -ENOSPC && tlob_pool_wait_pending())
-		ret = tlob_charge_take(args.charge);
 	if (ret)
 		goto out_unlock;
 	if (!ctx->hooks_held) {
@@ -119,7 +116,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 			goto out_uncharge;
 		ctx->hooks_held = true;
 	}
-	w = tlob_window_open(&args, true);
+	w = tlob_window_open(&args);
 	if (IS_ERR(w)) {
 		ret = PTR_ERR(w);
 		goto out_uncharge;

@@ -14,7 +14,8 @@
  *   tlob_binding.stats_lock, tlob_binding.cg_mutex, tlob_hash_lock,
  *   tlob_pool_lock and tlob_sub_mutex are leaves.
  * tlob_fd.lock and tlob_bind_mutex may be held across grace-period waits
- * (tlob_pool_wait_pending(), uprobe unregistration).
+ * (uprobe unregistration); tlob_hooks_mutex across tracepoint changes
+ * (the probes, the trace instance's events).
  * Every lock reachable from a tracepoint probe or the hrtimer is a
  * raw_spinlock_t, so the module is correct on PREEMPT_RT too.
  */
@@ -22,11 +23,13 @@
 #define _TLOB_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/rculist_nulls.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -53,10 +56,16 @@ struct tlob_counters {
 	atomic64_t events_dropped;	/* records that found a ring full */
 	atomic64_t events_suppressed;	/* self records withheld (isolation) */
 	atomic64_t windows_missed;	/* binding windows not opened: no slot */
-	atomic_t windows_in_use;
 };
 
 extern struct tlob_counters tlob_counters;
+
+/*
+ * Open windows (stats: windows_in_use).  Read by every scheduler probe,
+ * so it has a cache line of its own, apart from the counters above that
+ * every window's open and close write.
+ */
+extern atomic_t tlob_windows_in_use;
 
 struct tlob_fd;
 struct tlob_binding;
@@ -68,10 +77,18 @@ struct tlob_charge;
  * A window is "live" from tlob_window_open() until whoever clears @live
  * under @lock (stop, task exit or exec, disable, unbind, fd release); that
  * caller then owns its teardown, tlob_window_finish(): cancel the timer,
- * unhash, report, give it back to the pool after an RCU grace period.
- * Readers find windows in the task hash under RCU and must re-check @live
- * and @task under @lock; @gen tells a reused slot from the window a
- * /dev/rv fd opened.
+ * unhash, report, give it back to the pool, where it is free at once.
+ *
+ * Slots are reused without waiting for an RCU grace period, with the
+ * semantics of SLAB_TYPESAFE_BY_RCU: a reader that found a window under
+ * RCU (the task hash, the scheduler probes' per-CPU memory) or a timer
+ * callback still running may stand on a slot that was closed and opened
+ * again, for another task or binding.  The memory stays a window, its
+ * lock stays a lock; so every reader takes @lock and re-checks @live and
+ * the key it looked for (@task, @binding, @gen) before it uses anything,
+ * and a hash walk led into another bucket by a reused node starts again
+ * (hlist_nulls).  @gen tells a reused slot from the window a /dev/rv fd
+ * opened.
  */
 struct tlob_window {
 	raw_spinlock_t lock;
@@ -101,9 +118,8 @@ struct tlob_window {
 	struct tlob_charge *charge;	/* self-instrumented: its owner's */
 
 	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
-	struct hlist_node hnode;	/* tlob_hash; under tlob_hash_lock */
-	struct list_head free_node;	/* pool lists; under tlob_pool_lock */
-	unsigned long rcu_state;	/* grace period before reuse */
+	struct hlist_nulls_node hnode;	/* tlob_hash; under tlob_hash_lock */
+	struct list_head free_node;	/* free list; under tlob_pool_lock */
 };
 
 /* What a window measured, at its expiry or when it closed. */
@@ -118,16 +134,23 @@ struct tlob_window_result {
 /* tlob_pool.c: the preallocated windows. */
 int tlob_pool_init(void);
 void tlob_pool_exit(void);
-struct tlob_window *tlob_pool_get(bool may_sleep);
-bool tlob_pool_wait_pending(void);
+struct tlob_window *tlob_pool_get(void);
 void tlob_pool_put(struct tlob_window *w);
 struct tlob_window *tlob_pool_slot(unsigned int i);
 
 /* tlob_hash.c: the task hash and the enable switch that gates it. */
 extern bool tlob_enabled;
+extern struct hlist_nulls_head *tlob_hash;
+extern unsigned int tlob_hash_bits;
 int tlob_hash_init(void);
 void tlob_hash_exit(void);
-struct hlist_head *tlob_hash_bucket(const struct task_struct *task);
+
+/* The bucket of @task; its nulls value is its index. */
+static inline unsigned int tlob_hash_index(const struct task_struct *task)
+{
+	return hash_ptr(task, tlob_hash_bits);
+}
+
 bool tlob_hash_add(struct tlob_window *w);
 void tlob_hash_del(struct tlob_window *w);
 bool tlob_set_enabled(bool on);
@@ -144,9 +167,11 @@ struct tlob_window_args {
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
 
-struct tlob_window *tlob_window_open(struct tlob_window_args *args,
-				     bool may_sleep);
-void tlob_window_task_event(struct task_struct *task, unsigned int event);
+struct tlob_window *tlob_window_open(struct tlob_window_args *args);
+void tlob_window_sched_switch(struct task_struct *prev,
+			      struct task_struct *next, unsigned int event);
+void tlob_window_wakeup(struct task_struct *task);
+void tlob_window_forget_cpus(void);
 void tlob_window_timer_fired(struct tlob_window *w, u64 now);
 bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res);
 void tlob_window_finish(struct tlob_window *w,
@@ -154,7 +179,7 @@ void tlob_window_finish(struct tlob_window *w,
 void tlob_window_discard(struct tlob_window *w, bool may_sleep);
 void tlob_window_discard_task(struct task_struct *task);
 void tlob_close_all(void);
-void tlob_close_binding_windows(struct tlob_binding *b);
+void tlob_close_dying_windows(void);
 struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 					     unsigned long *flags);
 
@@ -162,6 +187,9 @@ struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 void tlob_timer_init(struct tlob_window *w);
 void tlob_timer_arm(struct tlob_window *w);
 void tlob_timer_cancel(struct tlob_window *w, bool may_sleep);
+
+/* tlob_main.c: the trace instance's events, enabled while hooked. */
+void tlob_instance_events(bool on);
 
 /* tlob_hooks.c: the scheduler tracepoints, attached while needed. */
 int tlob_hooks_init(void);
@@ -183,6 +211,7 @@ struct tlob_binding {
 	u32 flags;			/* TLOB_BIND_* */
 	bool active;			/* opens windows (handlers: READ_ONCE) */
 	bool doomed;			/* removal pending (tlob_bind_mutex) */
+	bool dying;			/* being removed: its windows close */
 	u64 start_offset;
 	u64 stop_offset;
 	u64 threshold_ns;
@@ -204,8 +233,12 @@ struct tlob_binding {
 	struct tlob_fd *owner;		/* NULL: made through sysfs */
 	struct list_head owner_node;	/* owner->bindings */
 	struct list_head txn_node;	/* a monitor write's added or doomed */
+	struct list_head dead_node;	/* a batch being removed */
 	struct tlob_uprobe start_probe;
 	struct tlob_uprobe stop_probe;	/* unused with TLOB_BIND_STOP_ON_RETURN */
+	/* Registered for a moment to install breakpoints (tlob_cgroup.c). */
+	struct tlob_uprobe kick_start;
+	struct tlob_uprobe kick_stop;
 
 	raw_spinlock_t stats_lock;
 	/* Protected by @stats_lock. */
@@ -216,6 +249,11 @@ struct tlob_binding {
 static inline bool tlob_binding_on_return(const struct tlob_binding *b)
 {
 	return b->flags & TLOB_BIND_STOP_ON_RETURN;
+}
+
+static inline bool tlob_binding_has_cgroup(const struct tlob_binding *b)
+{
+	return b->cgroup || b->cgroup_path;
 }
 
 /* tlob_binding.c: the registry of bindings. */
@@ -261,11 +299,19 @@ void tlob_bindings_exit(void);
 /* tlob_cgroup.c: the cgroup filter of a binding. */
 int tlob_cgroup_set_path(struct tlob_binding *b, const char *rel);
 bool tlob_binding_match_task(struct tlob_binding *b);
+bool tlob_binding_match_mm(struct tlob_binding *b, struct mm_struct *mm);
+void tlob_cgroup_binding_added(struct tlob_binding *b);
+void tlob_cgroup_binding_removed(struct tlob_binding *b);
+void tlob_cgroup_attach(void *data, struct cgroup *dst_cgrp,
+			const char *path, struct task_struct *task,
+			bool threadgroup);
+void tlob_cgroup_exit(void);
 
 /* tlob_uprobe.c: the probes of a binding. */
 void tlob_uprobe_init_binding(struct tlob_binding *b);
 int tlob_uprobe_arm(struct tlob_binding *b);
-void tlob_uprobe_disarm(struct tlob_binding *b);
+void tlob_uprobe_disarm_nosync(struct tlob_binding *b);
+void tlob_uprobe_kick(struct tlob_binding *b);
 
 /* tlob_listing.c: the text of /sys/kernel/tlob/monitor. */
 char *tlob_listing(size_t *len);

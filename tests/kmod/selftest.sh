@@ -20,6 +20,7 @@ KT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$KT_DIR/lib.sh"
 . "$KT_DIR/hostile.sh"
 . "$KT_DIR/smp.sh"
+. "$KT_DIR/perf.sh"
 
 bindir=
 stress_seconds=60
@@ -96,12 +97,25 @@ t_trace_events() {
 	[ -e "$d/window_tlob/hist" ] || fail "window_tlob/hist missing"
 }
 
+# The instance's events are on while a window can open (a binding, a
+# self-instrumenting fd), and off a second after the last user left: ftrace
+# records command names on every context switch while an event is on.
 t_trace_instance() {
-	local i=$TR/instances/tlob
+	local i=$TR/instances/tlob e
 	[ -d "$i" ] || fail "$i missing"
-	expect_eq "$(cat "$i/events/tlob/error_env_tlob/enable")" 1 "instance error_env_tlob enabled"
-	expect_eq "$(cat "$i/events/tlob/detail_env_tlob/enable")" 1 "instance detail_env_tlob enabled"
 	[ -e "$i/trace_pipe" ] || fail "no trace_pipe"
+	rm -f "$WORK/ready" "$WORK/go"
+	"$DRV" start:60s touch:$WORK/ready waitfile:$WORK/go >"$WORK/bg" 2>&1 &
+	"$DRV" waitfile:$WORK/ready,timeout=20s >/dev/null
+	for e in error_env_tlob detail_env_tlob; do
+		expect_eq "$(cat "$i/events/tlob/$e/enable")" 1 "instance $e enabled while in use"
+	done
+	touch "$WORK/go"
+	wait $! || { cat "$WORK/bg"; fail "holder failed"; }
+	sleep 2
+	for e in error_env_tlob detail_env_tlob; do
+		expect_eq "$(cat "$i/events/tlob/$e/enable")" 0 "instance $e off while unused"
+	done
 }
 
 # 1: enable/disable
@@ -1082,7 +1096,7 @@ fi
 KT_AUTOLOAD=1
 run_test "sysfs: enable, monitor, stats exist with the right modes and keys" t_sysfs_files
 run_test "tracefs: the four tlob events and their fields" t_trace_events
-run_test "tracefs: instances/tlob with error_env and detail_env enabled" t_trace_instance
+run_test "tracefs: instances/tlob, error_env and detail_env enabled while in use" t_trace_instance
 run_test "enable: 0 gives ENODEV, 1 restores, garbage rejected" t_enable
 run_test "enable: 0 closes open windows without reports" t_enable_closes_windows
 run_test "enable: bindings stay but open no windows while disabled" t_enable_keeps_bindings
@@ -1144,6 +1158,7 @@ run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
 hostile_tests
 smp_tests
+perf_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean
 
 if [ "$stress_seconds" -gt 0 ]; then

@@ -21,12 +21,20 @@
  *                             MS, then once that returns (entry->return)
  *   rt-preempt MS             on CPU 0: tgt_start(), a SCHED_FIFO child spins
  *                             MS on the same CPU, then tgt_stop()
+ *   hot N SECONDS             N threads call tgt_start(); tgt_stop() in a loop
+ *                             for SECONDS; prints "hot calls=TOTAL"
+ *   peek MS N [call]          N times: print "peek start=0xXX stop=0xXX", the
+ *                             first byte of tgt_start and tgt_stop as this
+ *                             process sees them (0xcc: a uprobe's breakpoint
+ *                             is installed in it), [call tgt_start();
+ *                             tgt_stop()], sleep MS
  *   loop SECONDS              pair windows of random length for SECONDS
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -225,6 +233,77 @@ static int rt_preempt(unsigned int ms)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
+struct hot_arg {
+	uint64_t end;
+	uint64_t calls;
+};
+
+static void *hot_thread(void *p)
+{
+	struct hot_arg *a = p;
+
+	while (kt_now_ns() < a->end) {
+		tgt_start();
+		tgt_stop();
+		a->calls++;
+	}
+	return NULL;
+}
+
+/* @n threads calling a bound pair as fast as they can for @seconds. */
+static int hot(unsigned int n, unsigned int seconds)
+{
+	uint64_t end = kt_now_ns() + seconds * KT_NSEC_PER_SEC, total = 0;
+	struct hot_arg *a = calloc(n, sizeof(*a));
+	pthread_t *t = calloc(n, sizeof(*t));
+	unsigned int i;
+	int r = 0;
+
+	if (!a || !t) {
+		free(a);
+		free(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		a[i].end = end;
+		r = -pthread_create(&t[i], NULL, hot_thread, &a[i]);
+		if (r < 0)
+			break;
+	}
+	while (i-- > 0) {
+		pthread_join(t[i], NULL);
+		total += a[i].calls;
+	}
+	free(a);
+	free(t);
+	if (r == 0)
+		printf("hot calls=%" PRIu64 "\n", total);
+	return r;
+}
+
+static unsigned int first_byte(void (*fn)(void))
+{
+	unsigned char c;
+
+	memcpy(&c, (const void *)(uintptr_t)fn, 1);
+	return c;
+}
+
+static int peek(unsigned int ms, unsigned int n, bool call)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		printf("peek start=0x%02x stop=0x%02x\n", first_byte(tgt_start),
+		       first_byte(tgt_stop));
+		fflush(stdout);
+		if (call) {
+			tgt_start();
+			tgt_stop();
+		}
+		kt_sleep_ns(ms * KT_NSEC_PER_MSEC);
+	}
+	return 0;
+}
+
 static int loop(unsigned int seconds)
 {
 	uint64_t end = kt_now_ns() + seconds * KT_NSEC_PER_SEC;
@@ -245,7 +324,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|exec-in|jumpy|rt-preempt|loop ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -332,6 +411,13 @@ int main(int argc, char **argv)
 		r = rt_preempt(a);
 	} else if (!strcmp(cmd, "loop")) {
 		r = loop(a);
+	} else if (!strcmp(cmd, "hot") || !strcmp(cmd, "peek")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		if (!strcmp(cmd, "hot"))
+			r = hot(a, b);
+		else
+			r = peek(a, b, argc > 4 && !strcmp(argv[4], "call"));
 	} else {
 		return usage(argv[0]);
 	}
