@@ -326,19 +326,27 @@ void tlob_window_sched_switch(struct task_struct *prev,
 }
 
 /*
- * sched_wakeup(_new) of @task, in the waker's context, interrupts
- * disabled.  A wakeup only changes a sleeping window; in running and
- * waiting it is a self-loop, which costs no lock and no clock read unless
- * event_tlob is traced.
+ * sched_wakeup(_new) of @task, in the waker's context.  A wakeup only
+ * changes a sleeping window; in running and waiting it is a self-loop,
+ * which costs no lock and no clock read unless event_tlob is traced.
+ *
+ * Interrupts are usually disabled here (the waker holds @task's pi_lock
+ * or a runqueue lock), but not always: try_to_wake_up() of current takes
+ * no lock, and a softirq that runs with interrupts enabled on the stack
+ * of the task it wakes (a timer callback waking the task it interrupted)
+ * gets here with interrupts on.  The budget timer's hard-irq callback
+ * takes the windows' locks, so they are taken here with interrupts off.
  */
 void tlob_window_wakeup(struct task_struct *task)
 {
 	struct tlob_window *only;
+	unsigned long flags;
 	u64 now = 0;
 
-	lockdep_assert_irqs_disabled();
+	local_irq_save(flags);
 	tlob_walk_task(task, wakeup_tlob, &now, !trace_event_tlob_enabled(),
 		       &only);
+	local_irq_restore(flags);
 }
 
 /*
