@@ -14,7 +14,7 @@ KT_FAILED=0
 KT_ONLY=
 KT_KO=
 KT_DMESG_MARK=0
-KT_TEST_TIMEOUT=180	# seconds per test
+KT_TEST_TIMEOUT=${TLOB_KT_TEST_TIMEOUT:-180}	# seconds per test (run-suite --test-timeout)
 
 # Copy the helper programs to tmpfs (uprobes need a file system that
 # supports them; the 9p/overlay root is tested separately), world-readable
