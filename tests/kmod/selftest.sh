@@ -719,13 +719,15 @@ t_rmmod_live_windows() {
 	local pids=() p
 	echo "p $TGT:$OFF_START $OFF_STOP threshold=100000000" >"$SYS/monitor"
 	echo "r $TGT:$OFF_WORK threshold=5000000000" >"$SYS/monitor"
+	# Windows long enough to overlap however slowly the targets start
+	# (seconds each on the debug kernel).
 	for p in 1 2 3; do
-		"$TGT" pair 1500 sleep 2 &
+		"$TGT" pair 10000 sleep 1 &
 		pids+=($!)
 	done
-	"$TGT" threads 4 1500 busy &
+	"$TGT" threads 4 3000 busy &
 	pids+=($!)
-	for p in $(seq 1 50); do
+	for p in $(seq 1 300); do
 		[ "$(stat_get windows_in_use)" -gt 3 ] && break
 		sleep 0.2
 	done
