@@ -63,6 +63,16 @@ void tlob_binding_missed(struct tlob_binding *b)
 	atomic64_inc(&tlob_counters.windows_missed);
 }
 
+/* A window of @b expired and queued its signal; @b is alive. */
+void tlob_binding_signalled(struct tlob_binding *b)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->stats_lock, flags);
+	b->signals++;
+	raw_spin_unlock_irqrestore(&b->stats_lock, flags);
+}
+
 void tlob_binding_free(struct tlob_binding *b)
 {
 	if (b->cgroup)
@@ -116,6 +126,7 @@ struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec)
 	b->stop_offset = spec->stop_offset;
 	b->threshold_ns = spec->threshold_ns;
 	b->cookie = spec->cookie;
+	b->signal = spec->signal;
 	b->owner = spec->owner;
 	b->path = *spec->path;
 	path_get(&b->path);
@@ -451,6 +462,8 @@ int tlob_binding_get_info(struct tlob_binding_info *info,
 	info->threshold_ns = b->threshold_ns;
 	info->cgroup_id = b->cgroup_id;
 	info->cookie = b->cookie;
+	info->signal = b->signal;
+	info->reserved2 = 0;
 	info->dev = new_encode_dev(stat.dev);
 	info->ino = stat.ino;
 	if (!b->owner)

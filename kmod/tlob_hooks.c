@@ -27,6 +27,7 @@ static void tlob_sched_switch(void *data, bool preempt,
 {
 	bool runnable;
 
+	tlob_cause_switch(next);
 	if (tlob_hooks_idle())
 		return;
 	/*
@@ -45,6 +46,14 @@ static void tlob_sched_wakeup(void *data, struct task_struct *p)
 	if (tlob_hooks_idle())
 		return;
 	tlob_window_wakeup(p);
+}
+
+/* sched_waking, in the waker's context: the waker of a cause. */
+static void tlob_sched_waking(void *data, struct task_struct *p)
+{
+	if (!atomic_read(&tlob_cause_windows))
+		return;
+	tlob_window_waking(p);
 }
 
 /* The task is exiting (p == current): free its windows without report. */
@@ -78,6 +87,7 @@ static struct tlob_tracepoint tlob_tracepoints[] = {
 	{ .name = "sched_switch", .probe = tlob_sched_switch },
 	{ .name = "sched_wakeup", .probe = tlob_sched_wakeup },
 	{ .name = "sched_wakeup_new", .probe = tlob_sched_wakeup },
+	{ .name = "sched_waking", .probe = tlob_sched_waking },
 	{ .name = "sched_process_exit", .probe = tlob_sched_process_exit },
 	{ .name = "sched_process_exec", .probe = tlob_sched_process_exec },
 	/* Not the scheduler's: cgroup moves, for bindings' uprobe filters. */
@@ -122,6 +132,7 @@ static int tlob_hooks_attach(void)
 
 	lockdep_assert_held(&tlob_hooks_mutex);
 	tlob_window_forget_cpus();
+	tlob_cause_forget_cpus();
 	for (i = 0; i < ARRAY_SIZE(tlob_tracepoints); i++) {
 		ret = tracepoint_probe_register(tlob_tracepoints[i].tp,
 						tlob_tracepoints[i].probe,

@@ -56,6 +56,10 @@ struct tlob_counters {
 	atomic64_t events_dropped;	/* records that found a ring full */
 	atomic64_t events_suppressed;	/* self records withheld (isolation) */
 	atomic64_t windows_missed;	/* binding windows not opened: no slot */
+	atomic64_t causes;		/* causes captured */
+	atomic64_t cause_ns;		/* time spent capturing them */
+	atomic64_t signals;		/* signals queued at expiry */
+	atomic64_t signals_failed;	/* not sent: the thread was gone */
 };
 
 extern struct tlob_counters tlob_counters;
@@ -70,6 +74,19 @@ extern atomic_t tlob_windows_in_use;
 struct tlob_fd;
 struct tlob_binding;
 struct tlob_charge;
+
+/*
+ * What a window capturing causes gathers before its expiry (under its
+ * lock): the switch counters at START, its last preemptor and waker.
+ */
+struct tlob_window_cause {
+	u32 valid;			/* TLOB_CAUSE_PREEMPTOR, _WAKER... */
+	u64 nvcsw;
+	u64 nivcsw;
+	u64 migrations;
+	struct tlob_task_ref preemptor;
+	struct tlob_task_ref waker;
+};
 
 /*
  * One measurement window, taken from a pool preallocated at load.
@@ -104,6 +121,9 @@ struct tlob_window {
 	u64 forwarded;			/* subscriber slots given its VIOLATION */
 	u64 fwd_seq;			/* latest sub_seq among them */
 	struct tlob_clock clk;
+	struct tlob_window_cause cause;	/* with @cause_on */
+	struct pid *sig_pid;		/* signal queued to @sig_work */
+	int sig_num;
 	/* Set before the window is hashed, constant while live. */
 	u32 gen;
 	struct task_struct *task;	/* key; exit and exec close it first */
@@ -116,8 +136,12 @@ struct tlob_window {
 	struct tlob_binding *binding;	/* NULL: self-instrumented */
 	struct tlob_fd *owner;		/* /dev/rv fd receiving its records */
 	struct tlob_charge *charge;	/* self-instrumented: its owner's */
+	bool cause_on;			/* capture the cause at expiry */
+	bool kaddr_ok;			/* its records may show kernel addresses */
+	unsigned int signal;		/* sent at expiry, 0: none */
 
 	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
+	struct irq_work sig_work;	/* sends @sig_num to @sig_pid */
 	struct hlist_nulls_node hnode;	/* tlob_hash; under tlob_hash_lock */
 	struct list_head free_node;	/* free list; under tlob_pool_lock */
 };
@@ -163,6 +187,8 @@ struct tlob_window_args {
 	u64 cookie;
 	struct tlob_charge *charge;	/* handed to the window if opened */
 	bool privileged;		/* CAP_PERFMON: no self_event_rate */
+	bool cause;			/* capture the cause at expiry */
+	unsigned int signal;		/* sent at expiry, 0: none */
 	unsigned long sp;		/* user stack pointer at START */
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
@@ -182,6 +208,27 @@ void tlob_close_all(void);
 void tlob_close_dying_windows(void);
 struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 					     unsigned long *flags);
+
+/* tlob_cause.c: the cause of a violation, and the signal action. */
+DECLARE_PER_CPU(struct task_struct *, tlob_cpu_curr);
+
+/* sched_switch, whether or not a window is open: @next runs here. */
+static __always_inline void tlob_cause_switch(struct task_struct *next)
+{
+	this_cpu_write(tlob_cpu_curr, next);
+}
+
+extern atomic_t tlob_cause_windows;
+void tlob_cause_forget_cpus(void);
+void tlob_cause_waking(struct tlob_window *w);
+void tlob_window_waking(struct task_struct *task);
+void tlob_cause_start(struct tlob_window *w);
+void tlob_cause_step(struct tlob_window *w, unsigned int state,
+		     unsigned int next, struct task_struct *other);
+void tlob_cause_capture(struct tlob_window *w, struct tlob_cause *c);
+void tlob_signal_init(struct tlob_window *w);
+void tlob_signal_sync(struct tlob_window *w);
+void tlob_signal_queue(struct tlob_window *w);
 
 /* tlob_timer.c: the budget timer of a window. */
 void tlob_timer_init(struct tlob_window *w);
@@ -217,6 +264,7 @@ struct tlob_binding {
 	u64 threshold_ns;
 	u64 cookie;
 	u64 cgroup_id;			/* 0: any task, or see @cgroup_path */
+	unsigned int signal;		/* sent at expiry, 0: none */
 	struct cgroup *cgroup;		/* by id: reference held */
 	char *cgroup_path;		/* by path: "/a.slice/b.service" */
 	size_t cg_len;			/* strlen(@cgroup_path) */
@@ -244,6 +292,7 @@ struct tlob_binding {
 	/* Protected by @stats_lock. */
 	struct tlob_binding_stats stats;
 	u64 missed;			/* windows not opened: pool empty */
+	u64 signals;			/* signals queued at expiry */
 };
 
 static inline bool tlob_binding_on_return(const struct tlob_binding *b)
@@ -266,6 +315,7 @@ struct tlob_bind_spec {
 	u64 cgroup_id;
 	const char *cgroup_path;	/* with TLOB_BIND_CGROUP_PATH */
 	u64 cookie;
+	unsigned int signal;
 	struct tlob_fd *owner;
 };
 
@@ -292,6 +342,7 @@ int tlob_binding_list_ids(const struct tlob_fd *ctx, u32 flags, u32 *ids,
 void tlob_binding_account(struct tlob_binding *b,
 			  const struct tlob_window_result *res);
 void tlob_binding_missed(struct tlob_binding *b);
+void tlob_binding_signalled(struct tlob_binding *b);
 unsigned int tlob_binding_count(void);
 struct tlob_binding *tlob_binding_next(int *id);
 void tlob_bindings_exit(void);
@@ -328,6 +379,8 @@ void tlob_monfile_exit(void);
  * that only self-instrument; BIND and SUBSCRIBE give it ring_size records.
  */
 #define TLOB_SMALL_RING		4
+/* ... and for a file whose windows capture causes (TLOB_START_CAUSE). */
+#define TLOB_CAUSE_RING		16
 
 struct tlob_ring {
 	raw_spinlock_t lock;
@@ -349,13 +402,17 @@ void tlob_ring_init(struct tlob_ring *r);
 int tlob_ring_grow(struct tlob_ring *r, u32 size);
 void tlob_ring_free(struct tlob_ring *r);
 bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev);
+bool tlob_ring_push_violation(struct tlob_ring *r, const struct tlob_event *ev,
+			      const struct tlob_cause_event *ce);
 bool tlob_ring_push_self_violation(struct tlob_ring *r,
-				   const struct tlob_event *ev, bool *wake);
+				   const struct tlob_event *ev,
+				   const struct tlob_cause_event *ce,
+				   bool *wake);
 bool tlob_ring_push_self_end(struct tlob_ring *r, const struct tlob_event *ev);
 void tlob_ring_unreserve(struct tlob_ring *r);
 void tlob_ring_reset_reservations(struct tlob_ring *r);
 bool tlob_ring_suppress(struct tlob_ring *r);
-bool tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev);
+int tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev, size_t room);
 bool tlob_ring_pending(struct tlob_ring *r);
 
 /*
@@ -375,6 +432,7 @@ struct tlob_fd {
 	/* Protected by tlob_sub_mutex; @sub_seq read under RCU. */
 	int sub_slot;			/* TLOB_SUB_ALL slot, or -1 */
 	u64 sub_seq;			/* order of subscription */
+	bool sub_cause;			/* TLOB_SUB_CAUSE (READ_ONCE) */
 
 	struct tlob_ring ring;
 	struct mutex read_lock;		/* serialises readers */
@@ -386,11 +444,12 @@ struct tlob_fd {
 #define TLOB_MAX_SUBSCRIBERS	64
 
 void tlob_report_violation(struct tlob_window *w,
-			   const struct tlob_window_result *res);
+			   const struct tlob_window_result *res,
+			   const struct tlob_cause_event *ce);
 void tlob_report_end(struct tlob_window *w,
 		     const struct tlob_window_result *res);
 void tlob_report_discard(struct tlob_window *w);
-int tlob_subscribe(struct tlob_fd *ctx);
+int tlob_subscribe(struct tlob_fd *ctx, bool cause);
 void tlob_unsubscribe(struct tlob_fd *ctx);
 void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 		     const struct tlob_window_result *res, u16 type);

@@ -37,6 +37,7 @@ int tlob_pool_init(void)
 
 		raw_spin_lock_init(&w->lock);
 		tlob_timer_init(w);
+		tlob_signal_init(w);
 		list_add_tail(&w->free_node, &tlob_free_list);
 	}
 	return 0;
@@ -49,8 +50,10 @@ void tlob_pool_exit(void)
 
 	/* The last probe and timer callback have left the slots. */
 	synchronize_rcu();
-	for (i = 0; i < tlob_max_windows; i++)
+	for (i = 0; i < tlob_max_windows; i++) {
 		hrtimer_cancel(&tlob_windows[i].timer);
+		tlob_signal_sync(&tlob_windows[i]);
+	}
 	kvfree(tlob_windows);
 }
 

@@ -42,6 +42,8 @@ static int tlob_uprobe_start(struct tlob_binding *b, struct pt_regs *regs)
 		.owner = b->owner,
 		.threshold_ns = b->threshold_ns,
 		.cookie = b->cookie,
+		.cause = b->flags & TLOB_BIND_CAUSE,
+		.signal = b->signal,
 		.sp = user_stack_pointer(regs),
 	};
 	struct tlob_window *w;

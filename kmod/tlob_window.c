@@ -50,7 +50,9 @@ static void tlob_result_fill(struct tlob_window_result *res,
  */
 static void tlob_window_expire(struct tlob_window *w)
 {
+	struct tlob_cause_event ce, *cep = NULL;
 	struct tlob_window_result res;
+	u64 t0;
 
 	lockdep_assert_held(&w->lock);
 	tlob_clock_charge(&w->clk, w->deadline);
@@ -58,6 +60,17 @@ static void tlob_window_expire(struct tlob_window *w)
 	w->expiry_state = w->clk.state;
 	tlob_result_fill(&res, w, w->deadline);
 	atomic64_inc(&tlob_counters.violations);
+	if (w->signal)
+		tlob_signal_queue(w);
+	if (w->cause_on) {
+		t0 = ktime_get_ns();
+		tlob_fill_event(&ce.ev, w, &res, TLOB_EV_CAUSE);
+		ce.ev.size = sizeof(ce);
+		tlob_cause_capture(w, &ce.cause);
+		atomic64_add(ktime_get_ns() - t0, &tlob_counters.cause_ns);
+		atomic64_inc(&tlob_counters.causes);
+		cep = &ce;
+	}
 
 	/*
 	 * A self-instrumented window over its owner's self_event_rate is
@@ -76,7 +89,7 @@ static void tlob_window_expire(struct tlob_window *w)
 				      res.ns[sleeping_tlob]);
 	}
 	/* Under @w->lock: whoever closes @w waits for this report. */
-	tlob_report_violation(w, &res);
+	tlob_report_violation(w, &res, cep);
 }
 
 /* The deadline rule, before anything is applied at @now. */
@@ -95,9 +108,12 @@ void tlob_window_timer_fired(struct tlob_window *w, u64 now)
 		tlob_window_check_deadline(w, now);
 }
 
-/* Apply @event at @now; @w->lock held, @w live. */
+/*
+ * Apply @event at @now; @w->lock held, @w live.  @other is the task
+ * switched in (preempt) or the waker (wakeup), for the cause.
+ */
 static void tlob_window_step(struct tlob_window *w, unsigned int event,
-			     u64 now)
+			     u64 now, struct task_struct *other)
 {
 	unsigned int state = w->clk.state;
 	unsigned int next;
@@ -107,6 +123,8 @@ static void tlob_window_step(struct tlob_window *w, unsigned int event,
 	next = tlob_clock_step(&w->clk, event, now);
 	if (next == INVALID_STATE_TLOB)
 		return;
+	if (w->cause_on)
+		tlob_cause_step(w, state, next, other);
 	trace_event_tlob(w->tid, tlob_state_name(state),
 			 tlob_event_name(event), tlob_state_name(next));
 }
@@ -175,6 +193,7 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args)
 	 * is armed again.  Free when the timer is idle, as it nearly always is.
 	 */
 	hrtimer_cancel(&w->timer);
+	tlob_signal_sync(w);
 
 	rcu_read_lock();
 	cgid = cgroup_id(task_dfl_cgroup(task));
@@ -196,6 +215,11 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args)
 	w->violated = false;
 	w->quiet = false;
 	w->privileged = args->privileged;
+	w->cause_on = args->cause;
+	w->kaddr_ok = args->binding || args->privileged;
+	w->signal = args->signal;
+	if (w->cause_on)
+		tlob_cause_start(w);
 	w->forwarded = 0;
 	w->fwd_seq = 0;
 	w->expiry_state = running_tlob;
@@ -210,8 +234,12 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args)
 	 * see the window live before it is hashed and its timer started.
 	 */
 	atomic_inc(&tlob_windows_in_use);
+	if (w->cause_on)
+		atomic_inc(&tlob_cause_windows);
 	if (!tlob_hash_add(w)) {
 		atomic_dec(&tlob_windows_in_use);
+		if (w->cause_on)
+			atomic_dec(&tlob_cause_windows);
 		w->charge = NULL;	/* the caller keeps it */
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 		tlob_pool_put(w);
@@ -245,14 +273,15 @@ static __always_inline u64 tlob_now(u64 *now)
  */
 static __always_inline bool tlob_step_if_mine(struct tlob_window *w,
 					      struct task_struct *task,
-					      unsigned int event, u64 *now)
+					      unsigned int event, u64 *now,
+					      struct task_struct *other)
 {
 	bool mine;
 
 	raw_spin_lock(&w->lock);
 	mine = w->live && w->task == task;
 	if (mine)
-		tlob_window_step(w, event, tlob_now(now));
+		tlob_window_step(w, event, tlob_now(now), other);
 	raw_spin_unlock(&w->lock);
 	return mine;
 }
@@ -269,7 +298,8 @@ static __always_inline bool tlob_step_if_mine(struct tlob_window *w,
  */
 static __always_inline unsigned int
 tlob_walk_task(struct task_struct *task, unsigned int event, u64 *now,
-	       bool skip_loops, struct tlob_window **only)
+	       bool skip_loops, struct tlob_window **only,
+	       struct task_struct *other)
 {
 	unsigned int idx = tlob_hash_index(task);
 	struct hlist_nulls_node *pos;
@@ -287,7 +317,7 @@ again:
 			n++;
 			continue;
 		}
-		if (tlob_step_if_mine(w, task, event, now)) {
+		if (tlob_step_if_mine(w, task, event, now, other)) {
 			n++;
 			*only = w;
 		}
@@ -314,13 +344,13 @@ void tlob_window_sched_switch(struct task_struct *prev,
 	lockdep_assert_irqs_disabled();
 	if (likely(last->task == prev)) {
 		if (last->w)
-			tlob_step_if_mine(last->w, prev, event, &now);
+			tlob_step_if_mine(last->w, prev, event, &now, next);
 	} else {
-		tlob_walk_task(prev, event, &now, false, &only);
+		tlob_walk_task(prev, event, &now, false, &only, next);
 		only = NULL;
 	}
 
-	n = tlob_walk_task(next, switch_in_tlob, &now, false, &only);
+	n = tlob_walk_task(next, switch_in_tlob, &now, false, &only, NULL);
 	last->task = n > 1 ? NULL : next;
 	last->w = n ? only : NULL;
 }
@@ -345,7 +375,37 @@ void tlob_window_wakeup(struct task_struct *task)
 
 	local_irq_save(flags);
 	tlob_walk_task(task, wakeup_tlob, &now, !trace_event_tlob_enabled(),
-		       &only);
+		       &only, current);
+	local_irq_restore(flags);
+}
+
+/*
+ * sched_waking of @task, in the waker's context, while windows capturing
+ * causes are open: the sleeping ones among @task's record their waker.
+ * The others are passed over without their lock (@cause_on is constant
+ * while live; a window that just changed state is found so under it).
+ */
+void tlob_window_waking(struct task_struct *task)
+{
+	unsigned int idx = tlob_hash_index(task);
+	struct hlist_nulls_node *pos;
+	struct tlob_window *w;
+	unsigned long flags;
+
+	local_irq_save(flags);
+again:
+	hlist_nulls_for_each_entry_rcu(w, pos, &tlob_hash[idx], hnode) {
+		if (READ_ONCE(w->task) != task || !READ_ONCE(w->cause_on) ||
+		    READ_ONCE(w->clk.state) != sleeping_tlob)
+			continue;
+		raw_spin_lock(&w->lock);
+		if (w->live && w->task == task && w->cause_on &&
+		    w->clk.state == sleeping_tlob)
+			tlob_cause_waking(w);
+		raw_spin_unlock(&w->lock);
+	}
+	if (get_nulls_value(pos) != idx)
+		goto again;
 	local_irq_restore(flags);
 }
 
@@ -366,7 +426,7 @@ bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res)
 	w->live = false;
 	if (res) {
 		now = ktime_get_ns();
-		tlob_window_step(w, stop_tlob, now);
+		tlob_window_step(w, stop_tlob, now, NULL);
 		tlob_result_fill(res, w, now);
 	}
 	return true;
@@ -385,6 +445,8 @@ void tlob_window_finish(struct tlob_window *w,
 	tlob_timer_cancel(w, may_sleep);
 	tlob_hash_del(w);
 	atomic_dec(&tlob_windows_in_use);
+	if (w->cause_on)
+		atomic_dec(&tlob_cause_windows);
 
 	if (res) {
 		atomic64_inc(&tlob_counters.windows_completed);

@@ -21,6 +21,7 @@ KT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$KT_DIR/hostile.sh"
 . "$KT_DIR/smp.sh"
 . "$KT_DIR/perf.sh"
+. "$KT_DIR/cause.sh"
 
 bindir=
 stress_seconds=60
@@ -62,7 +63,7 @@ t_sysfs_files() {
 	expect_eq "$(( 0$(stat -c %a "$SYS/monitor") & 077 ))" 0 "monitor mode (root only)"
 	[ -w "$SYS/enable" ] || fail "enable not writable"
 	keys=$(awk '{ print $1 }' "$SYS/stats" | sort | tr '\n' ' ')
-	expect_eq "$keys" "bindings events_dropped events_suppressed self_windows_in_use self_windows_max violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
+	expect_eq "$keys" "bindings cause_ns causes events_dropped events_suppressed self_windows_in_use self_windows_max signals signals_failed violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
 	awk 'NF != 2 || $2 !~ /^[0-9]+$/ { print "bad stats line: " $0; bad = 1 } END { exit bad }' "$SYS/stats"
 	expect_eq "$(stat_get windows_max)" 4096 "windows_max (default max_windows)"
 	expect_eq "$(stat_get self_windows_max)" 1024 "self_windows_max (a quarter of max_windows)"
@@ -182,8 +183,8 @@ t_self_errors() {
 	drv "$WORK/o" start:0 =ERANGE start:3600000000001 =ERANGE \
 		start:3600s stop \
 		start:5s start:5s =EALREADY fd:1 start:5s stop fd:0 stop \
-		start:1s,flags=1 =EINVAL start:1s,flags=0x80000000 =EINVAL \
-		start:1s,reserved=1 =EINVAL startbad =EFAULT \
+		start:1s,flags=2 =EINVAL start:1s,flags=0x80000000 =EINVAL \
+		start:1s,reserved=65 =EINVAL startbad =EFAULT \
 		stop =EINVAL result =EINVAL start:5s stop stop =EINVAL \
 		badioctl =ENOTTY\|EINVAL statwait:windows_in_use=0
 }
@@ -324,7 +325,7 @@ t_bind_errors() {
 	drv "$WORK/o" bind:$TGT,tgt_start,tgt_stop,1s,fd=-1 =EBADF \
 		bind:$TGT,tgt_start,tgt_stop,1s,fd=/ =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,1s,flags=0x100 =EINVAL \
-		bind:$TGT,tgt_start,tgt_stop,1s,reserved=1 =EINVAL \
+		bind:$TGT,tgt_start,tgt_stop,1s,reserved=65 =EINVAL \
 		bind:$TGT,tgt_work,tgt_stop,1s,ret =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,0 =EINVAL\|ERANGE \
 		bind:$TGT,0x10000000,0x10000010,1s =EINVAL \
@@ -1159,6 +1160,7 @@ run_test "trace: hist trigger keys=binding:vals=elapsed_ns on window_tlob" t_his
 run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
 hostile_tests
+cause_tests
 smp_tests
 perf_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean

@@ -29,6 +29,13 @@
  *                             is installed in it), [call tgt_start();
  *                             tgt_stop()], sleep MS
  *   loop SECONDS              pair windows of random length for SECONDS
+ *   spin MS                   tgt_start(); tgt_spin() for MS, a loop that calls
+ *                             nothing; tgt_stop(); prints "spin tgt_spin=ADDR"
+ *                             (its address in this process)
+ *   sig MS N                  a thread makes N pair windows of MS (sleep) with
+ *                             SIGUSR1 and SIGABRT caught; prints "sig tid=TID
+ *                             n=N" then "sigwin i=I got=COUNT stid=TID
+ *                             at_ns=NS start_ns=NS stop_ns=NS" per window
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -41,7 +48,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +71,96 @@ TGT_FN void tgt_alt_stop(void);
 TGT_FN void tgt_work(unsigned int ms, int mode);
 TGT_FN unsigned long tgt_recurse(unsigned int depth, unsigned int ms, int mode);
 TGT_FN void tgt_jumpy(unsigned int ms, int jump);
+TGT_FN void tgt_spin(void);
+
+static volatile sig_atomic_t tgt_spin_done;
+
+/* Loops without calling anything until SIGALRM sets tgt_spin_done. */
+TGT_FN void tgt_spin(void)
+{
+	while (!tgt_spin_done)
+		tgt_counter[7]++;
+}
+
+static void spin_alarm(int sig)
+{
+	tgt_spin_done = 1;
+}
+
+static int spin(unsigned int ms)
+{
+	struct itimerval it = { .it_value.tv_sec = ms / 1000,
+				.it_value.tv_usec = (ms % 1000) * 1000 };
+
+	printf("spin tgt_spin=%p\n", (void *)tgt_spin);
+	fflush(stdout);
+	if (signal(SIGALRM, spin_alarm) == SIG_ERR ||
+	    setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -errno;
+	tgt_start();
+	tgt_spin();
+	tgt_stop();
+	return 0;
+}
+
+/* What the signal handler saw: count, thread, time of the last one. */
+static volatile sig_atomic_t sig_count;
+static volatile pid_t sig_tid;
+static volatile uint64_t sig_at_ns;
+
+static void sig_handler(int sig)
+{
+	sig_count++;
+	sig_tid = (pid_t)syscall(SYS_gettid);
+	sig_at_ns = kt_now_ns();
+}
+
+struct sig_arg {
+	unsigned int ms, n;
+};
+
+static void *sig_thread(void *p)
+{
+	struct sig_arg *a = p;
+
+	printf("sig tid=%ld n=%u\n", (long)syscall(SYS_gettid), a->n);
+	for (unsigned int i = 0; i < a->n; i++) {
+		uint64_t t0, t1;
+
+		sig_count = 0;
+		sig_tid = 0;
+		sig_at_ns = 0;
+		t0 = kt_now_ns();
+		tgt_start();
+		tgt_work(a->ms, MODE_SLEEP);
+		tgt_stop();
+		t1 = kt_now_ns();
+		/* A late signal would show up here. */
+		kt_sleep_ns(50 * KT_NSEC_PER_MSEC);
+		printf("sigwin i=%u got=%d stid=%d at_ns=%" PRIu64 " start_ns=%"
+		       PRIu64 " stop_ns=%" PRIu64 "\n", i, (int)sig_count,
+		       (int)sig_tid, (uint64_t)sig_at_ns, t0, t1);
+	}
+	return NULL;
+}
+
+/* The windows are opened by a second thread: the signal must go to it. */
+static int sig_windows(unsigned int ms, unsigned int n)
+{
+	struct sig_arg a = { .ms = ms, .n = n };
+	struct sigaction sa = { .sa_handler = sig_handler };
+	pthread_t th;
+	int r;
+
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+	    sigaction(SIGABRT, &sa, NULL) < 0)
+		return -errno;
+	r = pthread_create(&th, NULL, sig_thread, &a);
+	if (r)
+		return -r;
+	pthread_join(th, NULL);
+	return 0;
+}
 
 static jmp_buf tgt_jump_env;
 
@@ -219,6 +320,8 @@ static int rt_preempt(unsigned int ms)
 	if (pid == 0) {
 		struct sched_param sp = { .sched_priority = 10 };
 
+		/* Named, so that a cause can be seen to name it. */
+		prctl(PR_SET_NAME, "tlob-hog");
 		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
 			_exit(3);
 		tgt_work(ms, MODE_BUSY);
@@ -324,7 +427,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek|spin|sig ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -411,6 +514,12 @@ int main(int argc, char **argv)
 		r = rt_preempt(a);
 	} else if (!strcmp(cmd, "loop")) {
 		r = loop(a);
+	} else if (!strcmp(cmd, "spin")) {
+		r = spin(a);
+	} else if (!strcmp(cmd, "sig")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		r = sig_windows(a, b);
 	} else if (!strcmp(cmd, "hot") || !strcmp(cmd, "peek")) {
 		if (argc < 4 || parse_uint(argv[3], &b) < 0)
 			return usage(argv[0]);
