@@ -105,10 +105,11 @@ t_cgroup_filter_path() {
 	perf_cgroup_filter path
 }
 
-# perf_wait_window: until the target has its window open (5 s at most).
+# perf_wait_window: until the target has its window open (60 s at most:
+# starting the target takes seconds on the debug kernel).
 perf_wait_window() {
 	local i
-	for i in $(seq 1 50); do
+	for i in $(seq 1 600); do
 		[ "$(stat_get windows_in_use)" = 1 ] && break
 		sleep 0.1
 	done
@@ -130,7 +131,7 @@ t_batch_unbind() {
 	binder=$!
 	"$DRV" waitfile:$WORK/ready,timeout=60s >/dev/null
 	expect_eq "$(stat_get bindings)" $((n + 1)) "bindings of the fd"
-	"$TGT" alt 3000 sleep 1 &
+	"$TGT" alt 10000 sleep 1 &
 	target=$!
 	perf_wait_window
 	t0=$(date +%s%N)
@@ -153,7 +154,7 @@ t_batch_unbind() {
 	echo "-$key" >>"$WORK/del"
 	dd if="$WORK/add" of="$SYS/monitor" bs=4M status=none || fail "add write"
 	expect_eq "$(stat_get bindings)" $((n + 1)) "bindings added"
-	"$TGT" alt 3000 sleep 1 &
+	"$TGT" alt 10000 sleep 1 &
 	target=$!
 	perf_wait_window
 	t0=$(date +%s%N)
