@@ -5,8 +5,10 @@
  * is bound is budget.c's business; this file decides when.
  */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -892,7 +894,9 @@ static const char *bpf_failure_cause(int r)
 {
 	switch (-r) {
 	case EPERM:
-		return "not permitted: it needs CAP_BPF and CAP_PERFMON, and bpf() and perf_event_open() allowed by the system call filter";
+		return "not permitted: it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and bpf() and perf_event_open() allowed by the system call filter";
+	case EACCES:
+		return "no CAP_SYS_ADMIN, without which the kernel makes no uprobe through perf_event_open()";
 	case EOPNOTSUPP:
 		return "the kernel has no BTF (/sys/kernel/btf/vmlinux) or lacks the functions the monitor hooks";
 	case ENOSYS:
@@ -900,6 +904,27 @@ static const char *bpf_failure_cause(int r)
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * Give up capabilities @drop (CAP_* bits) for good: effective, permitted
+ * and inheritable. Needs no capability (capset() only lowers here).
+ */
+static int capabilities_drop(uint64_t drop)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t mask = (uint32_t)(drop >> (32 * i));
+
+		d[i].effective &= ~mask;
+		d[i].permitted &= ~mask;
+		d[i].inheritable &= ~mask;
+	}
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
 }
 
 /*
@@ -940,8 +965,8 @@ static int manager_choose_backend(Manager *m)
 	if (m->backend_wanted == KERNEL_BACKEND_BPF) {
 		m->start_error_logged = true;
 		if (cause)
-			return log_error_errno(r, "Cannot load the BPF monitor (--backend=bpf): %s.", cause);
-		return log_error_errno(r, "Cannot load the BPF monitor (--backend=bpf): %m");
+			return log_error_errno(r, "Cannot load the BPF monitor (backend bpf): %s.", cause);
+		return log_error_errno(r, "Cannot load the BPF monitor (backend bpf): %m");
 	}
 	if (cause)
 		log_warning_errno(r, "No tlob module (%s), and the BPF monitor cannot be loaded: %s. Waiting for the module.",
@@ -953,6 +978,16 @@ static int manager_choose_backend(Manager *m)
 chosen:
 	log_info("Backend: %s%s.", kernel_backend_to_string(m->backend),
 		 m->kernel ? "" : " (not available yet)");
+	/*
+	 * The unit grants what both need, the choice being made here: with
+	 * the module, what only BPF needs goes (CAP_BPF, and CAP_SYS_ADMIN,
+	 * which the kernel requires to create a uprobe through perf).
+	 */
+	if (m->backend == KERNEL_BACKEND_KMOD) {
+		r = capabilities_drop(UINT64_C(1) << CAP_SYS_ADMIN | UINT64_C(1) << CAP_BPF);
+		if (r < 0)
+			log_warning_errno(r, "Failed to drop CAP_SYS_ADMIN and CAP_BPF, ignoring: %m");
+	}
 	return 0;
 }
 
