@@ -5,6 +5,7 @@
  * process (or with kernel_link_free()).
  */
 #include <linux/capability.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "kernel-link-internal.h"
@@ -37,6 +38,7 @@ static bool capability_effective(unsigned cap)
 static int bpf_open(KernelLink *k, int fd)
 {
 	TlobBpfParams p = { .max_bindings = bpf_max_bindings(k->manager) };
+	struct rlimit rl;
 	TlobBpf *t;
 	int r;
 
@@ -47,6 +49,15 @@ static int bpf_open(KernelLink *k, int fd)
 	 */
 	if (!capability_effective(CAP_SYS_ADMIN))
 		return -EACCES;
+	/*
+	 * A binding holds four fds (two perf events, two links): for 1024
+	 * budgets more than the usual soft limit of 1024. Nothing here uses
+	 * select(): take the hard limit, as systemd advises.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	r = tlob_bpf_new(&p, &t);
 	if (r < 0)
 		return r;
