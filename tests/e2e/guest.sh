@@ -1099,15 +1099,23 @@ t_kmod "a flood of self-instrumented windows never drops a service's Violation; 
 # whatever happened above, the later tests need the service running
 systemctl start tlob-demo.service
 
+KMOD_DROPIN=/run/systemd/system/tlob-manager.service.d/e2e-kmod.conf
+
 test_kernel_unavailable() {
 	systemctl stop tlob-manager.service
 	rmmod tlob || fail "rmmod tlob failed: $(lsmod | grep tlob)"
+	# Without the module, auto would load the BPF monitor: the module is
+	# asked for (until test_late_module is done)
+	mkdir -p "${KMOD_DROPIN%/*}"
+	printf '[Service]\nEnvironment=TLOB_BACKEND=kmod\n' >"$KMOD_DROPIN"
+	systemctl daemon-reload
 	# D-Bus activation starts it again, without /dev/rv
 	expect_error KernelUnavailable add tlob-demo.service demo_handle 50ms
+	[ "$(manager_prop Backend)" = '"kmod"' ] || fail "Backend $(manager_prop Backend)"
 	[ -n "$(budget_id tlob-demo.service demo_request)" ] || fail "list without the module: $(budgets)"
 	tlobctl status | grep -q . || fail "status without the module failed"
 }
-t_kmod "without the module: org.tlob.Error.KernelUnavailable, budgets still listed" test_kernel_unavailable \
+t_kmod "without the module (TLOB_BACKEND=kmod): org.tlob.Error.KernelUnavailable, budgets still listed" test_kernel_unavailable \
 	"it removes the module (rmmod)"
 
 test_late_module() {
@@ -1128,11 +1136,17 @@ test_late_module() {
 	has_violation "$tmp/late" '.unit == "tlob-demo.service"' ||
 		fail "no violation since: $(head -c 500 "$tmp/late")"
 }
+cleanup_kmod_dropin() {
+	[ -e "$KMOD_DROPIN" ] || return 0
+	rm -f "$KMOD_DROPIN"
+	systemctl daemon-reload
+}
 t_kmod "tlob.ko loaded after tlob-manager started: it opens /dev/rv and binds" test_late_module \
 	"it loads the module (a running manager never changes its backend)"
 
 test_too_many() {
 	local ids=() id out n p=/sys/module/tlob/parameters/max_bindings
+	cleanup_kmod_dropin
 	systemctl stop tlob-manager.service
 	! grep -q '^tlob ' /proc/modules || rmmod tlob || fail "rmmod tlob failed"
 	modprobe tlob || fail "modprobe failed"
