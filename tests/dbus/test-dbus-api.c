@@ -1846,6 +1846,44 @@ static void test_systemd_slow(void **state)
 	assert_ok(call("Reload", NULL, NULL));
 }
 
+/*
+ * PID 1 answering after sd-bus's timeout (1 s here, SYSTEMD_BUS_TIMEOUT):
+ * the query of a unit that started is asked again, not taken as "the unit
+ * is not running" until its next job.
+ */
+static void test_systemd_timeout(void **state)
+{
+	char id[64];
+
+	unsigned q;
+
+	manager_stop();
+	manager_start("SYSTEMD_BUS_TIMEOUT=1s");
+	fake_systemd("unit late.service %s", fake_exec);
+	assert_ok(add_budget("late.service", "tlob_fixture_start", 20 * MS, id, NULL));
+	assert_false(budget_active(id));
+	/* The start's queries of the other tests' units are over. */
+	do {
+		q = systemd_queries();
+		usleep(500000);
+	} while (systemd_queries() != q);
+
+	fake_systemd("call-delay 1500");
+	usleep(100000);
+	fake_systemd("start late.service");
+	WAIT_FOR(manager_log_count("Timed out querying the state of late.service, asking again") >= 1);
+	assert_false(budget_active(id));
+	fake_systemd("call-delay 0");
+	WAIT_FOR(budget_active(id));
+	assert_int_equal(manager_log_count("Failed to query state of late.service"), 0);
+
+	fake_systemd("stop late.service");
+	WAIT_FOR(!budget_active(id));
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	manager_stop();
+	manager_start(NULL);
+}
+
 static void test_kernel_read_error(void **state)
 {
 	int status = 0;
@@ -2357,6 +2395,7 @@ int main(void)
 		cmocka_unit_test(test_template_instances),
 		cmocka_unit_test(test_reload_coalescing),
 		cmocka_unit_test(test_systemd_slow),
+		cmocka_unit_test(test_systemd_timeout),
 		cmocka_unit_test(test_kernel_read_error),
 		cmocka_unit_test(test_budget_limit),
 		cmocka_unit_test(test_rebind_new_inode),
