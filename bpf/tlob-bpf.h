@@ -26,7 +26,9 @@
  * Not thread-safe: one thread uses a TlobBpf at a time, in the process
  * that made it (not in a child after fork()).
  *
- * Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), a kernel with BTF,
+ * Needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load, and
+ * CAP_SYS_ADMIN to bind (the kernel makes a uprobe through
+ * perf_event_open() for it only: -EACCES otherwise), a kernel with BTF,
  * and the kernel functions the object hooks (see docs/bpf.md).
  */
 #ifndef TLOB_BPF_H

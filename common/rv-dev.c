@@ -39,8 +39,14 @@ int rv_binding_stats(int fd, uint32_t id, struct tlob_binding_stats *st)
 	return rv_ioctl(fd, TLOB_IOCTL_BINDING_STATS, st);
 }
 
-int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
-		    char *path, size_t path_size)
+static int rv_info_ioctl(void *userdata, struct tlob_binding_info *info)
+{
+	return rv_ioctl(*(int *)userdata, TLOB_IOCTL_BINDING_INFO, info);
+}
+
+int rv_binding_info_via(RvBindingInfoCall call, void *userdata, uint32_t id,
+			struct tlob_binding_info *info, char *path,
+			size_t path_size)
 {
 	*info = (struct tlob_binding_info) {
 		.id = id,
@@ -49,11 +55,28 @@ int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
 	};
 	if (path_size)
 		path[0] = 0;
-	return rv_ioctl(fd, TLOB_IOCTL_BINDING_INFO, info);
+	return call(userdata, info);
+}
+
+int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
+		    char *path, size_t path_size)
+{
+	return rv_binding_info_via(rv_info_ioctl, &fd, id, info, path, path_size);
+}
+
+static int rv_list_ioctl(void *userdata, struct tlob_binding_list *l)
+{
+	return rv_ioctl(*(int *)userdata, TLOB_IOCTL_LIST_BINDINGS, l);
 }
 
 int rv_list_bindings(int fd, uint32_t flags, uint32_t **ret_ids,
 		     size_t *ret_n)
+{
+	return rv_list_bindings_via(rv_list_ioctl, &fd, flags, ret_ids, ret_n);
+}
+
+int rv_list_bindings_via(RvListBindingsCall call, void *userdata,
+			 uint32_t flags, uint32_t **ret_ids, size_t *ret_n)
 {
 	_cleanup_free_ uint32_t *ids = NULL;
 	struct tlob_binding_list l = { .flags = flags };
@@ -64,7 +87,7 @@ int rv_list_bindings(int fd, uint32_t flags, uint32_t **ret_ids,
 		uint32_t room = l.count;
 
 		l.ids = (uint64_t)(uintptr_t)ids;
-		r = rv_ioctl(fd, TLOB_IOCTL_LIST_BINDINGS, &l);
+		r = call(userdata, &l);
 		if (r < 0)
 			return r;
 		if (l.count <= room)

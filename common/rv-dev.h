@@ -35,6 +35,19 @@ int rv_binding_info(int fd, uint32_t id, struct tlob_binding_info *info,
  */
 int rv_list_bindings(int fd, uint32_t flags, uint32_t **ret_ids,
 		     size_t *ret_n);
+
+/*
+ * The same two over another implementation of the ioctl (the BPF
+ * monitor's library): @call does what the ioctl does with its argument.
+ */
+typedef int (*RvBindingInfoCall)(void *userdata, struct tlob_binding_info *info);
+typedef int (*RvListBindingsCall)(void *userdata, struct tlob_binding_list *l);
+int rv_binding_info_via(RvBindingInfoCall call, void *userdata, uint32_t id,
+			struct tlob_binding_info *info, char *path,
+			size_t path_size);
+int rv_list_bindings_via(RvListBindingsCall call, void *userdata,
+			 uint32_t flags, uint32_t **ret_ids, size_t *ret_n);
+
 int rv_trace_start(int fd, uint64_t threshold_ns, uint64_t tag);
 /* 0 within budget, -EOVERFLOW over it (@res filled in both cases). */
 int rv_trace_stop(int fd, struct tlob_result *res);

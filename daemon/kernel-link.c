@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The kernel link over /dev/rv. */
-#include <fcntl.h>
-
-#include "kernel-link.h"
+/* The kernel link: what its backends share (kernel-link-internal.h). */
+#include "kernel-link-internal.h"
 #include "log.h"
 #include "macro.h"
 #include "manager-events.h"
 #include "manager.h"
-#include "rv-dev.h"
 
-struct KernelLink {
-	Manager *manager;
-	int fd;
-	sd_event_source *io;
+static const KernelLinkVTable *const vtables[_KERNEL_BACKEND_MAX] = {
+	[KERNEL_BACKEND_KMOD] = &kernel_link_kmod_vtable,
+#if HAVE_BPF
+	[KERNEL_BACKEND_BPF] = &kernel_link_bpf_vtable,
+#endif
 };
 
 static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
@@ -24,37 +22,35 @@ static int on_kernel_events(sd_event_source *s, int fd, uint32_t revents,
 	return 0;
 }
 
-int kernel_link_new(Manager *m, int fd, KernelLink **ret)
+int kernel_link_new(Manager *m, KernelBackend backend, int fd,
+		    KernelLink **ret)
 {
-	_cleanup_free_ KernelLink *k = NULL;
 	_cleanup_close_ int owned = fd;
+	KernelLink *k;
 	int r;
 
+	if (backend < 0 || backend >= _KERNEL_BACKEND_MAX || !vtables[backend])
+		return -ENOSYS;
+	if (fd >= 0 && !vtables[backend]->fd_store)
+		return -EBADF;
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	if (owned < 0) {
-		owned = rv_open(m->rv_path, O_NONBLOCK);
-		if (owned < 0)
-			return owned;
-	} else {
-		/* From the fd store: it is ours, make sure it does not block. */
-		r = fcntl(owned, F_GETFL);
-		if (r < 0 || fcntl(owned, F_SETFL, r | O_NONBLOCK) < 0)
-			return -errno;
+	k->vtable = vtables[backend];
+	k->manager = m;
+	r = k->vtable->open(k, TAKE_FD(owned));
+	if (r < 0) {
+		free(k);
+		return r;
 	}
-	/* Again for an adopted fd: harmless, and proves it is /dev/rv. */
-	r = rv_subscribe(owned, TLOB_SUB_ALL);
-	if (r < 0)
+	r = sd_event_add_io(m->event, &k->io, k->fd, EPOLLIN, on_kernel_events, k);
+	if (r < 0) {
+		kernel_link_free(k);
 		return r;
-	r = sd_event_add_io(m->event, &k->io, owned, EPOLLIN, on_kernel_events, k);
-	if (r < 0)
-		return r;
+	}
 	(void)sd_event_source_set_description(k->io, "kernel-events");
 	(void)sd_event_source_set_enabled(k->io, SD_EVENT_OFF);
-	k->manager = m;
-	k->fd = TAKE_FD(owned);
-	*ret = TAKE_PTR(k);
+	*ret = k;
 	return 0;
 }
 
@@ -63,12 +59,13 @@ KernelLink *kernel_link_free(KernelLink *k)
 	if (!k)
 		return NULL;
 	sd_event_source_disable_unref(k->io);
-	/*
-	 * Closing the fd removes every binding it made, unless systemd
-	 * keeps another reference in the fd store.
-	 */
-	safe_close(k->fd);
+	k->vtable->close(k);
 	return mfree(k);
+}
+
+KernelBackend kernel_link_backend(const KernelLink *k)
+{
+	return k->vtable->backend;
 }
 
 int kernel_link_start(KernelLink *k)
@@ -78,7 +75,7 @@ int kernel_link_start(KernelLink *k)
 
 int kernel_link_fd(KernelLink *k)
 {
-	return k->fd;
+	return k->vtable->fd_store ? k->fd : -EBADF;
 }
 
 int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
@@ -87,7 +84,7 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	int r;
 
 	args->fd = elf_fd;
-	r = rv_bind(k->fd, args);
+	r = k->vtable->bind(k, args);
 	if (r < 0)
 		return r;
 	*ret_id = args->id;
@@ -96,18 +93,19 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 
 int kernel_link_unbind(KernelLink *k, uint32_t id)
 {
-	return rv_unbind(k->fd, id);
+	return k->vtable->unbind(k, id);
 }
 
 int kernel_link_stats(KernelLink *k, uint32_t id,
 		      struct tlob_binding_stats *ret)
 {
-	return rv_binding_stats(k->fd, id, ret);
+	return k->vtable->stats(k, id, ret);
 }
 
 int kernel_link_list_owned(KernelLink *k, uint32_t **ret_ids, size_t *ret_n)
 {
-	return rv_list_bindings(k->fd, TLOB_LIST_OWNED, ret_ids, ret_n);
+	return rv_list_bindings_via(k->vtable->list, k, TLOB_LIST_OWNED,
+				    ret_ids, ret_n);
 }
 
 int kernel_link_info(KernelLink *k, uint32_t id,
@@ -122,7 +120,7 @@ int kernel_link_info(KernelLink *k, uint32_t id,
 		path = malloc(size);
 		if (!path)
 			return -ENOMEM;
-		r = rv_binding_info(k->fd, id, ret, path, size);
+		r = rv_binding_info_via(k->vtable->info, k, id, ret, path, size);
 		if (r != -ERANGE)
 			break;
 		size = ret->cgroup_path_size;
@@ -135,9 +133,5 @@ int kernel_link_info(KernelLink *k, uint32_t id,
 
 ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
 {
-	ssize_t n = read(k->fd, buf, size);
-
-	if (n < 0 && IN_SET(errno, EAGAIN, EINTR))
-		return 0;
-	return n < 0 ? -errno : n;
+	return k->vtable->read(k, buf, size);
 }

@@ -1,17 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The kernel link: tlob-manager's only contact with the module. It owns the
- * /dev/rv fd (subscribed with TLOB_SUB_ALL), makes, lists, describes and
- * removes bindings, fetches their statistics, and reads the records the
- * kernel queues, telling the manager when there are some
- * (manager_kernel_readable()). The fd may come from systemd's fd store,
- * with the bindings a previous tlob-manager made on it.
- * tests/dbus/fake-kernel-link.c implements the same interface for the
- * D-Bus tests, tests/unit/stub-kernel-link.c for unit tests.
+ * The kernel link: tlob-manager's only contact with the kernel's monitor.
+ * It makes, lists, describes and removes bindings, fetches their
+ * statistics, and reads the records the monitor queues, telling the
+ * manager when there are some (manager_kernel_readable()).
+ *
+ * Two backends implement it (kernel-link.c holds what they share):
+ *   kmod  /dev/rv of tlob.ko, subscribed with TLOB_SUB_ALL
+ *         (kernel-link-kmod.c); the fd may come from systemd's fd
+ *         store, with the bindings a previous tlob-manager made on it;
+ *   bpf   the BPF monitor loaded by this process through libtlob_bpf
+ *         (bpf/tlob-bpf.h, kernel-link-bpf.c); its bindings end with the
+ *         process, there is nothing to keep in the fd store.
+ * tests/dbus/fake-kernel-link.c implements the same interface (either
+ * backend) for the D-Bus tests, tests/unit/stub-kernel-link.c for unit
+ * tests.
  */
 #ifndef TLOB_KERNEL_LINK_H
 #define TLOB_KERNEL_LINK_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,17 +29,31 @@
 typedef struct Manager Manager;
 typedef struct KernelLink KernelLink;
 
+typedef enum KernelBackend {
+	KERNEL_BACKEND_AUTO,	/* a choice, not a backend (tlob-manager(8)) */
+	KERNEL_BACKEND_KMOD,
+	KERNEL_BACKEND_BPF,
+	_KERNEL_BACKEND_MAX,
+	_KERNEL_BACKEND_INVALID = -EINVAL,
+} KernelBackend;
+
 /*
- * Open the device (@m->rv_path), or with @fd >= 0 take that one (kept in
- * the fd store, so already subscribed, with its bindings and its queued
- * records); subscribe; watch it in @m->event, disabled until
- * kernel_link_start().
+ * Open a link to @backend (KMOD or BPF): the device (@m->rv_path), or
+ * with @fd >= 0 that one (kmod only: kept in the fd store, so already
+ * subscribed, with its bindings and its queued records); or load the BPF
+ * monitor. Watched in @m->event, disabled until kernel_link_start().
+ * -ENOSYS for a backend this build does not have.
  */
-int kernel_link_new(Manager *m, int fd, KernelLink **ret);
+int kernel_link_new(Manager *m, KernelBackend backend, int fd,
+		    KernelLink **ret);
 KernelLink *kernel_link_free(KernelLink *k);
+KernelBackend kernel_link_backend(const KernelLink *k);
 /* Start telling the manager about records. */
 int kernel_link_start(KernelLink *k);
-/* The device's fd, for the fd store. */
+/*
+ * The fd to keep in the fd store, where the bindings outlive this
+ * process; -EBADF when the backend has none (bpf).
+ */
 int kernel_link_fd(KernelLink *k);
 
 /*
@@ -43,7 +65,7 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 int kernel_link_unbind(KernelLink *k, uint32_t id);
 int kernel_link_stats(KernelLink *k, uint32_t id,
 		      struct tlob_binding_stats *ret);
-/* The ids of the bindings this fd made, in a new array. */
+/* The ids of the bindings this link made, in a new array. */
 int kernel_link_list_owned(KernelLink *k, uint32_t **ret_ids, size_t *ret_n);
 /*
  * What binding @id measures; its cgroup path (TLOB_BIND_CGROUP_PATH) in

@@ -38,7 +38,9 @@ static int property_get_backend(sd_bus *bus, const char *path,
 				sd_bus_message *reply, void *userdata,
 				sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", "kmod");
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "s", kernel_backend_to_string(m->backend));
 }
 
 static int property_get_budget_count(sd_bus *bus, const char *path,

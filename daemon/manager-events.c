@@ -330,7 +330,7 @@ static void handle_batch(Manager *m, const void *buf, size_t len)
 				handle_record(m, &ev);
 		if (r < 0)
 			log_warning_errno(r, "Malformed record from %s, ignoring the rest of the batch: %m",
-					  m->rv_path);
+					  manager_kernel_name(m));
 	}
 	/* The signals are out before the batch counts as handled. */
 	if (m->bus) {
@@ -399,7 +399,7 @@ int manager_events_start(Manager *m)
 void manager_kernel_failed(Manager *m, int r)
 {
 	log_error_errno(r, "Failed to read events from %s, exiting to be restarted: %m",
-			m->rv_path);
+			manager_kernel_name(m));
 	/* A fresh /dev/rv next time, not this broken one again. */
 	(void)sd_notify(false, "FDSTOREREMOVE=1\nFDNAME=rv");
 	(void)sd_event_exit(m->event, r);

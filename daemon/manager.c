@@ -5,8 +5,10 @@
  * is bound is budget.c's business; this file decides when.
  */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -40,6 +42,30 @@ struct AddRequest {
 	bool runtime;
 };
 
+static const char *const kernel_backend_table[_KERNEL_BACKEND_MAX] = {
+	[KERNEL_BACKEND_AUTO] = "auto",
+	[KERNEL_BACKEND_KMOD] = "kmod",
+	[KERNEL_BACKEND_BPF] = "bpf",
+};
+
+const char *kernel_backend_to_string(KernelBackend b)
+{
+	return b >= 0 && b < _KERNEL_BACKEND_MAX ? kernel_backend_table[b] : NULL;
+}
+
+KernelBackend kernel_backend_from_string(const char *s)
+{
+	for (KernelBackend b = 0; b < _KERNEL_BACKEND_MAX; b++)
+		if (streq_ptr(s, kernel_backend_table[b]))
+			return b;
+	return _KERNEL_BACKEND_INVALID;
+}
+
+const char *manager_kernel_name(const Manager *m)
+{
+	return m->backend == KERNEL_BACKEND_BPF ? "the BPF monitor" : m->rv_path;
+}
+
 int manager_new(Manager **ret)
 {
 	_cleanup_(manager_freep) Manager *m = NULL;
@@ -50,6 +76,8 @@ int manager_new(Manager **ret)
 		return -ENOMEM;
 	manager_set_log_ratelimit(m, 10 * USEC_PER_SEC, 10);
 	m->kernel_error = -ENODEV;
+	m->backend_wanted = KERNEL_BACKEND_AUTO;
+	m->backend = KERNEL_BACKEND_KMOD;
 	m->budgets_max = MANAGER_BUDGETS_MAX;
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
@@ -237,30 +265,27 @@ static bool budget_same(const Budget *a, const Budget *b)
 	       a->budget_ns == b->budget_ns && a->source == b->source;
 }
 
-static void try_open_kernel(Manager *m)
+/* Open the kernel link of m->backend; the negative errno, also kept. */
+static int open_kernel(Manager *m)
 {
 	int r;
 
-	if (m->kernel)
-		return;
-	r = kernel_link_new(m, -EBADF, &m->kernel);
+	r = kernel_link_new(m, m->backend, -EBADF, &m->kernel);
 	if (r < 0) {
-		if (r != m->kernel_error)
-			log_warning_errno(r, "Failed to open %s, budgets will not be measured: %m",
-					  m->rv_path);
-		m->kernel_error = r;
 		m->kernel = NULL;
-		return;
+		return (m->kernel_error = r);
 	}
 	m->kernel_error = 0;
-	log_debug("Kernel link open on %s.", m->rv_path);
-	/* Our bindings outlive us in the fd store. */
-	r = fdstore_keep(kernel_link_fd(m->kernel), "rv");
-	if (r < 0)
-		log_warning_errno(r, "Failed to keep %s in the fd store, a restart will lose the bindings: %m",
-				  m->rv_path);
+	log_debug("Kernel link open on %s.", manager_kernel_name(m));
+	/* Our bindings outlive us in the fd store (the module's). */
+	if (kernel_link_fd(m->kernel) >= 0) {
+		r = fdstore_keep(kernel_link_fd(m->kernel), "rv");
+		if (r < 0)
+			log_warning_errno(r, "Failed to keep %s in the fd store, a restart will lose the bindings: %m",
+					  m->rv_path);
+	}
 	if (!m->loaded)
-		return;	/* the first load binds, records are read once serving */
+		return 0;	/* the first load binds, records are read once serving */
 	if (m->serving) {
 		r = manager_events_start(m);
 		if (r < 0)
@@ -270,6 +295,19 @@ static void try_open_kernel(Manager *m)
 	/* The module may have come late: bind every budget now. */
 	for (size_t i = 0; i < m->n_units; i++)
 		(void)unit_tracker_refresh(m->units[i], true);
+	return 0;
+}
+
+static void try_open_kernel(Manager *m)
+{
+	int old = m->kernel_error, r;
+
+	if (m->kernel)
+		return;
+	r = open_kernel(m);
+	if (r < 0 && r != old)
+		log_warning_errno(r, "Failed to open %s, budgets will not be measured: %m",
+				  manager_kernel_name(m));
 }
 
 /* A template's budget covers all its instances: they are not tracked. */
@@ -555,7 +593,7 @@ static int add_check(Manager *m, const char *unit, const char *probe,
 	if (!m->kernel)
 		return sd_bus_error_setf(error, TLOB_ERROR_KERNEL_UNAVAILABLE,
 					 "Cannot use %s: %s (is the tlob module loaded?)",
-					 m->rv_path, strerror(-m->kernel_error));
+					 manager_kernel_name(m), strerror(-m->kernel_error));
 	if (m->n_budgets >= m->budgets_max)
 		return sd_bus_error_setf(error, TLOB_ERROR_TOO_MANY,
 					 "There are already %u budgets.",
@@ -789,6 +827,19 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 			  void *userdata)
 {
+	Manager *m = userdata;
+
+	/*
+	 * Bindings that end with this process (the BPF monitor's): their
+	 * records are handled and their statistics folded into the state
+	 * now, so that a restart (the state is in the fd store) continues
+	 * them. The module's stay with /dev/rv in the fd store.
+	 */
+	if (m->kernel && kernel_link_fd(m->kernel) < 0) {
+		log_debug("Removing the bindings before exiting, their statistics kept.");
+		for (size_t i = 0; i < m->n_budgets; i++)
+			budget_unbind(m->budgets[i]);
+	}
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
@@ -819,7 +870,14 @@ static int manager_take_fd_store(Manager *m)
 			 (unsigned long long)m->counters.dropped);
 	if (rv < 0)
 		return 0;
-	r = kernel_link_new(m, rv, &m->kernel);
+	if (m->backend_wanted == KERNEL_BACKEND_BPF) {
+		log_info("Dropping the %s kept in the fd store, and its bindings: the BPF backend was asked for.",
+			 m->rv_path);
+		(void)sd_notify(false, "FDSTOREREMOVE=1\nFDNAME=rv");
+		safe_close(rv);
+		return 0;
+	}
+	r = kernel_link_new(m, KERNEL_BACKEND_KMOD, rv, &m->kernel);
 	if (r < 0) {
 		log_warning_errno(r, "Failed to take %s from the fd store, opening it anew: %m",
 				  m->rv_path);
@@ -831,6 +889,108 @@ static int manager_take_fd_store(Manager *m)
 	return 0;
 }
 
+/* One line on why the BPF monitor cannot be loaded. */
+static const char *bpf_failure_cause(int r)
+{
+	switch (-r) {
+	case EPERM:
+		return "not permitted: it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and bpf() and perf_event_open() allowed by the system call filter";
+	case EACCES:
+		return "no CAP_SYS_ADMIN, without which the kernel makes no uprobe through perf_event_open()";
+	case EOPNOTSUPP:
+		return "the kernel has no BTF (/sys/kernel/btf/vmlinux) or lacks the functions the monitor hooks";
+	case ENOSYS:
+		return "this tlob-manager was built without it (meson -Dbpf)";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Give up capabilities @drop (CAP_* bits) for good: effective, permitted
+ * and inheritable. Needs no capability (capset() only lowers here).
+ */
+static int capabilities_drop(uint64_t drop)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t mask = (uint32_t)(drop >> (32 * i));
+
+		d[i].effective &= ~mask;
+		d[i].permitted &= ~mask;
+		d[i].inheritable &= ~mask;
+	}
+	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
+}
+
+/*
+ * The backend, once at start (a running manager never switches): what
+ * was asked for, or with "auto" the module when its device opens (it is
+ * loaded at boot by modules-load.d, before this service starts), else
+ * the BPF monitor, else the module again, awaited as before (a late
+ * module is opened at the next reload or AddBudget()).
+ */
+static int manager_choose_backend(Manager *m)
+{
+	const char *cause;
+	int r;
+
+	if (m->kernel) {	/* /dev/rv from the fd store */
+		m->backend = KERNEL_BACKEND_KMOD;
+		goto chosen;
+	}
+	m->backend = KERNEL_BACKEND_KMOD;
+	if (m->backend_wanted == KERNEL_BACKEND_KMOD) {
+		try_open_kernel(m);
+		goto chosen;
+	}
+	if (m->backend_wanted == KERNEL_BACKEND_AUTO) {
+		r = open_kernel(m);
+		if (r >= 0)
+			goto chosen;
+		log_debug_errno(r, "Cannot open %s (%m), trying the BPF monitor.",
+				m->rv_path);
+	}
+	m->backend = KERNEL_BACKEND_BPF;
+	r = kernel_link_new(m, KERNEL_BACKEND_BPF, -EBADF, &m->kernel);
+	if (r >= 0) {
+		m->kernel_error = 0;
+		goto chosen;
+	}
+	cause = bpf_failure_cause(r);
+	if (m->backend_wanted == KERNEL_BACKEND_BPF) {
+		m->start_error_logged = true;
+		if (cause)
+			return log_error_errno(r, "Cannot load the BPF monitor (backend bpf): %s.", cause);
+		return log_error_errno(r, "Cannot load the BPF monitor (backend bpf): %m");
+	}
+	if (cause)
+		log_warning_errno(r, "No tlob module (%s), and the BPF monitor cannot be loaded: %s. Waiting for the module.",
+				  m->rv_path, cause);
+	else
+		log_warning_errno(r, "No tlob module (%s), and the BPF monitor cannot be loaded: %m. Waiting for the module.",
+				  m->rv_path);
+	m->backend = KERNEL_BACKEND_KMOD;
+chosen:
+	log_info("Backend: %s%s.", kernel_backend_to_string(m->backend),
+		 m->kernel ? "" : " (not available yet)");
+	/*
+	 * The unit grants what both need, the choice being made here: with
+	 * the module, what only BPF needs goes (CAP_BPF, and CAP_SYS_ADMIN,
+	 * which the kernel requires to create a uprobe through perf).
+	 */
+	if (m->backend == KERNEL_BACKEND_KMOD) {
+		r = capabilities_drop(UINT64_C(1) << CAP_SYS_ADMIN | UINT64_C(1) << CAP_BPF);
+		if (r < 0)
+			log_warning_errno(r, "Failed to drop CAP_SYS_ADMIN and CAP_BPF, ignoring: %m");
+	}
+	return 0;
+}
+
 void manager_serving(Manager *m)
 {
 	int r;
@@ -838,7 +998,8 @@ void manager_serving(Manager *m)
 	m->serving = true;
 	r = manager_events_start(m);
 	if (r < 0)
-		log_warning_errno(r, "Failed to watch %s, ignoring: %m", m->rv_path);
+		log_warning_errno(r, "Failed to watch %s, ignoring: %m",
+				  manager_kernel_name(m));
 }
 
 int manager_start(Manager *m)
@@ -875,6 +1036,9 @@ int manager_start(Manager *m)
 	if (r < 0)
 		log_warning_errno(r, "Failed to remove stale drop-ins, ignoring: %m");
 	r = manager_take_fd_store(m);
+	if (r < 0)
+		return r;
+	r = manager_choose_backend(m);
 	if (r < 0)
 		return r;
 	/* Once loaded, the bus name is taken and READY=1 sent. */

@@ -15,13 +15,13 @@
 #include <linux/tlob.h>
 
 #include "budget.h"
+#include "kernel-link.h"
 #include "manager-polkit.h"
 #include "ratelimit.h"
 #include "state.h"
 #include "unit-tracker.h"
 
 typedef struct Manager Manager;
-typedef struct KernelLink KernelLink;
 typedef struct AddRequest AddRequest;
 typedef struct UserLimit UserLimit;
 
@@ -43,7 +43,15 @@ struct Manager {
 	sd_event *event;
 	sd_bus *bus;
 	KernelLink *kernel;
+	/*
+	 * The backend asked for (--backend=, AUTO by default) and the one
+	 * in use, or awaited while there is no kernel link (the module):
+	 * chosen once at start, see manager_choose_backend().
+	 */
+	KernelBackend backend_wanted;
+	KernelBackend backend;
 	int kernel_error;		/* why there is no kernel link */
+	bool start_error_logged;	/* manager_start() said why it failed */
 	bool kernel_adopted;		/* from the fd store, with bindings */
 	bool events_started;		/* records are read (manager-events.c) */
 	bool serving;			/* the bus name is ours */
@@ -128,6 +136,13 @@ struct Manager {
 /* Resolved probe points kept: one or two per budget. */
 #define MANAGER_ELF_CACHE_MAX 1024
 
+/* "auto", "kmod", "bpf": --backend= and the Backend property. */
+const char *kernel_backend_to_string(KernelBackend b);
+KernelBackend kernel_backend_from_string(const char *s);
+
+/* The kernel's side in messages: /dev/rv, or "the BPF monitor". */
+const char *manager_kernel_name(const Manager *m);
+
 int manager_new(Manager **ret);
 /* At most @burst journal entries per budget and @interval_usec. */
 void manager_set_log_ratelimit(Manager *m, uint64_t interval_usec,
@@ -138,7 +153,11 @@ static inline void manager_freep(Manager **m)
 	manager_free(*m);
 }
 
-/* Connect the bus, open /dev/rv, load budgets, follow systemd. */
+/*
+ * Connect the bus, choose the backend and open the kernel link, load
+ * budgets, follow systemd. Fails (with the cause logged) when the BPF
+ * backend was asked for and cannot be loaded.
+ */
 int manager_start(Manager *m);
 /*
  * The bus name is ours: start handling the kernel's records, so that the

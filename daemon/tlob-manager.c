@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * tlob-manager: keeps the latency budgets of systemd units bound in the
- * tlob kernel module and reports violations on D-Bus (org.tlob.Manager)
+ * tlob kernel module (or the BPF monitor) and reports violations on D-Bus (org.tlob.Manager)
  * and to the journal. See tlob-manager(8).
  */
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 static const char *arg_root;
 static const char *arg_cgroup_root;
 static const char *arg_device;
+static KernelBackend arg_backend = _KERNEL_BACKEND_INVALID;	/* $TLOB_BACKEND, else auto */
 static unsigned arg_burst = 10;
 static unsigned arg_max_budgets = MANAGER_BUDGETS_MAX;
 static uint64_t arg_interval_usec = 10 * USEC_PER_SEC;
@@ -27,12 +28,18 @@ static void help(void)
 {
 	printf("%s [OPTIONS...]\n\n"
 	       "Keep the latency budgets of systemd units (TlobBudget= in unit\n"
-	       "drop-ins, or added with tlobctl) bound in the tlob kernel module,\n"
-	       "and report violations on D-Bus (org.tlob.Manager) and to the journal.\n\n"
+	       "drop-ins, or added with tlobctl) bound in the tlob kernel module or the\n"
+	       "BPF monitor, and report violations on D-Bus (org.tlob.Manager) and to\n"
+	       "the journal.\n\n"
 	       "  -h --help                 Show this help\n"
 	       "     --version              Show the version\n"
 	       "     --root=PATH            Look for drop-ins under PATH instead of /\n"
 	       "     --cgroup-root=PATH     Where cgroup2 is mounted (/sys/fs/cgroup)\n"
+	       "     --backend=auto|kmod|bpf\n"
+	       "                            The kernel side: the module (kmod), the BPF\n"
+	       "                            monitor (bpf), or the module if its device\n"
+	       "                            opens, else BPF (auto; default: $TLOB_BACKEND,\n"
+	       "                            else auto)\n"
 	       "     --device=PATH          The tlob device (/dev/rv)\n"
 	       "     --log-burst=N          Journal entries per budget and interval (10)\n"
 	       "     --log-interval=SPAN    The interval of that limit, and of the warning\n"
@@ -48,6 +55,7 @@ enum {
 	ARG_ROOT,
 	ARG_CGROUP_ROOT,
 	ARG_DEVICE,
+	ARG_BACKEND,
 	ARG_LOG_BURST,
 	ARG_LOG_INTERVAL,
 	ARG_MAX_BUDGETS,
@@ -75,6 +83,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
 		{ "device", required_argument, NULL, ARG_DEVICE },
+		{ "backend", required_argument, NULL, ARG_BACKEND },
 		{ "log-burst", required_argument, NULL, ARG_LOG_BURST },
 		{ "log-interval", required_argument, NULL, ARG_LOG_INTERVAL },
 		{ "max-budgets", required_argument, NULL, ARG_MAX_BUDGETS },
@@ -99,6 +108,12 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DEVICE:
 			arg_device = optarg;
+			break;
+		case ARG_BACKEND:
+			arg_backend = kernel_backend_from_string(optarg);
+			if (arg_backend < 0)
+				return log_error_errno(-EINVAL, "Invalid --backend=%s, expected auto, kmod or bpf.",
+						       optarg);
 			break;
 		case ARG_LOG_BURST:
 			if (parse_unsigned(optarg, 0, &arg_burst) < 0)
@@ -125,6 +140,15 @@ static int parse_argv(int argc, char *argv[])
 	if (optind < argc)
 		return log_error_errno(-EINVAL, "%s takes no arguments.",
 				       program_invocation_short_name);
+	/* The unit's way: Environment=TLOB_BACKEND=bpf in a drop-in. */
+	if (arg_backend < 0) {
+		const char *e = getenv("TLOB_BACKEND");
+
+		arg_backend = isempty(e) ? KERNEL_BACKEND_AUTO : kernel_backend_from_string(e);
+		if (arg_backend < 0)
+			return log_error_errno(-EINVAL, "Invalid $TLOB_BACKEND=%s, expected auto, kmod or bpf.",
+					       e);
+	}
 	return 1;
 }
 
@@ -200,11 +224,14 @@ static int run(int argc, char *argv[])
 		return log_oom();
 	if (arg_device)
 		m->rv_path = arg_device;
+	m->backend_wanted = arg_backend;
 	manager_set_log_ratelimit(m, arg_interval_usec, arg_burst);
 	m->budgets_max = arg_max_budgets;
 
 	/* READY=1 follows once the budgets are loaded (manager-bus.c). */
 	r = manager_start(m);
+	if (r < 0 && m->start_error_logged)
+		return r;
 	if (r < 0)
 		return log_error_errno(r, "Failed to start: %m");
 

@@ -57,6 +57,14 @@
 /* Units refreshed at the same time (see above). */
 #define REFRESH_MAX 32
 
+/*
+ * Queries of a unit that may time out in a row before it is taken as
+ * inactive: PID 1 busy with a daemon-reload or with hundreds of queries
+ * (slow under emulation) answers late but does answer, and a unit taken
+ * as inactive on a timeout would stay so until its next job.
+ */
+#define REFRESH_TIMEOUTS_MAX 5
+
 bool bus_error_systemd_absent(const sd_bus_error *e)
 {
 	return e && sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
@@ -555,6 +563,16 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 	if (r >= 0)
 		r = unit_tracker_update(u, state);
 	refresh_cancel(u);	/* frees @q and @state */
+	if (r == -ETIMEDOUT && u->refresh_timeouts < REFRESH_TIMEOUTS_MAX) {
+		/* Alive but slow: what we knew holds until it answers. */
+		u->refresh_timeouts++;
+		log_info("Timed out querying the state of %s, asking again (%u of %u).",
+			 u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX);
+		u->refresh_queued = true;
+		refresh_kick(m);
+		return;
+	}
+	u->refresh_timeouts = 0;
 	if (r == -ENOENT) {
 		/*
 		 * Not loaded (GetUnit), so not running; what it is (a reload

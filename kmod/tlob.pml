@@ -26,18 +26,25 @@
  *   it returns: hrtimer_try_to_cancel() does nothing then,
  *   hrtimer_cancel() waits.  The callback never re-arms it (but see
  *   BUG_TIMER_REARM).
- * - RCU: a reader sets its _pid bit in rcu_readers.  tlob_pool_put()
- *   (start_poll_synchronize_rcu()) notes the readers present; the grace
- *   period is over once each of them has left its read-side section, and
- *   the next tlob_pool_take() or wait reaps the window.  Real grace periods
- *   may last longer and end in order: the model lets slots come back
- *   sooner, which only adds behaviours.
+ * - RCU: a reader sets its _pid bit in rcu_readers; only rmmod's
+ *   synchronize_rcu() waits for them.  Slots are type-safe: a closed
+ *   window is free again as soon as its closer puts it back, while walks
+ *   may still stand on it and its timer callback may still run; they find
+ *   it reused, under its lock, by the checks of live and task.
  * - The task hash is one bucket holding every hashed window (the worst
  *   collision case).  A walk visits the slots in order and sees each one
  *   hashed when it gets there, a superset of what an hlist walk sees; it
  *   holds the window it stands on until it reads the next one (->next).
- * - A free window's stale fields are cleared: every reader checks live or
- *   hashed before it reads them.
+ *   In the code a reused node may lead a walk into another bucket, whose
+ *   nulls marker sends it back to the start of its own: it then visits
+ *   windows twice, which the model's walk does not (a scheduler event
+ *   applied twice at one time changes nothing the second time).
+ * - The scheduler probes' per-CPU memory of the task last switched in
+ *   (tlob_cpu_last) is the thread's cw: each thread is its own CPU, and in
+ *   the code a task switched in on another CPU finds that CPU's memory
+ *   updated by the same probe.  NONE: walk; NW: no window; else its slot.
+ * - A free window's stale fields are cleared, except the task (walks
+ *   compare it before they lock, as the code does).
  * - Not modelled: weak memory ordering; the signal-pending fix-ups (every
  *   scheduler event here is the true one); ring capacity and subscribers
  *   (records are counted per window); tlob_window.gen (one fd per task
@@ -51,8 +58,10 @@
  * clock, admin (enable=0 then 1, unbind, rmmod).
  *
  * Properties (assertions, plus spin's invalid end states):
- *   reuse      nothing touches a window taken from the free list: no walk
- *              stands on it, its timer is neither running nor queued;
+ *   reuse      a window taken from the free list is closed, unhashed,
+ *              unlocked, unowned and its timer is not queued (walks and
+ *              its last callback may still stand on it: type-safe reuse;
+ *              the opener waits for that callback before arming it);
  *   one-close  exactly one closer per incarnation (closer_take);
  *   reports    at most one VIOLATION, only while live (expire); a
  *              WINDOW_END only for a completed violated window, once,
@@ -64,7 +73,8 @@
  *   events     each scheduler event reaches every window of the task live
  *              at the tracepoint, unless closed meanwhile (sched_probe),
  *              and finds it in the task's previous state (sched_step);
- *   exit/exec  no window of the task survives its exit or exec probe;
+ *   exit/exec  no window of the task survives its exit or exec probe,
+ *              which ends only windows of the task;
  *   disable    no window is live once enable=0 has returned (admin);
  *   leak       at rmmod, after synchronize_rcu() and the last reap: every
  *              window free, unhashed, not live, nobody holding it, its
@@ -75,7 +85,11 @@
  * (tests/model/run-spin requires a counterexample for each):
  *   BUG_STOP_NO_DEADLINE  STOP does not apply the deadline rule
  *   BUG_INUSE_LATE        windows_in_use++ once the window is live
- *   BUG_NO_GRACE          a closed window is reused without a grace period
+ *   BUG_DISCARD_NO_RECHECK  exit/exec ends a window found for the task
+ *                         without checking the task again under its lock
+ *                         (the slot may have been reused by another)
+ *   BUG_STALE_MEMORY      opening a window leaves the per-CPU memory of
+ *                         the switched-in task as it was
  *   BUG_CLEAR_UNLOCKED    a discarding closer clears live after unlocking
  *   BUG_ENABLE_UNLOCKED   tlob_hash_add() ignores the enable switch
  *   BUG_NO_EXEC_HOOK      exec does not end the task's windows
@@ -133,6 +147,10 @@
 #endif
 #ifndef EARLY
 #define EARLY 0			/* ticks a timer may fire before its expiry */
+#endif
+#ifdef BUG_DISCARD_NO_RECHECK	/* another closer, for another thread */
+#undef TOGGLE
+#define TOGGLE 1
 #endif
 
 #define NONE	255
@@ -198,9 +216,8 @@ byte in_use;			/* windows_in_use */
 byte charge;			/* self-instrumentation charges held */
 
 byte free_mask = (1 << NW) - 1;	/* the free list */
-byte gp_mask;			/* the pending list */
-short gp_wait[NW];		/* readers its grace period waits for */
 short rcu_readers;		/* _pid bits of read-side sections */
+short must[NW];			/* ghost: _pid bits of probes that must step it */
 short gp_sync;			/* readers synchronize_rcu() waits for */
 
 bool attached = true;		/* scheduler probes registered */
@@ -229,19 +246,16 @@ inline rcu_enter()
 inline rcu_exit()
 {
 	rcu_readers = rcu_readers & ~(1 << _pid);
-	gp_sync = gp_sync & ~(1 << _pid);
-	for (i : 0 .. NW - 1) {
-		gp_wait[i] = gp_wait[i] & ~(1 << _pid)
-	}
-	i = 0
+	gp_sync = gp_sync & ~(1 << _pid)
 }
 
 /*
- * Reaped: back on the free list, its charge handed back (a slot keeps its
- * charge until it is free again), stale fields forgotten.
+ * tlob_pool_put(): back on the free list at once, its charge handed back,
+ * stale fields forgotten.
  */
-inline pool_free(w)
+inline pool_put(w)
 {
+	REACH(7, (rcu_readers & ~(1 << _pid)) != 0)
 	free_mask = free_mask | (1 << w);
 	if
 	:: W[w].charged -> charge--
@@ -253,7 +267,6 @@ inline pool_free(w)
 	W[w].t_last = 0;
 	W[w].deadline = 0;
 	W[w].depth = 0;
-	W[w].task = 0;
 	W[w].bind = 0;
 	W[w].charged = false;
 	W[w].texp = 0;
@@ -262,51 +275,10 @@ inline pool_free(w)
 	W[w].nend = 0
 }
 
-/* tlob_pool_put(): on the pending list, stamped with a grace period. */
-inline pool_put(w)
-{
-#ifdef BUG_NO_GRACE
-	pool_free(w)
-#else
-	REACH(7, (rcu_readers & ~(1 << _pid)) != 0)
-	gp_mask = gp_mask | (1 << w);
-	gp_wait[w] = rcu_readers
-#endif
-}
-
-/* The grace period of pending window w is over. */
-#define GP_DONE(w)	((gp_mask & (1 << (w))) && gp_wait[w] == 0)
-
-/* tlob_pool_reap(): pending windows whose grace period is over are free. */
-inline pool_reap()
-{
-	if
-	:: GP_DONE(0) -> gp_mask = gp_mask & ~1; pool_free(0)
-	:: else
-	fi;
-	if
-	:: NW > 1 && GP_DONE(1 % NW) -> gp_mask = gp_mask & ~2; pool_free(1 % NW)
-	:: else
-	fi
-}
-
-/*
- * tlob_pool_wait_pending(): wait for the grace periods of the windows
- * pending now (the last one's covers the others), then reap.
- */
-inline pool_wait_pending()
-{
-	snap = gp_mask;
-	(!(snap & 1) || !(gp_mask & 1) || gp_wait[0] == 0) &&
-	(!(snap & 2) || !(gp_mask & 2) || gp_wait[1 % NW] == 0);
-	snap = 0
-}
-
-/* tlob_pool_take(): reap, then the first free window, or NW. */
+/* tlob_pool_get(): the first free window, or NW. */
 inline pool_take(w, why)
 {
 	atomic {
-		pool_reap();
 		if
 		:: free_mask & 1 -> w = 0
 		:: (free_mask & 3) == 2 -> w = 1
@@ -315,12 +287,13 @@ inline pool_take(w, why)
 		if
 		:: w < NW ->
 			free_mask = free_mask & ~(1 << w);
-			/* reuse: nothing still touches it, nor will */
-			assert(W[w].refs == 0);
-			assert(!W[w].trun && W[w].tmr == T_IDLE);
+			/* reuse: walks and a callback may still look at it */
+			assert(W[w].tmr == T_IDLE);
 			assert(!W[w].owned && !W[w].live && !W[w].hashed);
 			assert(W[w].lock == 0);
 			REACH(6, used[w])
+			REACH(26, W[w].refs != 0 || W[w].trun)
+			must[w] = 0;		/* a new incarnation */
 			used[w] = true;
 			REACH(why, true)
 			skip
@@ -438,13 +411,11 @@ inline window_open(t, b, may_sleep)
 	:: tlob_enabled ->
 		pool_take(w, 0);
 		if
-		:: w == NW && may_sleep && gp_mask != 0 ->
-			pool_wait_pending();
-			pool_take(w, 19)
-		:: else
-		fi;
-		if
 		:: w < NW ->
+			/* hrtimer_cancel(): an old callback may still run */
+			atomic {
+				!W[w].trun -> W[w].tmr = T_IDLE
+			}
 			atomic {
 				W[w].lock == 0 -> W[w].lock = _pid + 1;
 				W[w].task = t;
@@ -472,6 +443,13 @@ inline window_open(t, b, may_sleep)
 			:: ok ->
 				atomic {
 					ok = false;
+					/* tlob_cpu_last_opened() */
+#ifndef BUG_STALE_MEMORY
+					if
+					:: cw == NW -> cw = w
+					:: else -> cw = NONE
+					fi;
+#endif
 					W[w].live = true;
 					W[w].tmr = T_QUEUED;	/* tlob_timer_arm() */
 					W[w].texp = W[w].deadline;
@@ -602,7 +580,8 @@ inline tp_enter(t)
 		idle = (in_use == 0);
 		for (i : 0 .. NW - 1) {
 			if
-			:: W[i].live && W[i].task == t -> must = must | (1 << i)
+			:: W[i].live && W[i].task == t ->
+				must[i] = must[i] | (1 << _pid)
 			:: else
 			fi
 		}
@@ -624,51 +603,105 @@ inline sched_tp(t, post)
 	rq[t] = true; rs[t] = post; tp_enter(t)
 }
 
+/* The kinds of scheduler probe. */
+#define P_WAKE	0		/* sched_wakeup: tlob_window_wakeup() */
+#define P_OUT	1		/* sched_switch, t is prev */
+#define P_IN	2		/* sched_switch, t is next */
+
 /*
- * The rest of a sched_switch or sched_wakeup probe for thread t, whose
- * real state went from pre to post: tlob_window_task_event().
+ * tlob_step_if_mine() on slot x for thread t: the lock re-checks that it
+ * is still a live window of t (it may have been closed, and reused).
  */
-inline sched_probe(t, pre, post)
+inline step_if_mine(x, t, pre, post)
+{
+	atomic {
+		W[x].lock == 0 ->
+		found = false;
+		if
+		:: W[x].live && W[x].task == t ->
+			if
+			:: pnow == NONE -> pnow = now
+			:: else
+			fi;
+			REACH(3, !W[x].violated && pnow >= W[x].deadline)
+			sched_step(x, pnow, pre, post);
+			stepped = stepped | (1 << x);
+			REACH(20, stepped == 3)
+			nmine++;
+			only = x
+		:: else ->
+			REACH(9, true)
+			REACH(25, W[x].live)
+			skip
+		fi
+	}
+}
+
+/*
+ * The rest of a scheduler probe for thread t, whose real state went from
+ * pre to post: tlob_window_sched_switch() for t as prev (P_OUT: from the
+ * per-CPU memory cw if it knows, else by a walk) or as next (P_IN: a walk,
+ * which updates cw), tlob_window_wakeup() (P_WAKE: a walk that leaves a
+ * window alone, unlocked, if the event is a self-loop in its state).
+ */
+inline sched_probe(t, pre, post, kind)
 {
 	if
 	:: probe_on && !idle ->
 		pnow = NONE;
-		for (i : 0 .. NW - 1) {
-			atomic { walk_to(i, t) }
+		nmine = 0;
+		if
+		:: kind == P_OUT && cw != NONE ->
+			REACH(19, cw < NW)
 			if
-			:: found ->
-				atomic {
-					W[i].lock == 0 ->
-					found = false;
-					if
-					:: W[i].live && W[i].task == t ->
-						if
-						:: pnow == NONE -> pnow = now
-						:: else
-						fi;
-						REACH(3, !W[i].violated && pnow >= W[i].deadline)
-						sched_step(i, pnow, pre, post);
-						stepped = stepped | (1 << i);
-						REACH(20, stepped == 3)
-						skip
-					:: else -> REACH(9, true) skip
-					fi
-				}
+			:: cw < NW -> step_if_mine(cw, t, pre, post)
 			:: else
 			fi
-		}
-		pnow = 0
+		:: else ->
+			for (i : 0 .. NW - 1) {
+				atomic {
+					walk_to(i, t);
+					if
+					:: found && kind == P_WAKE &&
+					   W[i].state != SLEEP ->
+						/* a self-loop: no lock */
+						assert(!W[i].live ||
+						       W[i].state == pre);
+						REACH(27, pre == post)
+						found = false;
+						stepped = stepped | (1 << i)
+					:: else
+					fi
+				}
+				if
+				:: found -> step_if_mine(i, t, pre, post)
+				:: else
+				fi
+			}
+			if
+			:: kind == P_IN ->
+				if
+				:: nmine == 0 -> cw = NW
+				:: nmine == 1 -> cw = only
+				:: else -> cw = NONE
+				fi
+			:: else
+			fi
+		fi;
+		pnow = 0;
+		nmine = 0;
+		only = 0
 	:: else
 	fi;
 	atomic {
 		walk_end();
 		for (i : 0 .. NW - 1) {
 			/* no event lost: stepped, or closed meanwhile */
-			assert(!(must & (1 << i)) ||
-			       (stepped & (1 << i)) || !W[i].live)
+			assert(!(must[i] & (1 << _pid)) ||
+			       (stepped & (1 << i)) || !W[i].live);
+			must[i] = must[i] & ~(1 << _pid)
 		}
 		i = 0;
-		must = 0;
 		stepped = 0;
 		if
 		:: probe_on -> tp_exit()
@@ -682,9 +715,9 @@ inline sched_probe(t, pre, post)
 inline preempt_pair(t)
 {
 	atomic { !rq[t] -> sched_tp(t, WAIT) }
-	sched_probe(t, RUN, WAIT);
+	sched_probe(t, RUN, WAIT, P_OUT);
 	atomic { !rq[t] -> sched_tp(t, RUN) }
-	sched_probe(t, WAIT, RUN)
+	sched_probe(t, WAIT, RUN, P_IN)
 }
 
 inline maybe_preempt(t)
@@ -701,7 +734,13 @@ inline maybe_preempt(t)
  */
 inline end_task_windows(t, why)
 {
-	atomic { tp_enter(t); must = 0 }
+	atomic {
+		tp_enter(t);
+		for (i : 0 .. NW - 1) {
+			must[i] = must[i] & ~(1 << _pid)
+		}
+		i = 0
+	}
 	if
 	:: probe_on && !idle ->
 		for (i : 0 .. NW - 1) {
@@ -709,9 +748,15 @@ inline end_task_windows(t, why)
 			if
 			:: found ->
 				found = false;
+#ifdef BUG_DISCARD_NO_RECHECK
 				end_discard(i, true, why);
+#else
+				end_discard(i, W[i].task == t, why);
+#endif
 				if
 				:: closed ->
+					/* only windows of the task */
+					assert(W[i].task == t);
 					closed = false;
 					window_finish(i, false, false)
 				:: else
@@ -953,7 +998,8 @@ inline fd_release(t)
 
 proctype thread(byte t)
 {
-	byte i, w = NW, self = NW, held = NONE, pnow, must, stepped, snap;
+	byte i, w = NW, self = NW, held = NONE, pnow, stepped, nmine, only;
+	byte cw = NONE;		/* tlob_cpu_last of its CPU */
 	bool fd = SELF, found, ok, closed, rviol, probe_on, idle;
 
 	do
@@ -972,10 +1018,10 @@ proctype thread(byte t)
 		:: preempt_pair(t)
 #if WAKER
 		:: atomic { !rq[t] -> sched_tp(t, SLEEP) }
-			sched_probe(t, RUN, SLEEP);
+			sched_probe(t, RUN, SLEEP, P_OUT);
 			/* woken by the waker, then switched in */
 			atomic { rs[t] == WAIT && !rq[t] -> sched_tp(t, RUN) }
-			sched_probe(t, WAIT, RUN)
+			sched_probe(t, WAIT, RUN, P_IN)
 #endif
 #if EXEC
 		:: true ->				/* execve() */
@@ -997,7 +1043,7 @@ proctype thread(byte t)
 			:: else
 			fi;
 			atomic { !rq[t] -> sched_tp(t, DEAD) }	/* last switch */
-			sched_probe(t, RUN, SLEEP);
+			sched_probe(t, RUN, SLEEP, P_OUT);
 			break
 		fi
 	od
@@ -1006,18 +1052,19 @@ proctype thread(byte t)
 /* Wakeups of thread t from another CPU, under its runqueue lock. */
 proctype waker(byte t)
 {
-	byte i, held = NONE, pnow, must, stepped, wpre;
+	byte i, held = NONE, pnow, stepped, wpre, nmine, only;
+	byte cw = NONE;		/* unused: wakeups walk */
 	bool found, probe_on, idle;
 
 end:	do
 	:: atomic { rs[t] == SLEEP && !rq[t] -> sched_tp(t, WAIT) }
-		sched_probe(t, SLEEP, WAIT)
+		sched_probe(t, SLEEP, WAIT, P_WAKE)
 #if SPURIOUS
 	:: atomic {
 		(rs[t] == RUN || rs[t] == WAIT) && !rq[t] && !unloaded ->
 		wpre = rs[t]; sched_tp(t, wpre)
 	   }
-		sched_probe(t, wpre, wpre);
+		sched_probe(t, wpre, wpre, P_WAKE);
 		wpre = 0
 #endif
 	od
@@ -1119,12 +1166,10 @@ proctype admin()
 	close_matching(true, 0);		/* tlob_close_all */
 	attached = false;			/* tlob_hooks_exit */
 	in_probe == 0;
-	/* tlob_pool_exit(): synchronize_rcu(), reap, nothing pending */
+	/* tlob_pool_exit(): synchronize_rcu() */
 	gp_sync = rcu_readers;
 	gp_sync == 0;
 	atomic {
-		pool_reap();
-		assert(gp_mask == 0);
 		/*
 		 * Then it cancels every slot's timer and frees the pool: the
 		 * protocol must not need that, so every timer must be idle

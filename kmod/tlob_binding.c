@@ -63,6 +63,16 @@ void tlob_binding_missed(struct tlob_binding *b)
 	atomic64_inc(&tlob_counters.windows_missed);
 }
 
+/* A window of @b expired and queued its signal; @b is alive. */
+void tlob_binding_signalled(struct tlob_binding *b)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->stats_lock, flags);
+	b->signals++;
+	raw_spin_unlock_irqrestore(&b->stats_lock, flags);
+}
+
 void tlob_binding_free(struct tlob_binding *b)
 {
 	if (b->cgroup)
@@ -110,17 +120,18 @@ struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec)
 	mutex_init(&b->cg_mutex);
 	INIT_LIST_HEAD(&b->owner_node);
 	INIT_LIST_HEAD(&b->txn_node);
+	INIT_LIST_HEAD(&b->dead_node);
 	b->flags = spec->flags;
 	b->start_offset = spec->start_offset;
 	b->stop_offset = spec->stop_offset;
 	b->threshold_ns = spec->threshold_ns;
 	b->cookie = spec->cookie;
+	b->signal = spec->signal;
 	b->owner = spec->owner;
 	b->path = *spec->path;
 	path_get(&b->path);
 	/* Overlayfs: probe the inode that holds the data. */
 	b->inode = d_real_inode(b->path.dentry);
-	tlob_uprobe_init_binding(b);
 
 	ret = tlob_binding_set_pathname(b);
 	if (ret)
@@ -138,6 +149,7 @@ struct tlob_binding *tlob_binding_create(const struct tlob_bind_spec *spec)
 		b->cgroup = cgrp;
 		b->cgroup_id = spec->cgroup_id;
 	}
+	tlob_uprobe_init_binding(b);
 	return b;
 
 err_free:
@@ -197,6 +209,7 @@ int tlob_binding_register(struct tlob_binding *b, bool active)
 	if (ret)
 		goto err_remove_id;
 	tlob_nr_bindings++;
+	tlob_cgroup_binding_added(b);
 	if (b->owner)
 		list_add_tail(&b->owner_node, &b->owner->bindings);
 	return 0;
@@ -208,8 +221,16 @@ err_put_hooks:
 	return ret;
 }
 
-/* Unregister and free @b; tlob_bind_mutex held. */
-void tlob_binding_destroy(struct tlob_binding *b)
+/*
+ * Removing bindings goes in batches: each binding of the batch leaves the
+ * registry and has its probes unregistered (tlob_binding_unlink()), then
+ * one synchronisation waits for their handlers, one scan of the pool
+ * closes their windows, and they are freed (tlob_bindings_reap()).  So
+ * closing an fd with many bindings, a monitor write removing many, or
+ * rmmod costs one uprobe synchronisation (a few RCU grace periods on
+ * 6.12) and one scan, not one of each per binding.
+ */
+static void tlob_binding_unlink(struct tlob_binding *b, struct list_head *dead)
 {
 	lockdep_assert_held(&tlob_bind_mutex);
 	idr_remove(&tlob_bindings, b->id);
@@ -218,9 +239,36 @@ void tlob_binding_destroy(struct tlob_binding *b)
 	tlob_nr_bindings--;
 	if (b->doomed)
 		tlob_nr_doomed--;
-	tlob_uprobe_disarm(b);
-	tlob_binding_free(b);
-	tlob_hooks_put();
+	tlob_cgroup_binding_removed(b);
+	tlob_uprobe_disarm_nosync(b);
+	list_add_tail(&b->dead_node, dead);
+}
+
+static void tlob_bindings_reap(struct list_head *dead)
+{
+	struct tlob_binding *b, *tmp;
+
+	lockdep_assert_held(&tlob_bind_mutex);
+	if (list_empty(dead))
+		return;
+	tlob_uprobe_unregister_sync();
+	/* No handler runs any more: close what they left open. */
+	list_for_each_entry(b, dead, dead_node)
+		WRITE_ONCE(b->dying, true);
+	tlob_close_dying_windows();
+	list_for_each_entry_safe(b, tmp, dead, dead_node) {
+		tlob_binding_free(b);
+		tlob_hooks_put();
+	}
+}
+
+/* Unregister and free @b; tlob_bind_mutex held. */
+void tlob_binding_destroy(struct tlob_binding *b)
+{
+	LIST_HEAD(dead);
+
+	tlob_binding_unlink(b, &dead);
+	tlob_bindings_reap(&dead);
 }
 
 /* Create and register a binding (TLOB_IOCTL_BIND); its id to @id. */
@@ -316,10 +364,12 @@ void tlob_binding_txn_end(struct list_head *added, struct list_head *doomed,
 			  bool commit)
 {
 	struct tlob_binding *b, *tmp;
+	LIST_HEAD(dead);
 
 	lockdep_assert_held(&tlob_bind_mutex);
 	list_for_each_entry_safe(b, tmp, commit ? doomed : added, txn_node)
-		tlob_binding_destroy(b);
+		tlob_binding_unlink(b, &dead);
+	tlob_bindings_reap(&dead);
 	list_for_each_entry_safe(b, tmp, commit ? added : doomed, txn_node) {
 		list_del_init(&b->txn_node);
 		if (b->doomed) {
@@ -334,21 +384,25 @@ void tlob_binding_txn_end(struct list_head *added, struct list_head *doomed,
 void tlob_binding_remove_owned(struct tlob_fd *owner)
 {
 	struct tlob_binding *b, *tmp;
+	LIST_HEAD(dead);
 
 	mutex_lock(&tlob_bind_mutex);
 	list_for_each_entry_safe(b, tmp, &owner->bindings, owner_node)
-		tlob_binding_destroy(b);
+		tlob_binding_unlink(b, &dead);
+	tlob_bindings_reap(&dead);
 	mutex_unlock(&tlob_bind_mutex);
 }
 
 void tlob_binding_remove_all(void)
 {
 	struct tlob_binding *b;
+	LIST_HEAD(dead);
 	int id;
 
 	mutex_lock(&tlob_bind_mutex);
 	idr_for_each_entry(&tlob_bindings, b, id)
-		tlob_binding_destroy(b);
+		tlob_binding_unlink(b, &dead);
+	tlob_bindings_reap(&dead);
 	mutex_unlock(&tlob_bind_mutex);
 }
 
@@ -408,6 +462,8 @@ int tlob_binding_get_info(struct tlob_binding_info *info,
 	info->threshold_ns = b->threshold_ns;
 	info->cgroup_id = b->cgroup_id;
 	info->cookie = b->cookie;
+	info->signal = b->signal;
+	info->reserved2 = 0;
 	info->dev = new_encode_dev(stat.dev);
 	info->ino = stat.ino;
 	if (!b->owner)

@@ -13,11 +13,23 @@
  * not seen lately) has its path built, into the binding's buffer, and
  * compared.  A cgroup renamed while remembered keeps its answer until
  * newer ids push it out.
+ *
+ * The same filter decides which processes get the binding's breakpoints
+ * at all (tlob_uprobe.c): a process is judged by the cgroup of its mm's
+ * owner (its thread-group leader, as long as that lives), so a process
+ * outside the cgroup calling the probed function does not trap.  Tasks
+ * moving between cgroups are followed through the cgroup_attach_task
+ * tracepoint: shortly after a move (a burst of moves counts once), every
+ * binding with a cgroup installs its breakpoints in the processes that
+ * now belong to it; one that left has them removed at its next hit.
  */
 #include <linux/cgroup.h>
 #include <linux/kernfs.h>
+#include <linux/mm_types.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "tlob_internal.h"
 
@@ -69,7 +81,8 @@ static bool tlob_cgroup_path_is(struct tlob_binding *b,
 	return match;
 }
 
-static bool tlob_cgroup_path_match(struct tlob_binding *b)
+static bool tlob_cgroup_path_match(struct tlob_binding *b,
+				   struct task_struct *task)
 {
 	struct kernfs_node *kn;
 	struct cgroup *cgrp;
@@ -77,7 +90,7 @@ static bool tlob_cgroup_path_match(struct tlob_binding *b)
 	u64 id;
 
 	rcu_read_lock();
-	cgrp = task_dfl_cgroup(current);
+	cgrp = task_dfl_cgroup(task);
 	if (cgrp->level < b->cg_level) {
 		rcu_read_unlock();
 		return false;
@@ -107,17 +120,110 @@ static bool tlob_cgroup_path_match(struct tlob_binding *b)
 	return match;
 }
 
-/* Does @b measure current?  Uprobe handler context. */
-bool tlob_binding_match_task(struct tlob_binding *b)
+/* Does @b measure @task?  May sleep. */
+static bool tlob_binding_match(struct tlob_binding *b,
+			       struct task_struct *task)
 {
 	bool match;
 
 	if (b->cgroup_path)
-		return tlob_cgroup_path_match(b);
+		return tlob_cgroup_path_match(b, task);
 	if (!b->cgroup)
 		return true;
 	rcu_read_lock();
-	match = cgroup_is_descendant(task_dfl_cgroup(current), b->cgroup);
+	match = cgroup_is_descendant(task_dfl_cgroup(task), b->cgroup);
 	rcu_read_unlock();
 	return match;
+}
+
+/* Does @b measure current?  Uprobe handler context. */
+bool tlob_binding_match_task(struct tlob_binding *b)
+{
+	return tlob_binding_match(b, current);
+}
+
+/*
+ * Does @b want breakpoints in @mm: is the process in its cgroup?  Asked
+ * by the uprobe filter (the uprobe's locks and maybe @mm's mmap lock
+ * held, may sleep) and by the handlers.  Without a known owner, yes: the
+ * handler decides at the first hit.
+ */
+bool tlob_binding_match_mm(struct tlob_binding *b, struct mm_struct *mm)
+{
+	bool match = true;
+#ifdef CONFIG_MEMCG
+	struct task_struct *owner;
+
+	if (!tlob_binding_has_cgroup(b) || !mm)
+		return true;
+	rcu_read_lock();
+	owner = rcu_dereference(mm->owner);
+	if (owner)
+		get_task_struct(owner);
+	rcu_read_unlock();
+	if (owner) {
+		match = tlob_binding_match(b, owner);
+		put_task_struct(owner);
+	}
+#endif
+	return match;
+}
+
+/* Bindings with a cgroup: the moves of tasks matter only while any exist. */
+static atomic_t tlob_cg_bindings;
+
+/* tlob_bind_mutex held. */
+void tlob_cgroup_binding_added(struct tlob_binding *b)
+{
+	if (tlob_binding_has_cgroup(b))
+		atomic_inc(&tlob_cg_bindings);
+}
+
+void tlob_cgroup_binding_removed(struct tlob_binding *b)
+{
+	if (tlob_binding_has_cgroup(b))
+		atomic_dec(&tlob_cg_bindings);
+}
+
+/* Install the breakpoints of every binding with a cgroup where it wants. */
+static void tlob_cgroup_kick_fn(struct work_struct *work)
+{
+	struct tlob_binding *b;
+	bool kicked = false;
+	int id = 0;
+
+	mutex_lock(&tlob_bind_mutex);
+	while ((b = tlob_binding_next(&id))) {
+		if (tlob_binding_has_cgroup(b)) {
+			tlob_uprobe_kick(b);
+			kicked = true;
+		}
+		id++;
+	}
+	/* The kick consumers may be registered again after this. */
+	if (kicked)
+		tlob_uprobe_unregister_sync();
+	mutex_unlock(&tlob_bind_mutex);
+}
+
+static DECLARE_DELAYED_WORK(tlob_cgroup_kick_work, tlob_cgroup_kick_fn);
+
+/*
+ * The cgroup_attach_task tracepoint (tlob_hooks.c attaches it): @task,
+ * and its thread group with @threadgroup, moved to @dst_cgrp.  Called
+ * with a spinlock held: defer the work, a twentieth of a second, so that
+ * a burst of moves (a service starting) costs one round of kicks.
+ */
+void tlob_cgroup_attach(void *data, struct cgroup *dst_cgrp,
+			const char *path, struct task_struct *task,
+			bool threadgroup)
+{
+	if (atomic_read(&tlob_cg_bindings))
+		queue_delayed_work(system_wq, &tlob_cgroup_kick_work, HZ / 20);
+}
+
+/* Unload: the tracepoint is detached and every binding gone. */
+void tlob_cgroup_exit(void)
+{
+	cancel_delayed_work_sync(&tlob_cgroup_kick_work);
 }

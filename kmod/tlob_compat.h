@@ -25,6 +25,7 @@
  */
 struct tlob_uprobe {
 	struct uprobe_consumer uc;
+	void *priv;			/* the binding, for the filter */
 	struct inode *inode;
 	loff_t offset;
 #if TLOB_UPROBE_HANDLE
@@ -62,6 +63,27 @@ static inline void tlob_uprobe_unregister_sync(void)
 	uprobe_unregister_sync();
 #endif
 }
+
+/*
+ * The consumer's filter: may the probe have breakpoints in @mm?  6.12
+ * dropped the context argument (register, unregister, mmap).
+ */
+bool tlob_uprobe_filter_mm(struct uprobe_consumer *uc, struct mm_struct *mm);
+
+#if TLOB_UPROBE_HANDLE
+static inline bool tlob_uprobe_filter(struct uprobe_consumer *uc,
+				      struct mm_struct *mm)
+{
+	return tlob_uprobe_filter_mm(uc, mm);
+}
+#else
+static inline bool tlob_uprobe_filter(struct uprobe_consumer *uc,
+				      enum uprobe_filter_ctx ctx,
+				      struct mm_struct *mm)
+{
+	return tlob_uprobe_filter_mm(uc, mm);
+}
+#endif
 
 static inline struct trace_array *tlob_trace_array_get(const char *name)
 {

@@ -33,6 +33,14 @@ static_assert(sizeof(struct tlob_binding_stats) == 360);
 static_assert(sizeof(struct tlob_binding_info) == 88);
 static_assert(sizeof(struct tlob_binding_list) == 16);
 static_assert(sizeof(struct tlob_event) == 112);
+static_assert(sizeof(struct tlob_cause) == 256);
+static_assert(sizeof(struct tlob_cause_event) == 368);
+
+/* A signal an action may send: 1 to _NSIG (64), or 0 for none. */
+static bool tlob_signal_valid(u32 sig)
+{
+	return valid_signal(sig);
+}
 
 void tlob_fd_wake(struct tlob_fd *ctx)
 {
@@ -84,7 +92,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.reserved)
+	if ((a.flags & ~TLOB_START_FLAGS_ALL) || !tlob_signal_valid(a.signal))
 		return -EINVAL;
 	if (!a.threshold_ns || a.threshold_ns > TLOB_MAX_THRESHOLD_NS)
 		return -ERANGE;
@@ -93,6 +101,9 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 	args.threshold_ns = a.threshold_ns;
 	args.cookie = a.tag;
 	args.privileged = perfmon_capable();
+	args.cause = a.flags & TLOB_START_CAUSE;
+	/* Only ever the calling thread: no permission beyond its own. */
+	args.signal = a.signal;
 
 	mutex_lock(&ctx->lock);
 	w = tlob_self_lock(ctx, &flags);
@@ -106,11 +117,14 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
+	/* VIOLATION, CAUSE and WINDOW_END of this window and the last. */
+	if (args.cause) {
+		ret = tlob_ring_grow(&ctx->ring, TLOB_CAUSE_RING);
+		if (ret)
+			goto out_unlock;
+	}
 	args.charge = ctx->charge;
 	ret = tlob_charge_take(args.charge);
-	/* Windows of this user or others closed just now may be in the way. */
-	if (ret == -ENOSPC && tlob_pool_wait_pending())
-		ret = tlob_charge_take(args.charge);
 	if (ret)
 		goto out_unlock;
 	if (!ctx->hooks_held) {
@@ -119,7 +133,7 @@ static long tlob_ioctl_trace_start(struct tlob_fd *ctx,
 			goto out_uncharge;
 		ctx->hooks_held = true;
 	}
-	w = tlob_window_open(&args, true);
+	w = tlob_window_open(&args);
 	if (IS_ERR(w)) {
 		ret = PTR_ERR(w);
 		goto out_uncharge;
@@ -215,8 +229,11 @@ static long tlob_ioctl_bind(struct tlob_fd *ctx,
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if ((a.flags & ~TLOB_BIND_FLAGS_ALL) || a.reserved)
+	if ((a.flags & ~TLOB_BIND_FLAGS_ALL) || !tlob_signal_valid(a.signal))
 		return -EINVAL;
+	/* Any thread of any user that runs the file may get the signal. */
+	if (a.signal && !capable(CAP_KILL))
+		return -EPERM;
 	if (!a.threshold_ns || a.threshold_ns > TLOB_MAX_THRESHOLD_NS)
 		return -EINVAL;
 	spec.flags = a.flags;
@@ -244,6 +261,7 @@ static long tlob_ioctl_bind(struct tlob_fd *ctx,
 	spec.cgroup_id = cgroup_path ? 0 : a.cgroup_id;
 	spec.cgroup_path = cgroup_path;
 	spec.cookie = a.cookie;
+	spec.signal = a.signal;
 	ret = tlob_binding_add(&spec, &id);
 	fput(file);
 	if (ret)
@@ -354,13 +372,15 @@ static long tlob_ioctl_subscribe(struct tlob_fd *ctx, u32 __user *uarg)
 	if (flags & ~TLOB_SUB_FLAGS_ALL)
 		return -EINVAL;
 	if (!(flags & TLOB_SUB_ALL)) {
+		if (flags)
+			return -EINVAL;
 		tlob_unsubscribe(ctx);
 		return 0;
 	}
 	ret = tlob_fd_big_ring(ctx);
 	if (ret)
 		return ret;
-	return tlob_subscribe(ctx);
+	return tlob_subscribe(ctx, flags & TLOB_SUB_CAUSE);
 }
 
 static long tlob_dev_ioctl(struct file *file, unsigned int cmd,
@@ -410,11 +430,14 @@ static ssize_t tlob_dev_read(struct file *file, char __user *buf,
 			     size_t count, loff_t *ppos)
 {
 	struct tlob_fd *ctx = file->private_data;
-	struct tlob_event ev;
+	union {
+		struct tlob_event ev;
+		struct tlob_cause_event ce;
+	} rec;
 	ssize_t done = 0;
-	int ret = 0;
+	int ret = 0, n;
 
-	if (count < sizeof(ev))
+	if (count < sizeof(rec.ev))
 		return -EINVAL;
 	if (mutex_lock_interruptible(&ctx->read_lock))
 		return -ERESTARTSYS;
@@ -428,12 +451,20 @@ static ssize_t tlob_dev_read(struct file *file, char __user *buf,
 		if (ret)
 			goto out_unlock;
 	}
-	while (count - done >= sizeof(ev) && tlob_ring_pop(&ctx->ring, &ev)) {
-		if (copy_to_user(buf + done, &ev, sizeof(ev))) {
+	/* Whole records; one too big for what is left stays queued. */
+	while (count - done >= sizeof(rec.ev)) {
+		n = tlob_ring_pop(&ctx->ring, &rec.ev,
+				  min(count - done, sizeof(rec)));
+		if (n <= 0) {
+			if (n < 0)
+				ret = -EINVAL;
+			break;
+		}
+		if (copy_to_user(buf + done, &rec, n)) {
 			ret = -EFAULT;
 			break;
 		}
-		done += sizeof(ev);
+		done += n;
 	}
 out_unlock:
 	mutex_unlock(&ctx->read_lock);

@@ -4,20 +4,23 @@
  *
  * The hash maps a task to its open windows: one bucket per task pointer,
  * RCU readers (the scheduler probes, the uprobe handlers), writers under
- * tlob_hash_lock.  /sys/kernel/tlob/enable is written under the same lock,
- * so once it reads 0 no window can be hashed any more and a scan of the
- * pool finds every open window.
+ * tlob_hash_lock.  Windows are reused without a grace period (see struct
+ * tlob_window), so a node a reader stands on may move to another bucket:
+ * the buckets are hlist_nulls lists whose end marker is the bucket's
+ * index, and a walk that ends on another bucket's marker starts again.
+ * /sys/kernel/tlob/enable is written under the same lock, so once it
+ * reads 0 no window can be hashed any more and a scan of the pool finds
+ * every open window.
  */
-#include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
 #include <linux/slab.h>
 
 #include "tlob_internal.h"
 
-static struct hlist_head *tlob_hash;		/* under tlob_hash_lock, RCU */
-static unsigned int tlob_hash_bits;
+struct hlist_nulls_head *tlob_hash;		/* under tlob_hash_lock, RCU */
+unsigned int tlob_hash_bits;
 static DEFINE_RAW_SPINLOCK(tlob_hash_lock);
 
 /* Written under tlob_hash_lock, read lock-free. */
@@ -34,7 +37,7 @@ int tlob_hash_init(void)
 	if (!tlob_hash)
 		return -ENOMEM;
 	for (i = 0; i < buckets; i++)
-		INIT_HLIST_HEAD(&tlob_hash[i]);
+		INIT_HLIST_NULLS_HEAD(&tlob_hash[i], i);
 	return 0;
 }
 
@@ -42,11 +45,6 @@ int tlob_hash_init(void)
 void tlob_hash_exit(void)
 {
 	kvfree(tlob_hash);
-}
-
-struct hlist_head *tlob_hash_bucket(const struct task_struct *task)
-{
-	return &tlob_hash[hash_ptr(task, tlob_hash_bits)];
 }
 
 /* Hash a fully initialised window; fails if the monitor is disabled. */
@@ -58,7 +56,8 @@ bool tlob_hash_add(struct tlob_window *w)
 	raw_spin_lock_irqsave(&tlob_hash_lock, flags);
 	enabled = tlob_enabled;
 	if (enabled)
-		hlist_add_head_rcu(&w->hnode, tlob_hash_bucket(w->task));
+		hlist_nulls_add_head_rcu(&w->hnode,
+					 &tlob_hash[tlob_hash_index(w->task)]);
 	raw_spin_unlock_irqrestore(&tlob_hash_lock, flags);
 	return enabled;
 }
@@ -68,7 +67,7 @@ void tlob_hash_del(struct tlob_window *w)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&tlob_hash_lock, flags);
-	hlist_del_init_rcu(&w->hnode);
+	hlist_nulls_del_init_rcu(&w->hnode);
 	raw_spin_unlock_irqrestore(&tlob_hash_lock, flags);
 }
 

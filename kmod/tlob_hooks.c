@@ -15,9 +15,9 @@
 #include "tlob_internal.h"
 
 /* Cheap exit for the common case: no window anywhere. */
-static inline bool tlob_hooks_idle(void)
+static __always_inline bool tlob_hooks_idle(void)
 {
-	return !atomic_read(&tlob_counters.windows_in_use);
+	return !atomic_read(&tlob_windows_in_use);
 }
 
 static void tlob_sched_switch(void *data, bool preempt,
@@ -27,6 +27,7 @@ static void tlob_sched_switch(void *data, bool preempt,
 {
 	bool runnable;
 
+	tlob_cause_switch(next);
 	if (tlob_hooks_idle())
 		return;
 	/*
@@ -36,15 +37,23 @@ static void tlob_sched_switch(void *data, bool preempt,
 	 * the sleep it tried.  It waits on the runqueue either way.
 	 */
 	runnable = preempt || READ_ONCE(prev->__state) == TASK_RUNNING;
-	tlob_window_task_event(prev, runnable ? preempt_tlob : sleep_tlob);
-	tlob_window_task_event(next, switch_in_tlob);
+	tlob_window_sched_switch(prev, next,
+				 runnable ? preempt_tlob : sleep_tlob);
 }
 
 static void tlob_sched_wakeup(void *data, struct task_struct *p)
 {
 	if (tlob_hooks_idle())
 		return;
-	tlob_window_task_event(p, wakeup_tlob);
+	tlob_window_wakeup(p);
+}
+
+/* sched_waking, in the waker's context: the waker of a cause. */
+static void tlob_sched_waking(void *data, struct task_struct *p)
+{
+	if (!atomic_read(&tlob_cause_windows))
+		return;
+	tlob_window_waking(p);
 }
 
 /* The task is exiting (p == current): free its windows without report. */
@@ -78,8 +87,11 @@ static struct tlob_tracepoint tlob_tracepoints[] = {
 	{ .name = "sched_switch", .probe = tlob_sched_switch },
 	{ .name = "sched_wakeup", .probe = tlob_sched_wakeup },
 	{ .name = "sched_wakeup_new", .probe = tlob_sched_wakeup },
+	{ .name = "sched_waking", .probe = tlob_sched_waking },
 	{ .name = "sched_process_exit", .probe = tlob_sched_process_exit },
 	{ .name = "sched_process_exec", .probe = tlob_sched_process_exec },
+	/* Not the scheduler's: cgroup moves, for bindings' uprobe filters. */
+	{ .name = "cgroup_attach_task", .probe = tlob_cgroup_attach },
 };
 
 static void tlob_tracepoint_lookup(struct tracepoint *tp, void *priv)
@@ -95,7 +107,8 @@ static void tlob_tracepoint_lookup(struct tracepoint *tp, void *priv)
 /*
  * The hooks are attached only while something can open a window: a
  * binding exists or a /dev/rv file has used TRACE_START.  A loaded but
- * unused module then costs the scheduler nothing.  Detaching waits a
+ * unused module then costs the scheduler nothing; the events of
+ * instances/tlob are enabled with them (tlob_main.c).  Detaching waits a
  * second after the last user left, so that open/close churn does not
  * attach and detach (and patch kernel text) every time.
  */
@@ -118,6 +131,8 @@ static int tlob_hooks_attach(void)
 	int ret;
 
 	lockdep_assert_held(&tlob_hooks_mutex);
+	tlob_window_forget_cpus();
+	tlob_cause_forget_cpus();
 	for (i = 0; i < ARRAY_SIZE(tlob_tracepoints); i++) {
 		ret = tracepoint_probe_register(tlob_tracepoints[i].tp,
 						tlob_tracepoints[i].probe,
@@ -127,6 +142,7 @@ static int tlob_hooks_attach(void)
 			return ret;
 		}
 	}
+	tlob_instance_events(true);
 	return 0;
 }
 
@@ -135,6 +151,7 @@ static void tlob_hooks_idle_fn(struct work_struct *work)
 	mutex_lock(&tlob_hooks_mutex);
 	/* No user: no window can be open, none can open. */
 	if (!tlob_hooks_users && tlob_hooks_attached) {
+		tlob_instance_events(false);
 		tlob_hooks_detach_from(ARRAY_SIZE(tlob_tracepoints));
 		tlob_hooks_attached = false;
 	}

@@ -14,7 +14,8 @@
  *   tlob_binding.stats_lock, tlob_binding.cg_mutex, tlob_hash_lock,
  *   tlob_pool_lock and tlob_sub_mutex are leaves.
  * tlob_fd.lock and tlob_bind_mutex may be held across grace-period waits
- * (tlob_pool_wait_pending(), uprobe unregistration).
+ * (uprobe unregistration); tlob_hooks_mutex across tracepoint changes
+ * (the probes, the trace instance's events).
  * Every lock reachable from a tracepoint probe or the hrtimer is a
  * raw_spinlock_t, so the module is correct on PREEMPT_RT too.
  */
@@ -22,11 +23,13 @@
 #define _TLOB_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hash.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
+#include <linux/rculist_nulls.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -53,14 +56,37 @@ struct tlob_counters {
 	atomic64_t events_dropped;	/* records that found a ring full */
 	atomic64_t events_suppressed;	/* self records withheld (isolation) */
 	atomic64_t windows_missed;	/* binding windows not opened: no slot */
-	atomic_t windows_in_use;
+	atomic64_t causes;		/* causes captured */
+	atomic64_t cause_ns;		/* time spent capturing them */
+	atomic64_t signals;		/* signals queued at expiry */
+	atomic64_t signals_failed;	/* not sent: the thread was gone */
 };
 
 extern struct tlob_counters tlob_counters;
 
+/*
+ * Open windows (stats: windows_in_use).  Read by every scheduler probe,
+ * so it has a cache line of its own, apart from the counters above that
+ * every window's open and close write.
+ */
+extern atomic_t tlob_windows_in_use;
+
 struct tlob_fd;
 struct tlob_binding;
 struct tlob_charge;
+
+/*
+ * What a window capturing causes gathers before its expiry (under its
+ * lock): the switch counters at START, its last preemptor and waker.
+ */
+struct tlob_window_cause {
+	u32 valid;			/* TLOB_CAUSE_PREEMPTOR, _WAKER... */
+	u64 nvcsw;
+	u64 nivcsw;
+	u64 migrations;
+	struct tlob_task_ref preemptor;
+	struct tlob_task_ref waker;
+};
 
 /*
  * One measurement window, taken from a pool preallocated at load.
@@ -68,10 +94,18 @@ struct tlob_charge;
  * A window is "live" from tlob_window_open() until whoever clears @live
  * under @lock (stop, task exit or exec, disable, unbind, fd release); that
  * caller then owns its teardown, tlob_window_finish(): cancel the timer,
- * unhash, report, give it back to the pool after an RCU grace period.
- * Readers find windows in the task hash under RCU and must re-check @live
- * and @task under @lock; @gen tells a reused slot from the window a
- * /dev/rv fd opened.
+ * unhash, report, give it back to the pool, where it is free at once.
+ *
+ * Slots are reused without waiting for an RCU grace period, with the
+ * semantics of SLAB_TYPESAFE_BY_RCU: a reader that found a window under
+ * RCU (the task hash, the scheduler probes' per-CPU memory) or a timer
+ * callback still running may stand on a slot that was closed and opened
+ * again, for another task or binding.  The memory stays a window, its
+ * lock stays a lock; so every reader takes @lock and re-checks @live and
+ * the key it looked for (@task, @binding, @gen) before it uses anything,
+ * and a hash walk led into another bucket by a reused node starts again
+ * (hlist_nulls).  @gen tells a reused slot from the window a /dev/rv fd
+ * opened.
  */
 struct tlob_window {
 	raw_spinlock_t lock;
@@ -87,6 +121,9 @@ struct tlob_window {
 	u64 forwarded;			/* subscriber slots given its VIOLATION */
 	u64 fwd_seq;			/* latest sub_seq among them */
 	struct tlob_clock clk;
+	struct tlob_window_cause cause;	/* with @cause_on */
+	struct pid *sig_pid;		/* signal queued to @sig_work */
+	int sig_num;
 	/* Set before the window is hashed, constant while live. */
 	u32 gen;
 	struct task_struct *task;	/* key; exit and exec close it first */
@@ -99,11 +136,14 @@ struct tlob_window {
 	struct tlob_binding *binding;	/* NULL: self-instrumented */
 	struct tlob_fd *owner;		/* /dev/rv fd receiving its records */
 	struct tlob_charge *charge;	/* self-instrumented: its owner's */
+	bool cause_on;			/* capture the cause at expiry */
+	bool kaddr_ok;			/* its records may show kernel addresses */
+	unsigned int signal;		/* sent at expiry, 0: none */
 
 	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
-	struct hlist_node hnode;	/* tlob_hash; under tlob_hash_lock */
-	struct list_head free_node;	/* pool lists; under tlob_pool_lock */
-	unsigned long rcu_state;	/* grace period before reuse */
+	struct irq_work sig_work;	/* sends @sig_num to @sig_pid */
+	struct hlist_nulls_node hnode;	/* tlob_hash; under tlob_hash_lock */
+	struct list_head free_node;	/* free list; under tlob_pool_lock */
 };
 
 /* What a window measured, at its expiry or when it closed. */
@@ -118,16 +158,23 @@ struct tlob_window_result {
 /* tlob_pool.c: the preallocated windows. */
 int tlob_pool_init(void);
 void tlob_pool_exit(void);
-struct tlob_window *tlob_pool_get(bool may_sleep);
-bool tlob_pool_wait_pending(void);
+struct tlob_window *tlob_pool_get(void);
 void tlob_pool_put(struct tlob_window *w);
 struct tlob_window *tlob_pool_slot(unsigned int i);
 
 /* tlob_hash.c: the task hash and the enable switch that gates it. */
 extern bool tlob_enabled;
+extern struct hlist_nulls_head *tlob_hash;
+extern unsigned int tlob_hash_bits;
 int tlob_hash_init(void);
 void tlob_hash_exit(void);
-struct hlist_head *tlob_hash_bucket(const struct task_struct *task);
+
+/* The bucket of @task; its nulls value is its index. */
+static inline unsigned int tlob_hash_index(const struct task_struct *task)
+{
+	return hash_ptr(task, tlob_hash_bits);
+}
+
 bool tlob_hash_add(struct tlob_window *w);
 void tlob_hash_del(struct tlob_window *w);
 bool tlob_set_enabled(bool on);
@@ -140,13 +187,17 @@ struct tlob_window_args {
 	u64 cookie;
 	struct tlob_charge *charge;	/* handed to the window if opened */
 	bool privileged;		/* CAP_PERFMON: no self_event_rate */
+	bool cause;			/* capture the cause at expiry */
+	unsigned int signal;		/* sent at expiry, 0: none */
 	unsigned long sp;		/* user stack pointer at START */
 	u32 gen;		/* out: tlob_window.gen of the new window */
 };
 
-struct tlob_window *tlob_window_open(struct tlob_window_args *args,
-				     bool may_sleep);
-void tlob_window_task_event(struct task_struct *task, unsigned int event);
+struct tlob_window *tlob_window_open(struct tlob_window_args *args);
+void tlob_window_sched_switch(struct task_struct *prev,
+			      struct task_struct *next, unsigned int event);
+void tlob_window_wakeup(struct task_struct *task);
+void tlob_window_forget_cpus(void);
 void tlob_window_timer_fired(struct tlob_window *w, u64 now);
 bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res);
 void tlob_window_finish(struct tlob_window *w,
@@ -154,14 +205,38 @@ void tlob_window_finish(struct tlob_window *w,
 void tlob_window_discard(struct tlob_window *w, bool may_sleep);
 void tlob_window_discard_task(struct task_struct *task);
 void tlob_close_all(void);
-void tlob_close_binding_windows(struct tlob_binding *b);
+void tlob_close_dying_windows(void);
 struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 					     unsigned long *flags);
+
+/* tlob_cause.c: the cause of a violation, and the signal action. */
+DECLARE_PER_CPU(struct task_struct *, tlob_cpu_curr);
+
+/* sched_switch, whether or not a window is open: @next runs here. */
+static __always_inline void tlob_cause_switch(struct task_struct *next)
+{
+	this_cpu_write(tlob_cpu_curr, next);
+}
+
+extern atomic_t tlob_cause_windows;
+void tlob_cause_forget_cpus(void);
+void tlob_cause_waking(struct tlob_window *w);
+void tlob_window_waking(struct task_struct *task);
+void tlob_cause_start(struct tlob_window *w);
+void tlob_cause_step(struct tlob_window *w, unsigned int state,
+		     unsigned int next, struct task_struct *other);
+void tlob_cause_capture(struct tlob_window *w, struct tlob_cause *c);
+void tlob_signal_init(struct tlob_window *w);
+void tlob_signal_sync(struct tlob_window *w);
+void tlob_signal_queue(struct tlob_window *w);
 
 /* tlob_timer.c: the budget timer of a window. */
 void tlob_timer_init(struct tlob_window *w);
 void tlob_timer_arm(struct tlob_window *w);
 void tlob_timer_cancel(struct tlob_window *w, bool may_sleep);
+
+/* tlob_main.c: the trace instance's events, enabled while hooked. */
+void tlob_instance_events(bool on);
 
 /* tlob_hooks.c: the scheduler tracepoints, attached while needed. */
 int tlob_hooks_init(void);
@@ -183,11 +258,13 @@ struct tlob_binding {
 	u32 flags;			/* TLOB_BIND_* */
 	bool active;			/* opens windows (handlers: READ_ONCE) */
 	bool doomed;			/* removal pending (tlob_bind_mutex) */
+	bool dying;			/* being removed: its windows close */
 	u64 start_offset;
 	u64 stop_offset;
 	u64 threshold_ns;
 	u64 cookie;
 	u64 cgroup_id;			/* 0: any task, or see @cgroup_path */
+	unsigned int signal;		/* sent at expiry, 0: none */
 	struct cgroup *cgroup;		/* by id: reference held */
 	char *cgroup_path;		/* by path: "/a.slice/b.service" */
 	size_t cg_len;			/* strlen(@cgroup_path) */
@@ -204,18 +281,28 @@ struct tlob_binding {
 	struct tlob_fd *owner;		/* NULL: made through sysfs */
 	struct list_head owner_node;	/* owner->bindings */
 	struct list_head txn_node;	/* a monitor write's added or doomed */
+	struct list_head dead_node;	/* a batch being removed */
 	struct tlob_uprobe start_probe;
 	struct tlob_uprobe stop_probe;	/* unused with TLOB_BIND_STOP_ON_RETURN */
+	/* Registered for a moment to install breakpoints (tlob_cgroup.c). */
+	struct tlob_uprobe kick_start;
+	struct tlob_uprobe kick_stop;
 
 	raw_spinlock_t stats_lock;
 	/* Protected by @stats_lock. */
 	struct tlob_binding_stats stats;
 	u64 missed;			/* windows not opened: pool empty */
+	u64 signals;			/* signals queued at expiry */
 };
 
 static inline bool tlob_binding_on_return(const struct tlob_binding *b)
 {
 	return b->flags & TLOB_BIND_STOP_ON_RETURN;
+}
+
+static inline bool tlob_binding_has_cgroup(const struct tlob_binding *b)
+{
+	return b->cgroup || b->cgroup_path;
 }
 
 /* tlob_binding.c: the registry of bindings. */
@@ -228,6 +315,7 @@ struct tlob_bind_spec {
 	u64 cgroup_id;
 	const char *cgroup_path;	/* with TLOB_BIND_CGROUP_PATH */
 	u64 cookie;
+	unsigned int signal;
 	struct tlob_fd *owner;
 };
 
@@ -254,6 +342,7 @@ int tlob_binding_list_ids(const struct tlob_fd *ctx, u32 flags, u32 *ids,
 void tlob_binding_account(struct tlob_binding *b,
 			  const struct tlob_window_result *res);
 void tlob_binding_missed(struct tlob_binding *b);
+void tlob_binding_signalled(struct tlob_binding *b);
 unsigned int tlob_binding_count(void);
 struct tlob_binding *tlob_binding_next(int *id);
 void tlob_bindings_exit(void);
@@ -261,11 +350,19 @@ void tlob_bindings_exit(void);
 /* tlob_cgroup.c: the cgroup filter of a binding. */
 int tlob_cgroup_set_path(struct tlob_binding *b, const char *rel);
 bool tlob_binding_match_task(struct tlob_binding *b);
+bool tlob_binding_match_mm(struct tlob_binding *b, struct mm_struct *mm);
+void tlob_cgroup_binding_added(struct tlob_binding *b);
+void tlob_cgroup_binding_removed(struct tlob_binding *b);
+void tlob_cgroup_attach(void *data, struct cgroup *dst_cgrp,
+			const char *path, struct task_struct *task,
+			bool threadgroup);
+void tlob_cgroup_exit(void);
 
 /* tlob_uprobe.c: the probes of a binding. */
 void tlob_uprobe_init_binding(struct tlob_binding *b);
 int tlob_uprobe_arm(struct tlob_binding *b);
-void tlob_uprobe_disarm(struct tlob_binding *b);
+void tlob_uprobe_disarm_nosync(struct tlob_binding *b);
+void tlob_uprobe_kick(struct tlob_binding *b);
 
 /* tlob_listing.c: the text of /sys/kernel/tlob/monitor. */
 char *tlob_listing(size_t *len);
@@ -282,6 +379,8 @@ void tlob_monfile_exit(void);
  * that only self-instrument; BIND and SUBSCRIBE give it ring_size records.
  */
 #define TLOB_SMALL_RING		4
+/* ... and for a file whose windows capture causes (TLOB_START_CAUSE). */
+#define TLOB_CAUSE_RING		16
 
 struct tlob_ring {
 	raw_spinlock_t lock;
@@ -303,13 +402,17 @@ void tlob_ring_init(struct tlob_ring *r);
 int tlob_ring_grow(struct tlob_ring *r, u32 size);
 void tlob_ring_free(struct tlob_ring *r);
 bool tlob_ring_push(struct tlob_ring *r, const struct tlob_event *ev);
+bool tlob_ring_push_violation(struct tlob_ring *r, const struct tlob_event *ev,
+			      const struct tlob_cause_event *ce);
 bool tlob_ring_push_self_violation(struct tlob_ring *r,
-				   const struct tlob_event *ev, bool *wake);
+				   const struct tlob_event *ev,
+				   const struct tlob_cause_event *ce,
+				   bool *wake);
 bool tlob_ring_push_self_end(struct tlob_ring *r, const struct tlob_event *ev);
 void tlob_ring_unreserve(struct tlob_ring *r);
 void tlob_ring_reset_reservations(struct tlob_ring *r);
 bool tlob_ring_suppress(struct tlob_ring *r);
-bool tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev);
+int tlob_ring_pop(struct tlob_ring *r, struct tlob_event *ev, size_t room);
 bool tlob_ring_pending(struct tlob_ring *r);
 
 /*
@@ -329,6 +432,7 @@ struct tlob_fd {
 	/* Protected by tlob_sub_mutex; @sub_seq read under RCU. */
 	int sub_slot;			/* TLOB_SUB_ALL slot, or -1 */
 	u64 sub_seq;			/* order of subscription */
+	bool sub_cause;			/* TLOB_SUB_CAUSE (READ_ONCE) */
 
 	struct tlob_ring ring;
 	struct mutex read_lock;		/* serialises readers */
@@ -340,11 +444,12 @@ struct tlob_fd {
 #define TLOB_MAX_SUBSCRIBERS	64
 
 void tlob_report_violation(struct tlob_window *w,
-			   const struct tlob_window_result *res);
+			   const struct tlob_window_result *res,
+			   const struct tlob_cause_event *ce);
 void tlob_report_end(struct tlob_window *w,
 		     const struct tlob_window_result *res);
 void tlob_report_discard(struct tlob_window *w);
-int tlob_subscribe(struct tlob_fd *ctx);
+int tlob_subscribe(struct tlob_fd *ctx, bool cause);
 void tlob_unsubscribe(struct tlob_fd *ctx);
 void tlob_fill_event(struct tlob_event *ev, const struct tlob_window *w,
 		     const struct tlob_window_result *res, u16 type);

@@ -34,7 +34,7 @@ static size_t tlob_listing_escape(char *buf, size_t size, const char *s)
 static size_t tlob_listing_line(struct tlob_binding *b, char *buf,
 				size_t size)
 {
-	u64 windows, violations, missed;
+	u64 windows, violations, missed, signals;
 	unsigned long flags;
 	size_t n;
 
@@ -42,6 +42,7 @@ static size_t tlob_listing_line(struct tlob_binding *b, char *buf,
 	windows = b->stats.windows;
 	violations = b->stats.violations;
 	missed = b->missed;
+	signals = b->signals;
 	raw_spin_unlock_irqrestore(&b->stats_lock, flags);
 
 	n = scnprintf(buf, size, "%c ", tlob_binding_on_return(b) ? 'r' : 'p');
@@ -58,10 +59,17 @@ static size_t tlob_listing_line(struct tlob_binding *b, char *buf,
 		n += scnprintf(buf + n, size - n, " cgroup=%llu",
 			       b->cgroup_id);
 	}
+	if (b->flags & TLOB_BIND_CAUSE)
+		n += scnprintf(buf + n, size - n, " cause");
+	if (b->signal)
+		n += scnprintf(buf + n, size - n, " signal=%u", b->signal);
 	n += scnprintf(buf + n, size - n,
-		       "  # id=%u%s windows=%llu violations=%llu missed=%llu\n",
+		       "  # id=%u%s windows=%llu violations=%llu missed=%llu",
 		       b->id, b->owner ? " owner=fd" : "", windows,
 		       violations, missed);
+	if (b->signal)
+		n += scnprintf(buf + n, size - n, " signals=%llu", signals);
+	n += scnprintf(buf + n, size - n, "\n");
 	return n;
 }
 

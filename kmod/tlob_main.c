@@ -80,38 +80,46 @@ unsigned int tlob_ring_size = 4096;
 module_param_named(ring_size, tlob_ring_size, uint, 0444);
 MODULE_PARM_DESC(ring_size, "Event records per /dev/rv file (1-1048576)");
 
-struct tlob_counters tlob_counters;
+struct tlob_counters tlob_counters __cacheline_aligned_in_smp;
+atomic_t tlob_windows_in_use __cacheline_aligned_in_smp;
 
 #define TLOB_PARAM_MAX		SZ_1M
 
 static struct trace_array *tlob_tr;
 
-static const char * const tlob_instance_events[] = {
+static const char * const tlob_instance_event_names[] = {
 	"error_env_tlob",
 	"detail_env_tlob",
 };
 
-/* instances/tlob shows violations without the global trace buffer. */
+/*
+ * instances/tlob shows violations without the global trace buffer.  Its
+ * events are enabled only while the scheduler hooks are attached, that is
+ * while a window can open (tlob_hooks.c): enabling an event in an
+ * instance turns on ftrace's recording of command names (the instance's
+ * options/record-cmd, on by default), a probe on every context switch of
+ * the machine, which a loaded but unused module must not cost.
+ */
 static int tlob_instance_create(void)
+{
+	tlob_tr = tlob_trace_array_get("tlob");
+	return tlob_tr ? 0 : -ENOMEM;
+}
+
+/* Under tlob_hooks_mutex, as the hooks attach (@on) or detach. */
+void tlob_instance_events(bool on)
 {
 	unsigned int i;
 	int ret;
 
-	tlob_tr = tlob_trace_array_get("tlob");
-	if (!tlob_tr)
-		return -ENOMEM;
-	for (i = 0; i < ARRAY_SIZE(tlob_instance_events); i++) {
+	for (i = 0; i < ARRAY_SIZE(tlob_instance_event_names); i++) {
 		ret = trace_array_set_clr_event(tlob_tr, "tlob",
-						tlob_instance_events[i], true);
+						tlob_instance_event_names[i], on);
 		if (ret)
-			goto err_destroy;
+			pr_warn_once("cannot %s %s in instances/tlob: %d\n",
+				     on ? "enable" : "disable",
+				     tlob_instance_event_names[i], ret);
 	}
-	return 0;
-
-err_destroy:
-	trace_array_put(tlob_tr);
-	trace_array_destroy(tlob_tr);
-	return ret;
 }
 
 static void tlob_instance_destroy(void)
@@ -191,6 +199,7 @@ static void __exit tlob_exit(void)
 	tlob_set_enabled(false);
 	tlob_close_all();
 	tlob_hooks_exit();
+	tlob_cgroup_exit();
 	tlob_instance_destroy();
 	tlob_bindings_exit();
 	tlob_pool_exit();

@@ -30,6 +30,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/jiffies.h>
 #include <linux/magic.h>
@@ -206,7 +207,7 @@ static int tlob_mfile_cgroup_dir(const char *name, u64 *id)
 }
 
 static int tlob_txn_add(const struct tlob_cmd *cmd, const struct path *path,
-			u64 cgroup_id, struct list_head *added)
+			u64 cgroup_id, struct list_head *added, bool may_kill)
 {
 	struct tlob_bind_spec spec = {
 		.path = path,
@@ -215,10 +216,15 @@ static int tlob_txn_add(const struct tlob_cmd *cmd, const struct path *path,
 		.threshold_ns = cmd->threshold,
 		.cgroup_id = cgroup_id,
 		.cgroup_path = cmd->cgroup_path,
+		.signal = cmd->signal,
 	};
 	struct tlob_binding *b;
 	int ret;
 
+	if (cmd->signal && !may_kill)
+		return -EPERM;
+	if (cmd->cause)
+		spec.flags |= TLOB_BIND_CAUSE;
 	if (cmd->op == TLOB_CMD_RETURN)
 		spec.flags |= TLOB_BIND_STOP_ON_RETURN;
 	if (cmd->cgroup_path)
@@ -237,7 +243,7 @@ static int tlob_txn_add(const struct tlob_cmd *cmd, const struct path *path,
 
 /* One command of a write; tlob_bind_mutex held. */
 static int tlob_txn_cmd(const struct tlob_cmd *cmd, struct list_head *added,
-			struct list_head *doomed)
+			struct list_head *doomed, bool may_kill)
 {
 	u64 cgroup_id = cmd->cgroup_id;
 	struct path path;
@@ -257,7 +263,8 @@ static int tlob_txn_cmd(const struct tlob_cmd *cmd, struct list_head *added,
 					      cgroup_id, cmd->cgroup_path,
 					      added, doomed);
 	} else {
-		ret = found ? tlob_txn_add(cmd, &path, cgroup_id, added) :
+		ret = found ? tlob_txn_add(cmd, &path, cgroup_id, added,
+					      may_kill) :
 			      -ENOENT;
 	}
 	if (found)
@@ -265,8 +272,11 @@ static int tlob_txn_cmd(const struct tlob_cmd *cmd, struct list_head *added,
 	return ret;
 }
 
-/* Apply every line of @text, or none. */
-static int tlob_txn_apply(char *text)
+/*
+ * Apply every line of @text, or none.  A signal action needs CAP_KILL
+ * (@may_kill) besides the file's capabilities.
+ */
+static int tlob_txn_apply(char *text, bool may_kill)
 {
 	LIST_HEAD(added);
 	LIST_HEAD(doomed);
@@ -281,7 +291,7 @@ static int tlob_txn_apply(char *text)
 			*next++ = '\0';
 		ret = tlob_parse_cmd(line, &cmd);
 		if (!ret && cmd.op != TLOB_CMD_NONE)
-			ret = tlob_txn_cmd(&cmd, &added, &doomed);
+			ret = tlob_txn_cmd(&cmd, &added, &doomed, may_kill);
 	}
 	tlob_binding_txn_end(&added, &doomed, !ret);
 	mutex_unlock(&tlob_bind_mutex);
@@ -406,7 +416,9 @@ ssize_t tlob_monfile_write(struct file *file, const char *buf, loff_t off,
 	if (len >= PAGE_SIZE && text[len - 1] != '\n')
 		err = tlob_txn_unterminated(text, len);
 	else
-		err = tlob_txn_apply(text);
+		err = tlob_txn_apply(text, capable(CAP_KILL) &&
+				     file_ns_capable(file, &init_user_ns,
+						     CAP_KILL));
 	kvfree(text);
 	return err ? err : ret;
 }

@@ -2,8 +2,8 @@
 /*
  * Parser of the monitor command language (see tlob_parse.h):
  *
- *   p PATH:START STOP threshold=NS [CG]
- *   r PATH:START threshold=NS [CG]
+ *   p PATH:START STOP threshold=NS [CG] [cause] [signal=N]
+ *   r PATH:START threshold=NS [CG] [cause] [signal=N]
  *   -PATH:START [CG]
  *   CG: cgroup=ID | cgroup=DIR | cgroup_path=PATH
  *
@@ -219,6 +219,23 @@ static int tlob_parse_option(char *s, struct tlob_cmd *cmd, bool *threshold)
 			return -EINVAL;
 		if (!cmd->threshold || cmd->threshold > TLOB_MAX_THRESHOLD_NS)
 			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(s, "cause")) {
+		if (cmd->cause || cmd->op == TLOB_CMD_REMOVE)
+			return -EINVAL;
+		cmd->cause = true;
+		return 0;
+	}
+	if (!strncmp(s, "signal=", 7)) {
+		u64 sig;
+
+		if (cmd->signal || cmd->op == TLOB_CMD_REMOVE)
+			return -EINVAL;
+		if (s[7] < '1' || s[7] > '9' || tlob_parse_u64(s + 7, &sig) ||
+		    sig > TLOB_SIGNAL_MAX)
+			return -EINVAL;
+		cmd->signal = sig;
 		return 0;
 	}
 	if (!strncmp(s, "cgroup=", 7))

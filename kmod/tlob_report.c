@@ -74,11 +74,16 @@ static struct tlob_fd *tlob_forwarded_to(const struct tlob_window *w,
 
 /*
  * A window's budget expired: @w->lock held, which keeps its owner fd
- * alive (closing the fd closes the window under that lock first).
+ * alive (closing the fd closes the window under that lock first).  @ce,
+ * the cause, follows the VIOLATION on the owner fd (which asked for it
+ * with the binding or TRACE_START) and on the subscribers that asked for
+ * causes.
  */
 void tlob_report_violation(struct tlob_window *w,
-			   const struct tlob_window_result *res)
+			   const struct tlob_window_result *res,
+			   const struct tlob_cause_event *ce)
 {
+	const struct tlob_cause_event *sce;
 	struct tlob_event ev;
 	struct tlob_fd *ctx;
 	unsigned int i;
@@ -86,23 +91,25 @@ void tlob_report_violation(struct tlob_window *w,
 
 	lockdep_assert_held(&w->lock);
 	tlob_fill_event(&ev, w, res, TLOB_EV_VIOLATION);
-	if (w->owner)
-		tlob_queue(w->owner, &ev);
+	if (w->owner && tlob_ring_push_violation(&w->owner->ring, &ev, ce))
+		tlob_fd_wake(w->owner);
 
 	rcu_read_lock();
 	for (i = 0; i < TLOB_MAX_SUBSCRIBERS; i++) {
 		ctx = rcu_dereference(tlob_subscribers[i]);
 		if (!ctx || ctx == w->owner)
 			continue;
+		sce = READ_ONCE(ctx->sub_cause) ? ce : NULL;
 		if (w->binding) {
-			tlob_queue(ctx, &ev);
+			if (tlob_ring_push_violation(&ctx->ring, &ev, sce))
+				tlob_fd_wake(ctx);
 		} else if (w->quiet) {
 			if (tlob_ring_suppress(&ctx->ring))
 				tlob_fd_wake(ctx);
 			continue;
 		} else {
 			if (!tlob_ring_push_self_violation(&ctx->ring, &ev,
-							   &wake)) {
+							   sce, &wake)) {
 				if (wake)
 					tlob_fd_wake(ctx);
 				continue;
@@ -161,13 +168,17 @@ void tlob_report_discard(struct tlob_window *w)
 	rcu_read_unlock();
 }
 
-/* TLOB_SUB_ALL: -ENOSPC if TLOB_MAX_SUBSCRIBERS fds already have it. */
-int tlob_subscribe(struct tlob_fd *ctx)
+/*
+ * TLOB_SUB_ALL, with causes if @cause: -ENOSPC if TLOB_MAX_SUBSCRIBERS fds
+ * already have it.
+ */
+int tlob_subscribe(struct tlob_fd *ctx, bool cause)
 {
 	unsigned int i;
 	int ret = 0;
 
 	mutex_lock(&tlob_sub_mutex);
+	WRITE_ONCE(ctx->sub_cause, cause);
 	if (ctx->sub_slot >= 0)
 		goto out_unlock;
 	for (i = 0; i < TLOB_MAX_SUBSCRIBERS; i++) {

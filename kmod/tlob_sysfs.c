@@ -75,17 +75,25 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  "events_suppressed %lld\n"
 			  "windows_missed %lld\n"
 			  "self_windows_in_use %u\n"
-			  "self_windows_max %u\n",
+			  "self_windows_max %u\n"
+			  "causes %lld\n"
+			  "cause_ns %lld\n"
+			  "signals %lld\n"
+			  "signals_failed %lld\n",
 			  atomic64_read(&c->windows_started),
 			  atomic64_read(&c->windows_completed),
 			  atomic64_read(&c->violations),
 			  atomic64_read(&c->events_dropped),
-			  atomic_read(&c->windows_in_use),
+			  atomic_read(&tlob_windows_in_use),
 			  tlob_max_windows, tlob_binding_count(),
 			  atomic64_read(&c->events_suppressed),
 			  atomic64_read(&c->windows_missed),
 			  tlob_self_windows_in_use(),
-			  READ_ONCE(tlob_max_self_windows));
+			  READ_ONCE(tlob_max_self_windows),
+			  atomic64_read(&c->causes),
+			  atomic64_read(&c->cause_ns),
+			  atomic64_read(&c->signals),
+			  atomic64_read(&c->signals_failed));
 }
 
 static struct kobj_attribute tlob_enable_attr = __ATTR_RW(enable);

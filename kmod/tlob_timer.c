@@ -43,8 +43,9 @@ void tlob_timer_arm(struct tlob_window *w)
 
 /*
  * Stop the timer of a closed window.  Where the caller cannot wait for a
- * running callback, that callback finds the window closed and does
- * nothing; the grace period before the slot is reused covers it.
+ * running callback, that callback finds the window closed (or the slot
+ * reused, not at its deadline yet) and does nothing; the next opener of
+ * the slot waits for it before arming the timer again.
  */
 void tlob_timer_cancel(struct tlob_window *w, bool may_sleep)
 {

@@ -6,6 +6,14 @@
  * The handlers run in the context of the probed task and reach their
  * binding through the consumer embedded in it; they may sleep but never
  * allocate, and never register or unregister probes.
+ *
+ * A binding with a cgroup has breakpoints only in the processes of that
+ * cgroup: the consumers' filter asks tlob_binding_match_mm() for each
+ * process mapping the file, when the probe is registered and when a
+ * process maps the file (exec).  A process that left the cgroup has its
+ * breakpoint removed at its next hit (the handler answers
+ * UPROBE_HANDLER_REMOVE); one that moved in gets them from
+ * tlob_uprobe_kick(), which tlob_cgroup.c calls after cgroup moves.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,22 +35,26 @@
  * opened in finds that frame gone, ends the window without a report and
  * opens a new one.
  */
-static void tlob_uprobe_start(struct tlob_binding *b, struct pt_regs *regs)
+static int tlob_uprobe_start(struct tlob_binding *b, struct pt_regs *regs)
 {
 	struct tlob_window_args args = {
 		.binding = b,
 		.owner = b->owner,
 		.threshold_ns = b->threshold_ns,
 		.cookie = b->cookie,
+		.cause = b->flags & TLOB_BIND_CAUSE,
+		.signal = b->signal,
 		.sp = user_stack_pointer(regs),
 	};
 	struct tlob_window *w;
 	unsigned long flags;
 	bool stale;
 
-	if (!READ_ONCE(b->active) || !READ_ONCE(tlob_enabled) ||
-	    !tlob_binding_match_task(b))
-		return;
+	if (!tlob_binding_match_task(b))
+		return tlob_binding_match_mm(b, current->mm) ?
+		       0 : UPROBE_HANDLER_REMOVE;
+	if (!READ_ONCE(b->active) || !READ_ONCE(tlob_enabled))
+		return 0;
 
 	rcu_read_lock();
 	w = tlob_find_binding_window(b, &flags);
@@ -56,15 +68,16 @@ static void tlob_uprobe_start(struct tlob_binding *b, struct pt_regs *regs)
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 		rcu_read_unlock();
 		if (!stale)
-			return;
+			return 0;
 		tlob_window_finish(w, NULL, true);
 	} else {
 		rcu_read_unlock();
 	}
 
-	w = tlob_window_open(&args, false);
+	w = tlob_window_open(&args);
 	if (PTR_ERR_OR_ZERO(w) == -ENOSPC)
 		tlob_binding_missed(b);
+	return 0;
 }
 
 /* STOP, or (@ret) a return from START: close the outermost window. */
@@ -95,16 +108,20 @@ static void tlob_uprobe_stop(struct tlob_binding *b, struct pt_regs *regs,
 static int tlob_start_handler(struct uprobe_consumer *uc,
 			      struct pt_regs *regs)
 {
-	tlob_uprobe_start(container_of(uc, struct tlob_binding,
-				       start_probe.uc), regs);
-	return 0;
+	return tlob_uprobe_start(container_of(uc, struct tlob_binding,
+					      start_probe.uc), regs);
 }
 
 static int tlob_stop_handler(struct uprobe_consumer *uc,
 			     struct pt_regs *regs)
 {
-	tlob_uprobe_stop(container_of(uc, struct tlob_binding,
-				      stop_probe.uc), regs, false);
+	struct tlob_binding *b = container_of(uc, struct tlob_binding,
+					      stop_probe.uc);
+
+	if (tlob_binding_has_cgroup(b) && !tlob_binding_match_task(b) &&
+	    !tlob_binding_match_mm(b, current->mm))
+		return UPROBE_HANDLER_REMOVE;
+	tlob_uprobe_stop(b, regs, false);
 	return 0;
 }
 
@@ -116,13 +133,60 @@ static int tlob_ret_handler(struct uprobe_consumer *uc, unsigned long func,
 	return 0;
 }
 
+/* A kick consumer only installs breakpoints; it measures nothing. */
+static int tlob_kick_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	return 0;
+}
+
+/* Uprobe filter: breakpoints only in processes of the binding's cgroup. */
+bool tlob_uprobe_filter_mm(struct uprobe_consumer *uc, struct mm_struct *mm)
+{
+	struct tlob_uprobe *p = container_of(uc, struct tlob_uprobe, uc);
+
+	return tlob_binding_match_mm(p->priv, mm);
+}
+
+static void tlob_uprobe_init(struct tlob_uprobe *p, struct tlob_binding *b)
+{
+	p->priv = b;
+	if (tlob_binding_has_cgroup(b))
+		p->uc.filter = tlob_uprobe_filter;
+}
+
+/* After the binding's cgroup filter is set. */
 void tlob_uprobe_init_binding(struct tlob_binding *b)
 {
+	tlob_uprobe_init(&b->start_probe, b);
+	tlob_uprobe_init(&b->stop_probe, b);
+	tlob_uprobe_init(&b->kick_start, b);
+	tlob_uprobe_init(&b->kick_stop, b);
 	b->start_probe.uc.handler = tlob_start_handler;
 	if (tlob_binding_on_return(b))
 		b->start_probe.uc.ret_handler = tlob_ret_handler;
 	else
 		b->stop_probe.uc.handler = tlob_stop_handler;
+	b->kick_start.uc.handler = tlob_kick_handler;
+	b->kick_stop.uc.handler = tlob_kick_handler;
+}
+
+/*
+ * Install @b's breakpoints in the processes its filter now accepts (some
+ * moved into its cgroup): registering a consumer with the same filter
+ * installs them where it says yes, and unregistering it removes them only
+ * where no consumer of the probe wants them any more.  STOP first, so that
+ * no window opens that could not close.  tlob_bind_mutex held; the caller
+ * syncs (tlob_uprobe_unregister_sync()) before the next kick or the
+ * binding's removal.
+ */
+void tlob_uprobe_kick(struct tlob_binding *b)
+{
+	lockdep_assert_held(&tlob_bind_mutex);
+	if (!tlob_binding_on_return(b) &&
+	    !tlob_uprobe_register(&b->kick_stop, b->inode, b->stop_offset))
+		tlob_uprobe_unregister(&b->kick_stop);
+	if (!tlob_uprobe_register(&b->kick_start, b->inode, b->start_offset))
+		tlob_uprobe_unregister(&b->kick_start);
 }
 
 /* Probe offsets must lie inside the file. */
@@ -148,17 +212,20 @@ int tlob_uprobe_arm(struct tlob_binding *b)
 	if (ret) {
 		tlob_uprobe_unregister(&b->start_probe);
 		tlob_uprobe_unregister_sync();
-		tlob_close_binding_windows(b);
+		/* No handler runs any more: close what START opened. */
+		WRITE_ONCE(b->dying, true);
+		tlob_close_dying_windows();
 	}
 	return ret;
 }
 
-void tlob_uprobe_disarm(struct tlob_binding *b)
+/*
+ * Unregister @b's probes.  Its handlers may still run until
+ * tlob_uprobe_unregister_sync(), which one batch of removals calls once.
+ */
+void tlob_uprobe_disarm_nosync(struct tlob_binding *b)
 {
 	tlob_uprobe_unregister(&b->start_probe);
 	if (!tlob_binding_on_return(b))
 		tlob_uprobe_unregister(&b->stop_probe);
-	tlob_uprobe_unregister_sync();
-	/* No handler runs any more: close what it left open. */
-	tlob_close_binding_windows(b);
 }

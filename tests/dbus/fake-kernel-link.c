@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A fake kernel link for the D-Bus tests: the interface of
- * daemon/kernel-link.h without the module.
+ * daemon/kernel-link.h without the module, as either backend.
  *
  * The "device" is a memfd holding what the module keeps per open file:
  * the bindings (with their cookie, cgroup path, file identity and
@@ -42,8 +42,15 @@
  *             the Nth read from now that returns records takes them from
  *             the ring, then the process gets SIGKILL (before it can
  *             handle them)
- * With $TLOB_FAKE_KERNEL_UNAVAILABLE set, opening fails with ENOENT, as
- * without the module; $TLOB_FAKE_KERNEL_MAX limits the bindings (ENOSPC).
+ * With $TLOB_FAKE_KERNEL_UNAVAILABLE set, opening the kmod backend fails
+ * with ENOENT, as without the module; with $TLOB_FAKE_BPF_UNAVAILABLE
+ * set to an errno number, loading the bpf backend fails with it (EPERM
+ * for any other value). $TLOB_FAKE_KERNEL_MAX limits the bindings
+ * (ENOSPC).
+ *
+ * As the bpf backend, the memfd is the process's own and never offered
+ * to the fd store (kernel_link_fd() is -EBADF): its bindings and records
+ * end with the process, as the BPF monitor's do.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -91,6 +98,7 @@ typedef struct FakeHeader {
 
 struct KernelLink {
 	Manager *manager;
+	KernelBackend backend;
 	int dev;			/* the memfd */
 	int fifo;
 	sd_event_source *io;		/* the FIFO */
@@ -398,7 +406,30 @@ static int on_ready(sd_event_source *s, void *userdata)
 	return 0;
 }
 
-int kernel_link_new(Manager *m, int fd, KernelLink **ret)
+/* Whether @backend can be opened here: 0, or the negative errno. */
+static int fake_backend_available(KernelBackend backend, int fd)
+{
+	const char *e;
+	int r;
+
+	switch (backend) {
+	case KERNEL_BACKEND_KMOD:
+		return getenv("TLOB_FAKE_KERNEL_UNAVAILABLE") ? -ENOENT : 0;
+	case KERNEL_BACKEND_BPF:
+		if (fd >= 0)
+			return -EBADF;
+		e = getenv("TLOB_FAKE_BPF_UNAVAILABLE");
+		if (!e)
+			return 0;
+		r = atoi(e);
+		return r > 0 ? -r : -EPERM;
+	default:
+		return -ENOSYS;
+	}
+}
+
+int kernel_link_new(Manager *m, KernelBackend backend, int fd,
+		    KernelLink **ret)
 {
 	_cleanup_close_ int dev = fd;
 	_cleanup_free_ KernelLink *k = NULL;
@@ -406,12 +437,16 @@ int kernel_link_new(Manager *m, int fd, KernelLink **ret)
 	const char *max = getenv("TLOB_FAKE_KERNEL_MAX");
 	int r;
 
-	if (getenv("TLOB_FAKE_KERNEL_UNAVAILABLE") || !fifo)
+	if (!fifo)
 		return -ENOENT;
+	r = fake_backend_available(backend, fd);
+	if (r < 0)
+		return r;
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
 	k->manager = m;
+	k->backend = backend;
 	k->fifo = -EBADF;
 	k->max_bindings = max ? strtoul(max, NULL, 10) : FAKE_BINDINGS;
 	k->max_bindings = MIN(k->max_bindings, (size_t)FAKE_BINDINGS);
@@ -467,9 +502,14 @@ int kernel_link_start(KernelLink *k)
 	return 0;
 }
 
+KernelBackend kernel_link_backend(const KernelLink *k)
+{
+	return k->backend;
+}
+
 int kernel_link_fd(KernelLink *k)
 {
-	return k->dev;
+	return k->backend == KERNEL_BACKEND_KMOD ? k->dev : -EBADF;
 }
 
 int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,

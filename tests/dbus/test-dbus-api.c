@@ -238,8 +238,11 @@ static void store_pass(void)
 	setenv("LISTEN_FDS", pid, 1);
 }
 
-/* Start tlob-manager-fake with @extra_env and @extra_arg (may be NULL). */
-static void manager_start_with(const char *extra_env, const char *extra_arg)
+/*
+ * Fork tlob-manager-fake with @extra_env (one or two NAME=VALUE separated
+ * by a space) and @extra_arg (both may be NULL); its pid.
+ */
+static pid_t manager_fork(const char *extra_env, const char *extra_arg)
 {
 	pid_t pid;
 
@@ -261,8 +264,17 @@ static void manager_start_with(const char *extra_env, const char *extra_arg)
 		setenv("TLOB_FAKE_KERNEL_STATE", state, 1);
 		setenv("TLOB_FAKE_JOURNAL", journal, 1);
 		setenv("SYSTEMD_LOG_LEVEL", "debug", 1);
-		if (extra_env)
-			putenv((char *)extra_env);
+		if (extra_env) {
+			char *e = strdup(extra_env), *sp = e ? strchr(e, ' ') : NULL;
+
+			if (!e)
+				_exit(127);
+			if (sp) {
+				*sp = 0;
+				putenv(sp + 1);
+			}
+			putenv(e);
+		}
 		if (use_store)
 			store_pass();
 		if (!freopen(log, "a", stderr))
@@ -271,7 +283,13 @@ static void manager_start_with(const char *extra_env, const char *extra_arg)
 		      extra_arg, (char *)NULL);
 		_exit(127);
 	}
-	manager_pid = pid;
+	return pid;
+}
+
+/* Start tlob-manager-fake with @extra_env and @extra_arg (may be NULL). */
+static void manager_start_with(const char *extra_env, const char *extra_arg)
+{
+	manager_pid = manager_fork(extra_env, extra_arg);
 	for (unsigned i = 0; i < 200; i++) {
 		if (name_has_owner(DEST))
 			return;
@@ -1502,8 +1520,13 @@ static void test_kernel_unavailable(void **state)
 {
 	ListEntry l[8];
 
+	_cleanup_free_ char *backend = NULL;
+
+	/* Neither the module nor BPF: the module is awaited. */
 	manager_stop();
-	manager_start("TLOB_FAKE_KERNEL_UNAVAILABLE=1");
+	manager_start("TLOB_FAKE_KERNEL_UNAVAILABLE=1 TLOB_FAKE_BPF_UNAVAILABLE=1");
+	backend = prop_str("Backend");
+	assert_string_equal(backend, "kmod");
 	/* Still serving: budgets are listed, inactive. */
 	assert_int_equal(list_budgets(l, ELEMENTSOF(l)), 1);
 	assert_false(l[0].active);
@@ -1821,6 +1844,44 @@ static void test_systemd_slow(void **state)
 	assert_ok(call("RemoveBudget", NULL, "s", pa.id));
 	assert_int_equal(unlink(f), 0);
 	assert_ok(call("Reload", NULL, NULL));
+}
+
+/*
+ * PID 1 answering after sd-bus's timeout (1 s here, SYSTEMD_BUS_TIMEOUT):
+ * the query of a unit that started is asked again, not taken as "the unit
+ * is not running" until its next job.
+ */
+static void test_systemd_timeout(void **state)
+{
+	char id[64];
+
+	unsigned q;
+
+	manager_stop();
+	manager_start("SYSTEMD_BUS_TIMEOUT=1s");
+	fake_systemd("unit late.service %s", fake_exec);
+	assert_ok(add_budget("late.service", "tlob_fixture_start", 20 * MS, id, NULL));
+	assert_false(budget_active(id));
+	/* The start's queries of the other tests' units are over. */
+	do {
+		q = systemd_queries();
+		usleep(500000);
+	} while (systemd_queries() != q);
+
+	fake_systemd("call-delay 1500");
+	usleep(100000);
+	fake_systemd("start late.service");
+	WAIT_FOR(manager_log_count("Timed out querying the state of late.service, asking again") >= 1);
+	assert_false(budget_active(id));
+	fake_systemd("call-delay 0");
+	WAIT_FOR(budget_active(id));
+	assert_int_equal(manager_log_count("Failed to query state of late.service"), 0);
+
+	fake_systemd("stop late.service");
+	WAIT_FOR(!budget_active(id));
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	manager_stop();
+	manager_start(NULL);
 }
 
 static void test_kernel_read_error(void **state)
@@ -2153,6 +2214,124 @@ static void test_fd_store_orphans(void **state)
 	*watch_id = 0;
 }
 
+/* The first line of manager.log with @what (static storage), or NULL. */
+static const char *manager_log_line(const char *what)
+{
+	_cleanup_free_ char *p = fake_path("manager.log"), *log = read_file(p);
+	static char line[1024];
+	const char *l = log ? strstr(log, what) : NULL;
+
+	if (!l)
+		return NULL;
+	while (l > log && l[-1] != '\n')
+		l--;
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+	return line;
+}
+
+static void test_backend_bpf(void **state)
+{
+	_cleanup_free_ char *backend = NULL;
+	unsigned bound, log_lines, took;
+	uint64_t count;
+	char id[64];
+	BudgetInfo bi;
+	int status;
+	pid_t pid;
+
+	/* auto without the module: BPF; only the state in the fd store. */
+	manager_stop();
+	store_clear();
+	use_store = true;
+	manager_start("TLOB_FAKE_KERNEL_UNAVAILABLE=1");
+	store_drain();
+	backend = prop_str("Backend");
+	assert_string_equal(backend, "bpf");
+	assert_true(store_rv < 0 && store_state >= 0);
+	fake_systemd("start demo.service");
+	assert_ok(add_budget("demo.service", "tlob_fixture_stop+7", 20 * MS, id, NULL));
+	WAIT_FOR(budget_active(id));
+	usleep(300000);	/* every budget bound */
+	bound = count_bindings(NULL);
+	assert_true(bound >= 1);
+	fake_kernel("window @%s 30000000", id);
+	fake_kernel("burst @%s 4", id);
+	WAIT_FOR(!get_budget(id, &bi) && bi.windows == 5);
+	count = prop_u64("ViolationCount");
+
+	/*
+	 * A restart: the bindings go with the process, every budget is
+	 * bound anew, the statistics (kept in the state at SIGTERM) and the
+	 * counters go on.
+	 */
+	took = manager_log_count("Took over ");
+	manager_stop();
+	manager_start("TLOB_FAKE_KERNEL_UNAVAILABLE=1");
+	WAIT_FOR(budget_active(id));
+	WAIT_FOR(count_bindings(NULL) == bound);
+	assert_int_equal(manager_log_count("Took over "), took);
+	assert_ok(get_budget(id, &bi));
+	assert_int_equal(bi.windows, 5);
+	assert_int_equal(bi.violations, 5);
+	assert_int_equal(prop_u64("ViolationCount"), count);
+	fake_kernel("burst @%s 2", id);
+	WAIT_FOR(!get_budget(id, &bi) && bi.windows == 7);
+	WAIT_FOR(prop_u64("ViolationCount") == count + 2);
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+
+	/* --backend=bpf that cannot load: exit 1, one line with the cause. */
+	manager_stop();
+	log_lines = manager_log_count("Cannot load the BPF monitor");
+	pid = manager_fork("TLOB_FAKE_BPF_UNAVAILABLE=1", "--backend=bpf");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_equal(manager_log_count("Cannot load the BPF monitor"), log_lines + 1);
+	assert_non_null(manager_log_line("Cannot load the BPF monitor (backend bpf): not permitted: it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)"));
+	assert_int_equal(manager_log_count("Failed to start"), 0);
+	pid = manager_fork("TLOB_FAKE_BPF_UNAVAILABLE=95", "--backend=bpf");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	assert_non_null(manager_log_line("Cannot load the BPF monitor (backend bpf): the kernel has no BTF"));
+
+	/* $TLOB_BACKEND, and --backend over it. */
+	manager_start("TLOB_BACKEND=bpf");
+	free(backend);
+	backend = prop_str("Backend");
+	assert_string_equal(backend, "bpf");
+	manager_stop();
+	manager_start_with("TLOB_BACKEND=bpf", "--backend=kmod");
+	free(backend);
+	backend = prop_str("Backend");
+	assert_string_equal(backend, "kmod");
+	store_drain();
+	assert_true(store_rv >= 0);
+
+	/* --backend=bpf with the module's /dev/rv in the store: dropped. */
+	manager_stop();
+	manager_start_with(NULL, "--backend=bpf");
+	store_drain();
+	assert_true(store_rv < 0);
+	free(backend);
+	backend = prop_str("Backend");
+	assert_string_equal(backend, "bpf");
+
+	/* Bad values. */
+	manager_stop();
+	pid = manager_fork(NULL, "--backend=ebpf");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	assert_non_null(manager_log_line("Invalid --backend=ebpf, expected auto, kmod or bpf."));
+	pid = manager_fork("TLOB_BACKEND=module", NULL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	assert_non_null(manager_log_line("Invalid $TLOB_BACKEND=module"));
+
+	manager_start(NULL);
+	store_clear();
+	use_store = false;
+}
+
 static int setup(void **state)
 {
 	fake_dir = getenv("FAKE_DIR");
@@ -2216,6 +2395,7 @@ int main(void)
 		cmocka_unit_test(test_template_instances),
 		cmocka_unit_test(test_reload_coalescing),
 		cmocka_unit_test(test_systemd_slow),
+		cmocka_unit_test(test_systemd_timeout),
 		cmocka_unit_test(test_kernel_read_error),
 		cmocka_unit_test(test_budget_limit),
 		cmocka_unit_test(test_rebind_new_inode),
@@ -2223,6 +2403,7 @@ int main(void)
 		cmocka_unit_test(test_fd_store_restart),
 		cmocka_unit_test(test_fd_store_sigkill),
 		cmocka_unit_test(test_fd_store_orphans),
+		cmocka_unit_test(test_backend_bpf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,6 +19,8 @@ struct parse_case {
 	u64 cgroup_id;
 	const char *cgroup_dir;
 	const char *cgroup_path;
+	bool cause;
+	u32 signal;
 };
 
 static const struct parse_case cases[] = {
@@ -89,6 +91,27 @@ static const struct parse_case cases[] = {
 	{ "r /a threshold=5", -EINVAL },
 	{ "r /a: threshold=5", -EINVAL },
 	{ "r :1 threshold=5", -EINVAL },
+	/* Actions. */
+	{ "r /a:1 threshold=5 cause", 0, TLOB_CMD_RETURN, "/a", 1, 0, 5,
+	  .cause = true },
+	{ "p /a:1 2 threshold=5 cgroup_path=s.slice cause signal=6  # id=4 windows=0 violations=0 missed=0 signals=0",
+	  0, TLOB_CMD_ENTRY, "/a", 1, 2, 5, true, 0, NULL, "s.slice",
+	  true, 6 },
+	{ "r /a:1 signal=64 threshold=5", 0, TLOB_CMD_RETURN, "/a", 1, 0, 5,
+	  .signal = 64 },
+	{ "r /a:1 threshold=5 signal=1", 0, TLOB_CMD_RETURN, "/a", 1, 0, 5,
+	  .signal = 1 },
+	{ "r /a:1 threshold=5 signal=0", -EINVAL },
+	{ "r /a:1 threshold=5 signal=65", -EINVAL },
+	{ "r /a:1 threshold=5 signal=06", -EINVAL },
+	{ "r /a:1 threshold=5 signal=0x6", -EINVAL },
+	{ "r /a:1 threshold=5 signal=", -EINVAL },
+	{ "r /a:1 threshold=5 signal=SIGABRT", -EINVAL },
+	{ "r /a:1 threshold=5 signal=6 signal=6", -EINVAL },
+	{ "r /a:1 threshold=5 cause cause", -EINVAL },
+	{ "r /a:1 threshold=5 causes", -EINVAL },
+	{ "-/a:1 cause", -EINVAL },
+	{ "-/a:1 signal=6", -EINVAL },
 	{ "r /a:0x threshold=5", -EINVAL },
 	{ "r /a:12z threshold=5", -EINVAL },
 	{ "r /a:+1 threshold=5", -EINVAL },
@@ -150,7 +173,8 @@ static void check_case(const struct parse_case *c)
 		     cmd.has_cgroup == c->has_cgroup &&
 		     cmd.cgroup_id == c->cgroup_id &&
 		     str_eq(cmd.cgroup_dir, c->cgroup_dir) &&
-		     str_eq(cmd.cgroup_path, c->cgroup_path);
+		     str_eq(cmd.cgroup_path, c->cgroup_path) &&
+		     cmd.cause == c->cause && cmd.signal == c->signal;
 		if (!ok)
 			printf("# got op %d path %s start %llu stop %llu threshold %llu\n",
 			       cmd.op, cmd.path ? cmd.path : "(null)",

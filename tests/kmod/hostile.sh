@@ -200,9 +200,12 @@ t_deadline_stop() {
 t_exec_ends_window() {
 	local o=$WORK/o
 	# (The exec'd ops are split at commas: none of them may have one.)
-	drv "$o" start:200ms exec:$DRV,usefd:env,statwait:windows_in_use=0,sleep:400ms,stop,=EINVAL,read:0
-	drv "$o" fd:1 sub:all fd:0 bind:$TGT,tgt_start,tgt_stop,100ms \
-		run:$TGT,exec-in,/bin/sleep,0.5 statwait:windows_in_use=0 \
+	# The budgets leave the old program (and the exec itself, which on the
+	# debug kernel takes ~100 ms) time to reach the exec; the new program
+	# outlives them, so a window that survived would report.
+	drv "$o" start:1s exec:$DRV,usefd:env,statwait:windows_in_use=0,sleep:1500ms,stop,=EINVAL,read:0
+	drv "$o" fd:1 sub:all fd:0 bind:$TGT,tgt_start,tgt_stop,1s \
+		run:$TGT,exec-in,/bin/sleep,2 statwait:windows_in_use=0 \
 		bstats:@1 fd:1 drain:timeout=1s
 	expect_eq "$(kv "$o" bstats windows)" 0 "completed windows"
 	expect_eq "$(ev_count "$o" violation)" 0 "VIOLATION records after exec"

@@ -14,7 +14,9 @@ KT_FAILED=0
 KT_ONLY=
 KT_KO=
 KT_DMESG_MARK=0
-KT_TEST_TIMEOUT=180	# seconds per test
+KT_TEST_TIMEOUT=${TLOB_KT_TEST_TIMEOUT:-180}	# seconds per test (run-suite --test-timeout)
+# This file's directory, whoever sources it (selftest.sh, tests/bpf).
+KT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Copy the helper programs to tmpfs (uprobes need a file system that
 # supports them; the 9p/overlay root is tested separately), world-readable
@@ -262,7 +264,7 @@ monitor_line_of() {
 # dmesg_check: no kernel complaints since kt_setup (the patterns of
 # tests/vm/kernel-problems: Oops, BUG, WARNING, lockdep, KASAN, ...).
 dmesg_check() {
-	local bad patterns=$KT_DIR/../vm/kernel-problems rc=0
+	local bad patterns=$KT_LIB_DIR/../vm/kernel-problems rc=0
 	[ -r "$patterns" ] || fail "cannot read $patterns"
 	# No process substitution: a shell-mode guest has no /dev/fd.
 	dmesg | tail -n +"$((KT_DMESG_MARK + 1))" >"$WORK/dmesg.new"

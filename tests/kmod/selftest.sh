@@ -20,6 +20,8 @@ KT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$KT_DIR/lib.sh"
 . "$KT_DIR/hostile.sh"
 . "$KT_DIR/smp.sh"
+. "$KT_DIR/perf.sh"
+. "$KT_DIR/cause.sh"
 
 bindir=
 stress_seconds=60
@@ -61,7 +63,7 @@ t_sysfs_files() {
 	expect_eq "$(( 0$(stat -c %a "$SYS/monitor") & 077 ))" 0 "monitor mode (root only)"
 	[ -w "$SYS/enable" ] || fail "enable not writable"
 	keys=$(awk '{ print $1 }' "$SYS/stats" | sort | tr '\n' ' ')
-	expect_eq "$keys" "bindings events_dropped events_suppressed self_windows_in_use self_windows_max violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
+	expect_eq "$keys" "bindings cause_ns causes events_dropped events_suppressed self_windows_in_use self_windows_max signals signals_failed violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
 	awk 'NF != 2 || $2 !~ /^[0-9]+$/ { print "bad stats line: " $0; bad = 1 } END { exit bad }' "$SYS/stats"
 	expect_eq "$(stat_get windows_max)" 4096 "windows_max (default max_windows)"
 	expect_eq "$(stat_get self_windows_max)" 1024 "self_windows_max (a quarter of max_windows)"
@@ -96,12 +98,25 @@ t_trace_events() {
 	[ -e "$d/window_tlob/hist" ] || fail "window_tlob/hist missing"
 }
 
+# The instance's events are on while a window can open (a binding, a
+# self-instrumenting fd), and off a second after the last user left: ftrace
+# records command names on every context switch while an event is on.
 t_trace_instance() {
-	local i=$TR/instances/tlob
+	local i=$TR/instances/tlob e
 	[ -d "$i" ] || fail "$i missing"
-	expect_eq "$(cat "$i/events/tlob/error_env_tlob/enable")" 1 "instance error_env_tlob enabled"
-	expect_eq "$(cat "$i/events/tlob/detail_env_tlob/enable")" 1 "instance detail_env_tlob enabled"
 	[ -e "$i/trace_pipe" ] || fail "no trace_pipe"
+	rm -f "$WORK/ready" "$WORK/go"
+	"$DRV" start:60s touch:$WORK/ready waitfile:$WORK/go >"$WORK/bg" 2>&1 &
+	"$DRV" waitfile:$WORK/ready,timeout=20s >/dev/null
+	for e in error_env_tlob detail_env_tlob; do
+		expect_eq "$(cat "$i/events/tlob/$e/enable")" 1 "instance $e enabled while in use"
+	done
+	touch "$WORK/go"
+	wait $! || { cat "$WORK/bg"; fail "holder failed"; }
+	sleep 2
+	for e in error_env_tlob detail_env_tlob; do
+		expect_eq "$(cat "$i/events/tlob/$e/enable")" 0 "instance $e off while unused"
+	done
 }
 
 # 1: enable/disable
@@ -168,8 +183,8 @@ t_self_errors() {
 	drv "$WORK/o" start:0 =ERANGE start:3600000000001 =ERANGE \
 		start:3600s stop \
 		start:5s start:5s =EALREADY fd:1 start:5s stop fd:0 stop \
-		start:1s,flags=1 =EINVAL start:1s,flags=0x80000000 =EINVAL \
-		start:1s,reserved=1 =EINVAL startbad =EFAULT \
+		start:1s,flags=2 =EINVAL start:1s,flags=0x80000000 =EINVAL \
+		start:1s,reserved=65 =EINVAL startbad =EFAULT \
 		stop =EINVAL result =EINVAL start:5s stop stop =EINVAL \
 		badioctl =ENOTTY\|EINVAL statwait:windows_in_use=0
 }
@@ -310,7 +325,7 @@ t_bind_errors() {
 	drv "$WORK/o" bind:$TGT,tgt_start,tgt_stop,1s,fd=-1 =EBADF \
 		bind:$TGT,tgt_start,tgt_stop,1s,fd=/ =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,1s,flags=0x100 =EINVAL \
-		bind:$TGT,tgt_start,tgt_stop,1s,reserved=1 =EINVAL \
+		bind:$TGT,tgt_start,tgt_stop,1s,reserved=65 =EINVAL \
 		bind:$TGT,tgt_work,tgt_stop,1s,ret =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,0 =EINVAL\|ERANGE \
 		bind:$TGT,0x10000000,0x10000010,1s =EINVAL \
@@ -705,13 +720,15 @@ t_rmmod_live_windows() {
 	local pids=() p
 	echo "p $TGT:$OFF_START $OFF_STOP threshold=100000000" >"$SYS/monitor"
 	echo "r $TGT:$OFF_WORK threshold=5000000000" >"$SYS/monitor"
+	# Windows long enough to overlap however slowly the targets start
+	# (seconds each on the debug kernel).
 	for p in 1 2 3; do
-		"$TGT" pair 1500 sleep 2 &
+		"$TGT" pair 10000 sleep 1 &
 		pids+=($!)
 	done
-	"$TGT" threads 4 1500 busy &
+	"$TGT" threads 4 3000 busy &
 	pids+=($!)
-	for p in $(seq 1 50); do
+	for p in $(seq 1 300); do
 		[ "$(stat_get windows_in_use)" -gt 3 ] && break
 		sleep 0.2
 	done
@@ -1082,7 +1099,7 @@ fi
 KT_AUTOLOAD=1
 run_test "sysfs: enable, monitor, stats exist with the right modes and keys" t_sysfs_files
 run_test "tracefs: the four tlob events and their fields" t_trace_events
-run_test "tracefs: instances/tlob with error_env and detail_env enabled" t_trace_instance
+run_test "tracefs: instances/tlob, error_env and detail_env enabled while in use" t_trace_instance
 run_test "enable: 0 gives ENODEV, 1 restores, garbage rejected" t_enable
 run_test "enable: 0 closes open windows without reports" t_enable_closes_windows
 run_test "enable: bindings stay but open no windows while disabled" t_enable_keeps_bindings
@@ -1143,7 +1160,9 @@ run_test "trace: hist trigger keys=binding:vals=elapsed_ns on window_tlob" t_his
 run_test "rmmod: refused while /dev/rv is open" t_rmmod_busy_with_fd
 run_test "rmmod: with live windows and sysfs bindings, targets survive" t_rmmod_live_windows
 hostile_tests
+cause_tests
 smp_tests
+perf_tests
 run_test "dmesg: clean after the functional tests" t_dmesg_clean
 
 if [ "$stress_seconds" -gt 0 ]; then

@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
 #include <linux/tlob.h>
 
 #include "kt-util.h"
@@ -128,6 +129,8 @@ static const char *type_name(unsigned int t)
 		return "lost";
 	case TLOB_EV_SUPPRESSED:
 		return "suppressed";
+	case TLOB_EV_CAUSE:
+		return "cause";
 	default:
 		return "unknown";
 	}
@@ -166,6 +169,78 @@ static void print_event(const struct tlob_event *e)
 	       (uint64_t)e->timestamp_ns, (uint64_t)e->lost, kt_now_ns(), comm);
 }
 
+static void print_task_ref(const char *name, const struct tlob_task_ref *t)
+{
+	char comm[sizeof(t->comm) + 1];
+
+	memcpy(comm, t->comm, sizeof(t->comm));
+	comm[sizeof(t->comm)] = '\0';
+	for (char *c = comm; *c; c++)
+		if (*c == ' ' || *c == '=' || *c == '/')
+			*c = '_';
+	printf(" %s=%u/%u/%s", name, t->pid, t->tgid, comm[0] ? comm : "-");
+}
+
+/*
+ * "cause ..." after the event line of a TLOB_EV_CAUSE record: kernel
+ * addresses as 16 hex digits, comma-separated, innermost first.
+ */
+static void print_cause(const struct tlob_cause_event *ce)
+{
+	const struct tlob_cause *c = &ce->cause;
+
+	printf("cause tid=%u valid=0x%x cpu=%u signal=%u nvcsw=%" PRIu64
+	       " nivcsw=%" PRIu64 " migrations=%" PRIu64 " user_ip=0x%" PRIx64
+	       " user_sp=0x%" PRIx64 " nr_kstack=%u kstack=",
+	       ce->ev.tid, c->valid, c->cpu, c->signal, (uint64_t)c->nvcsw,
+	       (uint64_t)c->nivcsw, (uint64_t)c->migrations,
+	       (uint64_t)c->user_ip, (uint64_t)c->user_sp, c->nr_kstack);
+	for (unsigned int i = 0; i < c->nr_kstack && i < TLOB_CAUSE_KSTACK_MAX; i++)
+		printf("%s%016" PRIx64, i ? "," : "", (uint64_t)c->kstack[i]);
+	if (!c->nr_kstack)
+		printf("-");
+	print_task_ref("curr", &c->curr);
+	print_task_ref("preemptor", &c->preemptor);
+	print_task_ref("waker", &c->waker);
+	printf("\n");
+}
+
+/*
+ * Print the records of @n bytes read into @buf, stepping by their size;
+ * returns how many there were.
+ */
+static size_t print_records(const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	size_t off = 0, count = 0;
+	struct tlob_event e;
+	union {
+		struct tlob_event ev;
+		struct tlob_cause_event ce;
+	} u;
+
+	while (n - off >= sizeof(e)) {
+		memcpy(&e, p + off, sizeof(e));
+		if (e.size < sizeof(e) || e.size > n - off) {
+			fprintf(stderr, "tlob-drv: record of %u bytes at %zu of %zu\n",
+				e.size, off, n);
+			break;
+		}
+		print_event(&e);
+		if (e.type == TLOB_EV_CAUSE) {
+			memset(&u, 0, sizeof(u));
+			memcpy(&u, p + off, e.size < sizeof(u) ? e.size : sizeof(u));
+			print_cause(&u.ce);
+		}
+		off += e.size;
+		count++;
+	}
+	if (off != n)
+		fprintf(stderr, "tlob-drv: read returned %zu bytes, %zu parsed\n",
+			n, off);
+	return count;
+}
+
 static void print_result(const struct tlob_result *r)
 {
 	printf("result threshold_ns=%" PRIu64 " elapsed_ns=%" PRIu64
@@ -201,7 +276,10 @@ static int do_start(int fd, char **args, int nargs)
 	r = opt_u64(args, nargs, "reserved", &v);
 	if (r < 0)
 		return r;
-	a.reserved = (uint32_t)v;
+	r = opt_u64(args, nargs, "signal", &v);
+	if (r < 0)
+		return r;
+	a.signal = (uint32_t)v;
 	return ioctl_ret(ioctl(fd, TLOB_IOCTL_TRACE_START, &a));
 }
 
@@ -539,6 +617,106 @@ static int op_sleep(struct drv *d, char **args, int nargs)
 	return 0;
 }
 
+/* A thread that waits, then wakes the op's thread up (pipe or futex). */
+struct waker_arg {
+	uint64_t ns;
+	int fd;			/* pipe: write end, or -1 */
+	uint32_t *futex;
+	pid_t tid;
+};
+
+static void *waker_thread(void *p)
+{
+	struct waker_arg *a = p;
+
+	a->tid = gettid_();
+	kt_sleep_ns(a->ns);
+	if (a->fd >= 0) {
+		if (write(a->fd, "x", 1) != 1)
+			perror("tlob-drv: waker write");
+	} else {
+		__atomic_store_n(a->futex, 1, __ATOMIC_SEQ_CST);
+		syscall(SYS_futex, a->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+	}
+	return NULL;
+}
+
+/* piperead:DUR / futexwait:DUR: block in read() of a pipe or a futex. */
+static int block_on(char **args, bool pipe_)
+{
+	struct waker_arg a = { .fd = -1 };
+	uint32_t futex = 0;
+	pthread_t th;
+	int p[2] = { -1, -1 }, r = 0;
+	char c;
+
+	if (kt_parse_duration(args[0], &a.ns) < 0)
+		return -EINVAL;
+	if (pipe_) {
+		if (pipe(p) < 0)
+			return -errno;
+		a.fd = p[1];
+	}
+	a.futex = &futex;
+	r = -pthread_create(&th, NULL, waker_thread, &a);
+	if (r < 0)
+		goto out;
+	if (pipe_) {
+		if (read(p[0], &c, 1) != 1)
+			r = -EIO;
+	} else {
+		while (!__atomic_load_n(&futex, __ATOMIC_SEQ_CST))
+			syscall(SYS_futex, &futex, FUTEX_WAIT, 0, NULL, NULL, 0);
+	}
+	pthread_join(th, NULL);
+	printf("waker tid=%d\n", a.tid);
+out:
+	if (pipe_) {
+		close(p[0]);
+		close(p[1]);
+	}
+	return r;
+}
+
+static int op_piperead(struct drv *d, char **args, int nargs)
+{
+	return block_on(args, true);
+}
+
+static int op_futexwait(struct drv *d, char **args, int nargs)
+{
+	return block_on(args, false);
+}
+
+/*
+ * fileread:PATH[,chunk=N,max=N]: read PATH, CHUNK bytes (1 MiB) per read(),
+ * up to MAX bytes (all), with O_DIRECT if it can.
+ */
+static int op_fileread(struct drv *d, char **args, int nargs)
+{
+	static char buf[1 << 20] __attribute__((aligned(4096)));
+	uint64_t total = 0, chunk = sizeof(buf), max = UINT64_MAX;
+	ssize_t n = 0;
+	int fd;
+
+	if (opt_u64(args + 1, nargs - 1, "chunk", &chunk) < 0 ||
+	    opt_u64(args + 1, nargs - 1, "max", &max) < 0 ||
+	    !chunk || chunk > sizeof(buf))
+		return -EINVAL;
+	fd = open(args[0], O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(args[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (total < max && (n = read(fd, buf, chunk)) > 0)
+		total += (uint64_t)n;
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	printf("fileread bytes=%" PRIu64 "\n", total);
+	return n < 0 ? (int)n : 0;
+}
+
 static int op_busy(struct drv *d, char **args, int nargs)
 {
 	uint64_t ns, end;
@@ -631,7 +809,12 @@ static int op_bind(struct drv *d, char **args, int nargs)
 	v = 0;
 	if (opt_u64(args + 4, nargs - 4, "reserved", &v) < 0)
 		return -EINVAL;
-	a.reserved = (uint32_t)v;
+	if (opt_u64(args + 4, nargs - 4, "signal", &v) < 0)
+		return -EINVAL;
+	a.signal = (uint32_t)v;
+	if (opt(args + 4, nargs - 4, "cause"))
+		a.flags |= TLOB_BIND_CAUSE;
+	v = 0;
 	if (opt_u64(args + 4, nargs - 4, "cookie", &v) < 0)
 		return -EINVAL;
 	a.cookie = v;
@@ -791,6 +974,8 @@ static int op_sub(struct drv *d, char **args, int nargs)
 		return fd;
 	if (strcmp(args[0], "all") == 0)
 		v = TLOB_SUB_ALL;
+	else if (strcmp(args[0], "cause") == 0)
+		v = TLOB_SUB_ALL | TLOB_SUB_CAUSE;
 	else if (kt_parse_u64(args[0], &v) < 0 || v > UINT32_MAX)
 		return -EINVAL;
 	flags = (uint32_t)v;
@@ -827,15 +1012,15 @@ static long read_events(int fd, uint64_t want, uint64_t timeout_ns, bool exact)
 		if (room > 64)
 			room = 64;
 		n = read(fd, ev, room * sizeof(ev[0]));
+		/* The next record is a CAUSE, larger than the room left. */
+		if (n < 0 && errno == EINVAL &&
+		    room * sizeof(ev[0]) < sizeof(struct tlob_cause_event))
+			n = read(fd, ev, sizeof(struct tlob_cause_event));
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n % sizeof(ev[0]))
-			fprintf(stderr, "tlob-drv: read returned %zd bytes\n", n);
-		for (size_t i = 0; i < (size_t)n / sizeof(ev[0]); i++)
-			print_event(&ev[i]);
-		got += (size_t)n / sizeof(ev[0]);
+		got += print_records(ev, (size_t)n);
 		if (!exact)
 			deadline = kt_now_ns() + timeout_ns;
 	}
@@ -907,8 +1092,8 @@ static int op_readraw(struct drv *d, char **args, int nargs)
 		r = -errno;
 	if (nb)
 		fcntl(fd, F_SETFL, fl);
-	for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(ev[0]); i++)
-		print_event(&ev[i]);
+	if (n > 0)
+		print_records(ev, (size_t)n);
 	if (n >= 0)
 		printf("readraw bytes=%zd\n", n);
 	return r;
@@ -1417,7 +1602,7 @@ static int op_close(struct drv *d, char **args, int nargs)
 static const struct op ops[] = {
 	{ "fd", op_fd, 1, "fd:N             use fd N (opened on first use), default 0" },
 	{ "close", op_close, 0, "close            close the current fd" },
-	{ "start", op_start, 1, "start:DUR[,tag=N,flags=N,reserved=N]  TRACE_START" },
+	{ "start", op_start, 1, "start:DUR[,tag=N,flags=N,reserved=N|signal=N]  TRACE_START" },
 	{ "startbad", op_startbad, 0, "startbad         TRACE_START with a bad pointer" },
 	{ "badioctl", op_badioctl, 0, "badioctl         an unknown ioctl command" },
 	{ "stop", op_stop, 0, "stop             TRACE_STOP" },
@@ -1433,13 +1618,16 @@ static const struct op ops[] = {
 	{ "uidwindows", op_uidwindows, 3, "uidwindows:N,UID,DUR  N children as UID+i open a window each" },
 	{ "sleep", op_sleep, 1, "sleep:DUR" },
 	{ "busy", op_busy, 1, "busy:DUR" },
+	{ "piperead", op_piperead, 1, "piperead:DUR     read() a pipe a thread writes after DUR" },
+	{ "futexwait", op_futexwait, 1, "futexwait:DUR    FUTEX_WAIT until a thread wakes it after DUR" },
+	{ "fileread", op_fileread, 1, "fileread:PATH[,chunk=N,max=N]  read PATH (O_DIRECT if possible)" },
 	{ "yield", op_yield, 1, "yield:DUR" },
-	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cgroup=ID|PATH,cgpath=REL,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
+	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cause,signal=N,cgroup=ID|PATH,cgpath=REL,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
 	{ "unbind", op_unbind, 1, "unbind:ID|@K     (@K: the K-th bind of this run)" },
 	{ "bstats", op_bstats, 1, "bstats:ID|@K[,reserved=N]  BINDING_STATS" },
 	{ "list", op_list, 0, "list[:owned,flags=N,room=N]  LIST_BINDINGS" },
 	{ "info", op_info, 1, "info:ID|@K[,room=N]  BINDING_INFO" },
-	{ "sub", op_sub, 1, "sub:all|FLAGS    SUBSCRIBE" },
+	{ "sub", op_sub, 1, "sub:all|cause|FLAGS  SUBSCRIBE (cause: with TLOB_SUB_CAUSE)" },
 	{ "read", op_read, 1, "read:N[,timeout=DUR]  exactly N records (0: none)" },
 	{ "drain", op_drain, 0, "drain[:timeout=DUR]   all records until quiet" },
 	{ "readraw", op_readraw, 1, "readraw:SIZE|ev[,nonblock]  one read()" },

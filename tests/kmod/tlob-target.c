@@ -21,19 +21,38 @@
  *                             MS, then once that returns (entry->return)
  *   rt-preempt MS             on CPU 0: tgt_start(), a SCHED_FIFO child spins
  *                             MS on the same CPU, then tgt_stop()
+ *   hot N SECONDS             N threads call tgt_start(); tgt_stop() in a loop
+ *                             for SECONDS; prints "hot calls=TOTAL"
+ *   peek MS N [call]          N times: print "peek start=0xXX stop=0xXX", the
+ *                             first byte of tgt_start and tgt_stop as this
+ *                             process sees them (0xcc: a uprobe's breakpoint
+ *                             is installed in it), [call tgt_start();
+ *                             tgt_stop()], sleep MS
  *   loop SECONDS              pair windows of random length for SECONDS
+ *   spin MS                   tgt_start(); tgt_spin() for MS, a loop that calls
+ *                             nothing; tgt_stop(); prints "spin tgt_spin=ADDR"
+ *                             (its address in this process)
+ *   sig MS N                  a thread makes N pair windows of MS (sleep) with
+ *                             SIGUSR1 and SIGABRT caught; prints "sig tid=TID
+ *                             n=N" then "sigwin i=I got=COUNT stid=TID
+ *                             at_ns=NS start_ns=NS stop_ns=NS" per window
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +71,96 @@ TGT_FN void tgt_alt_stop(void);
 TGT_FN void tgt_work(unsigned int ms, int mode);
 TGT_FN unsigned long tgt_recurse(unsigned int depth, unsigned int ms, int mode);
 TGT_FN void tgt_jumpy(unsigned int ms, int jump);
+TGT_FN void tgt_spin(void);
+
+static volatile sig_atomic_t tgt_spin_done;
+
+/* Loops without calling anything until SIGALRM sets tgt_spin_done. */
+TGT_FN void tgt_spin(void)
+{
+	while (!tgt_spin_done)
+		tgt_counter[7]++;
+}
+
+static void spin_alarm(int sig)
+{
+	tgt_spin_done = 1;
+}
+
+static int spin(unsigned int ms)
+{
+	struct itimerval it = { .it_value.tv_sec = ms / 1000,
+				.it_value.tv_usec = (ms % 1000) * 1000 };
+
+	printf("spin tgt_spin=%p\n", (void *)tgt_spin);
+	fflush(stdout);
+	if (signal(SIGALRM, spin_alarm) == SIG_ERR ||
+	    setitimer(ITIMER_REAL, &it, NULL) < 0)
+		return -errno;
+	tgt_start();
+	tgt_spin();
+	tgt_stop();
+	return 0;
+}
+
+/* What the signal handler saw: count, thread, time of the last one. */
+static volatile sig_atomic_t sig_count;
+static volatile pid_t sig_tid;
+static volatile uint64_t sig_at_ns;
+
+static void sig_handler(int sig)
+{
+	sig_count++;
+	sig_tid = (pid_t)syscall(SYS_gettid);
+	sig_at_ns = kt_now_ns();
+}
+
+struct sig_arg {
+	unsigned int ms, n;
+};
+
+static void *sig_thread(void *p)
+{
+	struct sig_arg *a = p;
+
+	printf("sig tid=%ld n=%u\n", (long)syscall(SYS_gettid), a->n);
+	for (unsigned int i = 0; i < a->n; i++) {
+		uint64_t t0, t1;
+
+		sig_count = 0;
+		sig_tid = 0;
+		sig_at_ns = 0;
+		t0 = kt_now_ns();
+		tgt_start();
+		tgt_work(a->ms, MODE_SLEEP);
+		tgt_stop();
+		t1 = kt_now_ns();
+		/* A late signal would show up here. */
+		kt_sleep_ns(50 * KT_NSEC_PER_MSEC);
+		printf("sigwin i=%u got=%d stid=%d at_ns=%" PRIu64 " start_ns=%"
+		       PRIu64 " stop_ns=%" PRIu64 "\n", i, (int)sig_count,
+		       (int)sig_tid, (uint64_t)sig_at_ns, t0, t1);
+	}
+	return NULL;
+}
+
+/* The windows are opened by a second thread: the signal must go to it. */
+static int sig_windows(unsigned int ms, unsigned int n)
+{
+	struct sig_arg a = { .ms = ms, .n = n };
+	struct sigaction sa = { .sa_handler = sig_handler };
+	pthread_t th;
+	int r;
+
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+	    sigaction(SIGABRT, &sa, NULL) < 0)
+		return -errno;
+	r = pthread_create(&th, NULL, sig_thread, &a);
+	if (r)
+		return -r;
+	pthread_join(th, NULL);
+	return 0;
+}
 
 static jmp_buf tgt_jump_env;
 
@@ -211,6 +320,8 @@ static int rt_preempt(unsigned int ms)
 	if (pid == 0) {
 		struct sched_param sp = { .sched_priority = 10 };
 
+		/* Named, so that a cause can be seen to name it. */
+		prctl(PR_SET_NAME, "tlob-hog");
 		if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
 			_exit(3);
 		tgt_work(ms, MODE_BUSY);
@@ -223,6 +334,77 @@ static int rt_preempt(unsigned int ms)
 	if (r < 0)
 		return -errno;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
+}
+
+struct hot_arg {
+	uint64_t end;
+	uint64_t calls;
+};
+
+static void *hot_thread(void *p)
+{
+	struct hot_arg *a = p;
+
+	while (kt_now_ns() < a->end) {
+		tgt_start();
+		tgt_stop();
+		a->calls++;
+	}
+	return NULL;
+}
+
+/* @n threads calling a bound pair as fast as they can for @seconds. */
+static int hot(unsigned int n, unsigned int seconds)
+{
+	uint64_t end = kt_now_ns() + seconds * KT_NSEC_PER_SEC, total = 0;
+	struct hot_arg *a = calloc(n, sizeof(*a));
+	pthread_t *t = calloc(n, sizeof(*t));
+	unsigned int i;
+	int r = 0;
+
+	if (!a || !t) {
+		free(a);
+		free(t);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		a[i].end = end;
+		r = -pthread_create(&t[i], NULL, hot_thread, &a[i]);
+		if (r < 0)
+			break;
+	}
+	while (i-- > 0) {
+		pthread_join(t[i], NULL);
+		total += a[i].calls;
+	}
+	free(a);
+	free(t);
+	if (r == 0)
+		printf("hot calls=%" PRIu64 "\n", total);
+	return r;
+}
+
+static unsigned int first_byte(void (*fn)(void))
+{
+	unsigned char c;
+
+	memcpy(&c, (const void *)(uintptr_t)fn, 1);
+	return c;
+}
+
+static int peek(unsigned int ms, unsigned int n, bool call)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		printf("peek start=0x%02x stop=0x%02x\n", first_byte(tgt_start),
+		       first_byte(tgt_stop));
+		fflush(stdout);
+		if (call) {
+			tgt_start();
+			tgt_stop();
+		}
+		kt_sleep_ns(ms * KT_NSEC_PER_MSEC);
+	}
+	return 0;
 }
 
 static int loop(unsigned int seconds)
@@ -245,7 +427,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|exec-in|jumpy|rt-preempt|loop ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek|spin|sig ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -332,6 +514,19 @@ int main(int argc, char **argv)
 		r = rt_preempt(a);
 	} else if (!strcmp(cmd, "loop")) {
 		r = loop(a);
+	} else if (!strcmp(cmd, "spin")) {
+		r = spin(a);
+	} else if (!strcmp(cmd, "sig")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		r = sig_windows(a, b);
+	} else if (!strcmp(cmd, "hot") || !strcmp(cmd, "peek")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		if (!strcmp(cmd, "hot"))
+			r = hot(a, b);
+		else
+			r = peek(a, b, argc > 4 && !strcmp(argv[4], "call"));
 	} else {
 		return usage(argv[0]);
 	}

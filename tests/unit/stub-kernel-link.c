@@ -16,9 +16,15 @@ size_t stub_n_bindings;
 int stub_bind_result;
 static uint32_t next_id = 1;
 
-int kernel_link_new(Manager *m, int fd, KernelLink **ret)
+int kernel_link_new(Manager *m, KernelBackend backend, int fd,
+		    KernelLink **ret)
 {
 	return -ENODEV;
+}
+
+KernelBackend kernel_link_backend(const KernelLink *k)
+{
+	return KERNEL_BACKEND_KMOD;
 }
 
 int kernel_link_start(KernelLink *k)
