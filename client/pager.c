@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <systemd/sd-login.h>
+
 #include "log.h"
 #include "macro.h"
 #include "pager.h"
@@ -22,7 +24,53 @@ static const char *pager_command(void)
 	return cmd;
 }
 
-static _Noreturn void pager_exec(const char *cmd)
+/* systemd's boolean words; -EINVAL for anything else. */
+static int parse_boolean(const char *v)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Secure mode (see pager.h). @ret_trust_env: whether a pager named by the
+ * environment may run, i.e. the user decided explicitly or nothing calls
+ * for secure mode.
+ */
+static bool pager_secure_mode(bool *ret_trust_env)
+{
+	const char *v = getenv("SYSTEMD_PAGERSECURE");
+	uid_t owner;
+	int r;
+
+	if (v) {
+		r = parse_boolean(v);
+		if (r < 0)
+			log_warning("Failed to parse $SYSTEMD_PAGERSECURE='%s', assuming true.", v);
+		*ret_trust_env = true;
+		return r != 0;
+	}
+
+	/* sd_pid_get_owner_uid() fails outside a login session: secure. */
+	r = sd_pid_get_owner_uid(0, &owner);
+	if (r < 0)
+		log_debug_errno(r, "No owner of the login session, pager in secure mode: %m");
+	if (r < 0 || getenv("SUDO_UID") || geteuid() != getuid() || geteuid() != owner) {
+		*ret_trust_env = false;
+		return true;
+	}
+	*ret_trust_env = true;
+	return false;
+}
+
+static _Noreturn void pager_exec(const char *cmd, bool secure)
 {
 	char buf[4096];
 	ssize_t n;
@@ -32,7 +80,9 @@ static _Noreturn void pager_exec(const char *cmd)
 	else if (cmd)
 		execlp(cmd, cmd, (char *)NULL);	/* may fail: try the others */
 	execlp("less", "less", (char *)NULL);
-	execlp("more", "more", (char *)NULL);
+	/* more(1) has no secure mode: rather no pager. */
+	if (!secure)
+		execlp("more", "more", (char *)NULL);
 
 	/* No pager to run: copy through, the output must not be lost. */
 	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
@@ -43,7 +93,8 @@ static _Noreturn void pager_exec(const char *cmd)
 
 void pager_open(void)
 {
-	const char *cmd = pager_command();
+	const char *cmd = pager_command(), *less;
+	bool secure, trust_env;
 	int fd[2];
 	pid_t pid;
 
@@ -51,6 +102,9 @@ void pager_open(void)
 		return;
 	if (cmd && (isempty(cmd) || streq(cmd, "cat")))
 		return;
+	secure = pager_secure_mode(&trust_env);
+	if (!trust_env)
+		cmd = NULL;
 
 	fflush(stdout);
 	if (pipe2(fd, O_CLOEXEC) < 0) {
@@ -70,9 +124,15 @@ void pager_open(void)
 		if (dup2(fd[0], STDIN_FILENO) < 0)
 			_exit(EXIT_FAILURE);
 		safe_close(fd[0]);
-		setenv("LESS", "FRSXMK", 0);
+		less = getenv("SYSTEMD_LESS");
+		if (less)
+			setenv("LESS", less, 1);
+		else
+			setenv("LESS", "FRSXMK", 0);
 		setenv("LESSCHARSET", "utf-8", 0);
-		pager_exec(cmd);
+		if (secure)
+			setenv("LESSSECURE", "1", 1);
+		pager_exec(cmd, secure);
 	}
 
 	if (dup2(fd[1], STDOUT_FILENO) < 0)

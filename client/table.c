@@ -27,6 +27,7 @@ struct Table {
 	size_t n_columns;
 	TableCell *cells;	/* row-major */
 	size_t n_cells;
+	bool no_header;		/* table_set_header(t, false) */
 };
 
 /* Longest human form of one cell that is not a string. */
@@ -246,6 +247,11 @@ static bool column_is_human(const TableColumn *col)
 	return col->header != NULL;
 }
 
+void table_set_header(Table *t, bool show)
+{
+	t->no_header = !show;
+}
+
 int table_print(const Table *t, FILE *f, bool color)
 {
 	_cleanup_free_ size_t *width = NULL;
@@ -262,7 +268,7 @@ int table_print(const Table *t, FILE *f, bool color)
 		if (!column_is_human(&t->columns[j]))
 			continue;
 		last = j;
-		width[j] = text_width(t->columns[j].header);
+		width[j] = t->no_header ? 0 : text_width(t->columns[j].header);
 		for (size_t i = 0; i < rows; i++) {
 			const char *s = cell_text(&t->columns[j], table_cell(t, i, j),
 						  buf, sizeof(buf));
@@ -271,7 +277,7 @@ int table_print(const Table *t, FILE *f, bool color)
 		}
 	}
 
-	for (ssize_t i = -1; i < (ssize_t)rows; i++) {
+	for (ssize_t i = t->no_header ? 0 : -1; i < (ssize_t)rows; i++) {
 		bool first = true;
 
 		if (i < 0 && color)

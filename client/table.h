@@ -68,6 +68,9 @@ size_t table_columns(const Table *t);
 /* Sorts the rows by the string or number in @column, ties by @column2. */
 void table_sort(Table *t, size_t column, size_t column2);
 
+/* Whether table_print() prints the header line (default: yes). */
+void table_set_header(Table *t, bool show);
+
 /*
  * Human table: headers (underlined when @color), then one line per row;
  * the last column is not padded. Prints nothing when the table is empty.

@@ -30,6 +30,9 @@ static JsonFormat arg_json = JSON_OFF;
 /* Decided before the pager takes stdout, which the pager shows raw (-R). */
 static bool arg_color;
 static bool arg_pager = true;
+static bool arg_legend = true;
+static bool arg_quiet;
+static bool arg_ask_password = true;
 static const char *arg_host;
 static bool arg_runtime;
 static const char *arg_description;
@@ -77,8 +80,9 @@ static int bus_connect(bool changes, sd_bus **ret)
 		return log_error_errno(r, "Failed to connect to the system bus%s%s: %m",
 				       arg_host ? " of " : "", strempty(arg_host));
 
-	/* Let polkit ask for a password when someone can type one. */
-	if (changes && !arg_host && isatty(STDIN_FILENO)) {
+	/* Let polkit ask for a password when someone can type one, as
+	 * systemctl does, unless --no-ask-password. */
+	if (changes && arg_ask_password && !arg_host && isatty(STDIN_FILENO)) {
 		r = sd_bus_set_allow_interactive_authorization(bus, true);
 		if (r < 0)
 			return log_error_errno(r, "Failed to allow interactive authorization: %m");
@@ -161,6 +165,8 @@ static int verb_add(int argc, char *argv[])
 	if (r < 0)
 		return bus_parse_error(r);
 
+	if (arg_quiet)
+		return 0;
 	if (arg_json != JSON_OFF) {
 		JsonWriter w;
 
@@ -294,11 +300,13 @@ static int verb_list(int argc, char *argv[])
 		json_print_table(t, false);
 		return 0;
 	}
+	table_set_header(t, arg_legend);
 	r = table_print(t, stdout, arg_color);
 	if (r < 0)
 		return table_error(r);
 	n = table_rows(t);
-	printf("%s%zu budget%s listed.\n", n > 0 ? "\n" : "", n, n == 1 ? "" : "s");
+	if (arg_legend)
+		printf("%s%zu budget%s listed.\n", n > 0 ? "\n" : "", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -503,6 +511,7 @@ static int status_all(sd_bus *bus)
 	r = table_print_record(manager, 0, stdout);
 	if (r >= 0 && table_rows(budgets) > 0) {
 		putchar('\n');
+		table_set_header(budgets, arg_legend);
 		r = table_print(budgets, stdout, arg_color);
 	}
 	if (r < 0)
@@ -677,6 +686,9 @@ static int help(void)
 	       "     --version            Show the version\n"
 	       "     --json=MODE          Print JSON: short or pretty (off: human output)\n"
 	       "     --no-pager           Do not pipe the output into a pager\n"
+	       "     --no-legend          Do not print column headers and the footer\n"
+	       "  -q --quiet              Do not print add's ID; implies --no-legend\n"
+	       "     --no-ask-password    Do not ask for a password for privileged calls\n"
 	       "  -H --host=[USER@]HOST   Operate on a remote host (over ssh)\n"
 	       "     --runtime            add: only until the next reboot\n"
 	       "     --description=TEXT   add: a description of the budget\n\n"
@@ -692,6 +704,8 @@ static int parse_argv(int argc, char *argv[])
 		ARG_VERSION = 0x100,
 		ARG_JSON,
 		ARG_NO_PAGER,
+		ARG_NO_LEGEND,
+		ARG_NO_ASK_PASSWORD,
 		ARG_RUNTIME,
 		ARG_DESCRIPTION,
 	};
@@ -700,6 +714,9 @@ static int parse_argv(int argc, char *argv[])
 		{ "version",	 no_argument,	    NULL, ARG_VERSION },
 		{ "json",	 required_argument, NULL, ARG_JSON },
 		{ "no-pager",	 no_argument,	    NULL, ARG_NO_PAGER },
+		{ "no-legend",	 no_argument,	    NULL, ARG_NO_LEGEND },
+		{ "quiet",	 no_argument,	    NULL, 'q' },
+		{ "no-ask-password", no_argument,   NULL, ARG_NO_ASK_PASSWORD },
 		{ "host",	 required_argument, NULL, 'H' },
 		{ "runtime",	 no_argument,	    NULL, ARG_RUNTIME },
 		{ "description", required_argument, NULL, ARG_DESCRIPTION },
@@ -707,7 +724,7 @@ static int parse_argv(int argc, char *argv[])
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "hqH:", options, NULL)) >= 0) {
 		switch (c) {
 		case 'h':
 			return help();
@@ -725,6 +742,16 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_NO_PAGER:
 			arg_pager = false;
+			break;
+		case ARG_NO_LEGEND:
+			arg_legend = false;
+			break;
+		case 'q':
+			arg_quiet = true;
+			arg_legend = false;
+			break;
+		case ARG_NO_ASK_PASSWORD:
+			arg_ask_password = false;
 			break;
 		case 'H':
 			if (isempty(optarg))

@@ -226,6 +226,29 @@ static void test_table_print(void **state)
 			    "b2 nginx.service    20ms yes    0x12a0\n");
 }
 
+/* Without the header (--no-legend): columns as wide as their cells only. */
+static void test_table_print_no_header(void **state)
+{
+	_cleanup_(table_freep) Table *t = sample_table();
+	_cleanup_(capture_done) Capture c = {};
+
+	table_set_header(t, false);
+	capture_begin(&c);
+	assert_int_equal(table_print(t, c.f, true), 0);
+	assert_string_equal(capture_end(&c),
+			    "b2 nginx.service    20ms yes 0x12a0\n"
+			    "a1 app.service   1s 20ms no  0x0\n");
+	capture_done(&c);
+
+	table_set_header(t, true);
+	capture_begin(&c);
+	assert_int_equal(table_print(t, c.f, false), 0);
+	assert_string_equal(capture_end(&c),
+			    "ID UNIT           BUDGET ACTIVE OFF\n"
+			    "b2 nginx.service    20ms yes    0x12a0\n"
+			    "a1 app.service   1s 20ms no     0x0\n");
+}
+
 static void test_table_print_empty(void **state)
 {
 	_cleanup_(table_freep) Table *t = table_new();
@@ -455,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_json_pretty),
 		cmocka_unit_test(test_table_types),
 		cmocka_unit_test(test_table_print),
+		cmocka_unit_test(test_table_print_no_header),
 		cmocka_unit_test(test_table_print_empty),
 		cmocka_unit_test(test_table_record),
 		cmocka_unit_test(test_table_json),

@@ -99,6 +99,10 @@ for v in "list" "status" "status abc" "watch" "reload" "remove abc" \
 	esac
 done
 expect "no verb means list" 1 "^Failed to connect to the system bus: " "" --
+for o in --no-legend -q --quiet --no-ask-password; do
+	expect "$o is an option" 1 "^Failed to connect to the system bus: " "" -- "$o" list
+done
+expect "-q with add" 1 "^Failed to connect to the system bus: " "" -- -q add a.service main 20ms
 
 # ssh has its own say on stderr; ours is the last line.
 "$tlobctl" -H tlob-test-no-such-host.invalid list >"$tmp/out" 2>"$tmp/err" </dev/null
@@ -108,6 +112,60 @@ if [ "$rc" = 1 ] && tail -n1 "$tmp/err" | grep -q '^Failed to ' && [ ! -s "$tmp/
 else
 	not_ok "-H with a host that cannot be reached: exit status $rc"
 fi
+
+# --- the pager (systemd's $SYSTEMD_PAGERSECURE) ----------------------------
+# stdout on a terminal (script(1)); "less", "more" and the $PAGER of the
+# environment are scripts that say who ran, with which LESSSECURE. The bus
+# is not there, so the pager gets no input: only who was started matters.
+bin=$tmp/bin
+mkdir -p "$bin"
+for p in less more mypager; do
+	printf '#!/bin/sh\necho "%s LESSSECURE=${LESSSECURE-unset}" >>"%s"\nexec cat\n' \
+		"$p" "$tmp/pagers" >"$bin/$p"
+	chmod +x "$bin/$p"
+done
+
+# pager_case NAME EXPECTED [VAR=VALUE...]: EXPECTED is what the pagers
+# wrote; $pager_args are more options of tlobctl.
+pager_case() {
+	local name=$1 want=$2 got
+	shift 2
+	rm -f "$tmp/pagers"
+	: >"$tmp/err"
+	# (script(1) is in bsdutils, which is essential; a build chroot may
+	# have no pseudo-terminals, though)
+	if ! SHELL=/bin/sh script -qec true /dev/null >/dev/null 2>&1 </dev/null; then
+		n=$((n + 1))
+		echo "ok $n - pager: $name # SKIP script(1) cannot open a pseudo-terminal"
+		return
+	fi
+	SHELL=/bin/sh script -qec "env -u SYSTEMD_PAGER -u PAGER -u LESSSECURE \
+		-u SYSTEMD_PAGERSECURE -u SUDO_UID PATH=$bin $* $tlobctl ${pager_args-} list" /dev/null \
+		>"$tmp/out" 2>&1 </dev/null
+	got=$(cat "$tmp/pagers" 2>/dev/null)
+	if [ "$got" = "$want" ]; then
+		ok "pager: $name"
+	else
+		echo "pagers run: '$got', expected '$want'" >>"$tmp/out"
+		not_ok "pager: $name"
+	fi
+}
+
+pager_case "under sudo, \$PAGER is ignored, less in secure mode" \
+	"less LESSSECURE=1" SUDO_UID=1000 PAGER=mypager
+pager_case "under sudo, \$SYSTEMD_PAGER is ignored too" \
+	"less LESSSECURE=1" SUDO_UID=1000 SYSTEMD_PAGER=mypager PAGER=mypager
+pager_case "under sudo, PAGER=cat still disables the pager" "" SUDO_UID=1000 PAGER=cat
+pager_case "SYSTEMD_PAGERSECURE=0: \$PAGER runs, no LESSSECURE" \
+	"mypager LESSSECURE=unset" SUDO_UID=1000 SYSTEMD_PAGERSECURE=0 PAGER=mypager
+pager_case "SYSTEMD_PAGERSECURE=1: \$PAGER runs with LESSSECURE=1" \
+	"mypager LESSSECURE=1" SYSTEMD_PAGERSECURE=1 PAGER=mypager
+pager_case "SYSTEMD_PAGERSECURE=no: less without LESSSECURE" \
+	"less LESSSECURE=unset" SYSTEMD_PAGERSECURE=no
+rm "$bin/less"
+pager_case "secure mode without less: no pager, not more" "" SUDO_UID=1000
+pager_case "secure mode off without less: more" "more LESSSECURE=unset" SYSTEMD_PAGERSECURE=false
+pager_args=--no-pager pager_case "--no-pager" "" SYSTEMD_PAGERSECURE=0 PAGER=mypager
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -43,7 +43,9 @@ t() {
 	(set -e; "$fn") >"$tmp/out" 2>&1
 	rc=$?
 	n=$((n + 1))
-	if [ "$rc" = 0 ]; then
+	if [ "$rc" = 0 ] && grep -q '^SKIP' "$tmp/out"; then
+		echo "ok $n - $name # $(grep -m1 '^SKIP' "$tmp/out")"
+	elif [ "$rc" = 0 ]; then
 		echo "ok $n - $name"
 	else
 		failed=$((failed + 1))
@@ -135,6 +137,103 @@ test_list_human() {
 	! grep -q $'\e' "$tmp/list" || fail "escape sequences in: $(cat -v "$tmp/list")"
 }
 t "list prints a systemctl-like table" test_list_human
+
+test_legend_quiet() {
+	local id rid lines
+	id=$(cat "$tmp/id")
+	rid=$(cat "$tmp/rid")
+	tc --no-legend list >"$tmp/list"
+	lines=$(wc -l <"$tmp/list")
+	[ "$lines" = 3 ] || fail "--no-legend list: $lines lines: $(cat "$tmp/list")"
+	! grep -Eq '^ID |budgets listed' "$tmp/list" || fail "--no-legend list: $(cat "$tmp/list")"
+	grep -Eq "^$id +demo.service +tlob_fixture_start +20ms api +no\$" "$tmp/list" ||
+		fail "--no-legend row: $(cat "$tmp/list")"
+	[ "$(tc -q list)" = "$(cat "$tmp/list")" ] || fail "-q list: $(tc -q list)"
+	tc --no-legend status >"$tmp/status"
+	! grep -q '^ID ' "$tmp/status" || fail "--no-legend status: $(cat "$tmp/status")"
+	grep -q "^$rid " "$tmp/status" || fail "--no-legend status: $(cat "$tmp/status")"
+	# -q: add prints nothing (not even with --json), the budget is there
+	[ -z "$(tc -q add demo.service tlob_fixture_stop 30ms)" ] || fail "add -q printed something"
+	[ -z "$(tc --quiet --json=short add demo.service "$FAKE_LIB:tlob_fixture_start" 30ms)" ] ||
+		fail "add --quiet --json printed something"
+	[ "$(tc list --json=short | jq 'map(select(.budget_ns == 30000000)) | length')" = 2 ] ||
+		fail "the quiet adds: $(tc list --json=short)"
+	for i in $(tc list --json=short | jq -r '.[] | select(.budget_ns == 30000000) | .id'); do
+		tc -q remove "$i"
+	done
+	[ "$(tc --no-legend list | wc -l)" = 3 ] || fail "after remove: $(tc list)"
+}
+t "--no-legend and -q: no header nor footer, one line per budget; add -q prints nothing" test_legend_quiet
+
+# _tlobctl's candidates for the words of "$@" (the last one being completed).
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _tlobctl
+		 printf "%s\n" "${COMPREPLY[@]}"' complete "$here/../../shell-completion/tlobctl.bash" "$@"
+}
+
+test_completion() {
+	local rid bin=$tmp/bin
+	rid=$(cat "$tmp/rid")
+	# the completion runs "tlobctl" and "systemctl" from $PATH; a fake
+	# systemctl prints what "list-units --plain --no-legend" and
+	# "list-unit-files --no-legend" print
+	mkdir -p "$bin"
+	ln -sf "$(readlink -f "$tlobctl")" "$bin/tlobctl"
+	cat >"$bin/systemctl" <<-'SH'
+	#!/bin/sh
+	case " $* " in
+	*" list-units "*) printf '%s
+' 'demo.service loaded active running Demo' 		'web@1.service loaded active running Web' ;;
+	*" list-unit-files "*) printf '%s
+' 'demo.service static -' 'web@.service static -' 		'other.socket enabled enabled' ;;
+	esac
+	SH
+	chmod +x "$bin/systemctl"
+	export PATH=$bin:$PATH
+	bash -c '. "$1"; complete -p tlobctl' x "$here/../../shell-completion/tlobctl.bash" >"$tmp/c" ||
+		fail "sourcing the completion failed: $(cat "$tmp/c")"
+	[ "$(cat "$tmp/c")" = "complete -F _tlobctl tlobctl" ] || fail "complete -p: $(cat "$tmp/c")"
+	[ "$(complete_words tlobctl '' | tr '\n' ' ')" = "add remove list status watch reload " ] ||
+		fail "verbs: $(complete_words tlobctl '')"
+	[ "$(complete_words tlobctl --json=short st)" = status ] || fail "after --json=short: $(complete_words tlobctl --json=short st)"
+	[ "$(complete_words tlobctl --json = p)" = pretty ] || fail "--json=p: $(complete_words tlobctl --json = p)"
+	[ "$(complete_words tlobctl --no-l)" = --no-legend ] || fail "--no-l: $(complete_words tlobctl --no-l)"
+	[ "$(complete_words tlobctl status '' | sort | tr '\n' ' ')" = "$(tc list --json=short | jq -r '.[].id' | sort | tr '\n' ' ')" ] ||
+		fail "status ids: $(complete_words tlobctl status '')"
+	[ "$(complete_words tlobctl -q remove "${rid:0:3}")" = "$rid" ] ||
+		fail "remove ${rid:0:3}: $(complete_words tlobctl -q remove "${rid:0:3}")"
+	[ -z "$(complete_words tlobctl status "$id" '')" ] || fail "status ID <TAB>: $(complete_words tlobctl status "$id" '')"
+	[ "$(complete_words tlobctl add '' | tr '\n' ' ')" = "demo.service other.socket web@.service web@1.service " ] ||
+		fail "add units: $(complete_words tlobctl add '')"
+	[ "$(complete_words tlobctl --runtime add w | tr '\n' ' ')" = "web@.service web@1.service " ] ||
+		fail "add w: $(complete_words tlobctl --runtime add w)"
+	[ -z "$(complete_words tlobctl add demo.service '')" ] || fail "add UNIT <TAB>: $(complete_words tlobctl add demo.service '')"
+}
+t "bash completion: verbs, options, --json= modes, budget ids from the bus, unit names" test_completion
+
+# zsh: the file parses, and its helpers give the ids and units (zsh's
+# completion functions are stubs printing their candidates).
+test_zsh_completion() {
+	local out
+	command -v zsh >/dev/null || { echo "SKIP zsh is not installed"; return 0; }
+	zsh -n "$here/../../shell-completion/_tlobctl" || fail "zsh -n failed"
+	out=$(PATH=$tmp/bin:$PATH zsh -f -c '
+		_arguments() { return 1 }
+		_call_program() { shift; "$@" }
+		_describe() { print -l -- ${(P)4} }
+		_wanted() { print -l -- ${(P)${@[-1]}} }
+		typeset -A opt_args
+		source "$1"
+		print -- "-- ids"
+		_tlobctl_budget_ids
+		print -- "-- units"
+		_tlobctl_units' zsh "$here/../../shell-completion/_tlobctl" 2>&1) || fail "zsh: $out"
+	[ "$(sed -n '/^-- ids/,/^-- units/p' <<<"$out" | grep -v '^--' | cut -d: -f1 | sort | tr '\n' ' ')" = \
+	  "$(tc list --json=short | jq -r '.[].id' | sort | tr '\n' ' ')" ] || fail "ids: $out"
+	[ "$(sed -n '/^-- units/,$p' <<<"$out" | grep -v '^--' | tr '\n' ' ')" = \
+	  "demo.service web@1.service web@.service other.socket " ] || fail "units: $out"
+}
+t "zsh completion: budget ids from the bus, unit names" test_zsh_completion
 
 test_activate() {
 	local id
@@ -287,6 +386,53 @@ test_reload() {
 	[ "$(tc list --json=short | jq length)" = 3 ] || fail "list after reload: $(tc list --json=short)"
 }
 t "reload" test_reload
+
+# tlobctl as nobody (root is never sent to polkit), stdin and stdout on a
+# terminal when $1 is "tty" (script(1)); the rest are its arguments. A copy
+# of tlobctl in $tmp, which nobody can reach, unlike maybe the build tree.
+as_nobody() {
+	local tty=$1 cmd
+	shift
+	cp "$tlobctl" "$tmp/tlobctl-nobody"
+	cmd="setpriv --reuid=65534 --regid=65534 --clear-groups env SYSTEMD_PAGER=cat \
+		DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS $tmp/tlobctl-nobody $*"
+	if [ "$tty" = tty ]; then
+		SHELL=/bin/sh script -qec "$cmd" /dev/null </dev/null
+	else
+		sh -c "$cmd" </dev/null
+	fi
+}
+
+# The flags of the last polkit request: 1 = AllowUserInteraction.
+polkit_flags() {
+	tail -n 1 "$FAKE_DIR/polkit.log" | awk '{ print $2 }'
+}
+
+test_ask_password() {
+	local out
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! command -v script >/dev/null; then
+		echo "SKIP needs root, setpriv and script(1)"
+		return 0
+	fi
+	echo challenge >"$FAKE_DIR/polkit"
+	# on a terminal: interactive authorization requested (polkit would ask)
+	out=$(as_nobody tty reload 2>&1) && fail "reload as nobody succeeded: $out"
+	[ "$(polkit_flags)" = 1 ] || fail "flags $(polkit_flags), expected 1: $out"
+	# --no-ask-password: not requested, the manager says so
+	out=$(as_nobody tty --no-ask-password reload 2>&1) && fail "reload succeeded: $out"
+	[ "$(polkit_flags)" = 0 ] || fail "flags $(polkit_flags) with --no-ask-password: $out"
+	grep -q '^Failed to reload tlob-manager: Interactive authentication required' <<<"$out" ||
+		fail "--no-ask-password: $out"
+	# not on a terminal: never interactive
+	out=$(as_nobody notty add demo.service tlob_fixture_start 1s 2>&1) && fail "add succeeded: $out"
+	[ "$(polkit_flags)" = 0 ] || fail "flags $(polkit_flags) without a terminal: $out"
+	# authorized: works for nobody, the budget is removed by root
+	echo yes >"$FAKE_DIR/polkit"
+	out=$(as_nobody notty --no-ask-password --quiet reload 2>&1) || fail "authorized reload: $out"
+	[ -z "$out" ] || fail "reload -q printed: $out"
+	rm -f "$FAKE_DIR/polkit"
+}
+t "polkit: interactive authorization on a terminal, not with --no-ask-password nor without one" test_ask_password
 
 test_stop_unit() {
 	local id
