@@ -75,7 +75,7 @@ cause_self_check() {
 # user IP; one voluntary switch; no waker yet (the timer wakes it later).
 t_cause_nanosleep() {
 	local o=$WORK/o
-	drv "$o" start:20ms,tag=7,flags=1 sleep:200ms result =EOVERFLOW read:3
+	drv "$o" start:100ms,tag=7,flags=1 sleep:600ms result =EOVERFLOW read:3
 	cause_self_check "$o"
 	expect_eq "$(ev "$o" violation 1 state)" sleeping "state"
 	cause_valid "$o" 1 $CAUSE_KSTACK || fail "no kernel stack"
@@ -88,10 +88,11 @@ t_cause_nanosleep() {
 }
 
 # cause_blocked_in OP REGEX: a window whose budget expires while tlob-drv
-# blocks in OP (for 200 ms) has a frame matching REGEX.
+# blocks in OP (for 600 ms) has a frame matching REGEX. (The budget of
+# 100 ms leaves room for a guest whose vCPU the host keeps waiting.)
 cause_blocked_in() {
 	local o=$WORK/o
-	drv "$o" start:20ms,flags=1 "$1":200ms result =EOVERFLOW read:3
+	drv "$o" start:100ms,flags=1 "$1":600ms result =EOVERFLOW read:3
 	cause_self_check "$o"
 	expect_eq "$(ev "$o" violation 1 state)" sleeping "state"
 	cause_has_frame "$o" 1 "$2"
@@ -128,7 +129,7 @@ t_cause_file_io() {
 # expiry the task sleeps in nanosleep again.
 t_cause_waker() {
 	local o=$WORK/o
-	drv "$o" start:150ms,flags=1 piperead:30ms sleep:400ms result =EOVERFLOW read:3
+	drv "$o" start:300ms,flags=1 piperead:30ms sleep:1s result =EOVERFLOW read:3
 	cause_self_check "$o"
 	cause_valid "$o" 1 $CAUSE_WAKER || fail "no waker"
 	cause_valid "$o" 1 $CAUSE_WAKER_IRQ && fail "waker in irq"
@@ -138,21 +139,29 @@ t_cause_waker() {
 }
 
 # A task kept off its CPU by a SCHED_FIFO hog pinned there: the cause
-# names the hog as the task running there and as the preemptor.
+# names the hog as the task running there and as the preemptor. The
+# preemptor is the last task that took the CPU from it: now and then a
+# kernel thread (ksoftirqd) does so after the hog did, so up to three
+# runs, of which one must name the hog as both.
 t_cause_rt_hog() {
-	local o=$WORK/o cur pre
-	drv "$o" sub:cause bind:$TGT,tgt_start,tgt_stop,100ms,cause run:$TGT,rt-preempt,400 read:3
-	expect_eq "$(ev "$o" violation 1 state)" waiting "state"
-	cause_valid "$o" 1 $CAUSE_CURR || fail "no task on the CPU"
-	cur=$(cause_kv "$o" 1 curr)
-	pre=$(cause_kv "$o" 1 preemptor)
-	expect_eq "${cur##*/}" tlob-hog "task on the CPU"
-	# The preemptor's name is the one it had when it preempted (the hog
-	# may have done so before it renamed itself).
-	expect_eq "${pre%%/*}" "${cur%%/*}" "the preemptor is the hog"
-	[ "${cur%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "curr is the task itself"
-	expect_gt "$(cause_kv "$o" 1 nivcsw)" 0 "involuntary switches"
-	expect_eq "$(cause_kv "$o" 1 cpu)" 0 "cpu"
+	local o=$WORK/o cur pre i
+	for i in 1 2 3; do
+		drv "$o" sub:cause bind:$TGT,tgt_start,tgt_stop,100ms,cause run:$TGT,rt-preempt,400 read:3
+		expect_eq "$(ev "$o" violation 1 state)" waiting "state"
+		cause_valid "$o" 1 $CAUSE_CURR || fail "no task on the CPU"
+		cur=$(cause_kv "$o" 1 curr)
+		pre=$(cause_kv "$o" 1 preemptor)
+		expect_eq "${cur##*/}" tlob-hog "task on the CPU"
+		[ "${cur%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "curr is the task itself"
+		[ "${pre%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "preemptor is the task itself"
+		expect_gt "$(cause_kv "$o" 1 nivcsw)" 0 "involuntary switches"
+		expect_eq "$(cause_kv "$o" 1 cpu)" 0 "cpu"
+		# The preemptor's name is the one it had when it preempted (the
+		# hog may have done so before it renamed itself).
+		[ "${pre%%/*}" = "${cur%%/*}" ] && return 0
+		echo "# run $i: preemptor $pre, on the CPU $cur"
+	done
+	fail "the hog was never the preemptor in 3 runs"
 }
 
 # A busy loop: the user IP lies in the function it loops in (tlob-target
@@ -160,7 +169,7 @@ t_cause_rt_hog() {
 # ELF symbol table).
 t_cause_busy_loop() {
 	local o=$WORK/o base size ip
-	drv "$o" bind:$TGT,tgt_start,tgt_stop,50ms,cause run:$TGT,spin,300 read:3
+	drv "$o" bind:$TGT,tgt_start,tgt_stop,200ms,cause run:$TGT,spin,800 read:3
 	expect_eq "$(ev "$o" violation 1 state)" running "state"
 	base=$(kv "$o" spin tgt_spin)
 	size=$(readelf -sW "$TGT" | awk '$8 == "tgt_spin" { print $3; exit }')
@@ -238,7 +247,7 @@ t_cause_signal() {
 	local rc=0
 	"$DRV" start:50ms,signal=10 sleep:2s >"$o" 2>&1 || rc=$?
 	expect_eq "$rc" $((128 + 10)) "tlob-drv killed by SIGUSR1"
-	drv "$o" start:50ms,signal=10 sleep:10ms result
+	drv "$o" start:1s,signal=10 sleep:10ms result
 	expect_eq "$(stat_get signals_failed)" 0 "signals that found no thread"
 }
 
