@@ -894,7 +894,7 @@ static const char *bpf_failure_cause(int r)
 {
 	switch (-r) {
 	case EPERM:
-		return "not permitted: it needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), and bpf() and perf_event_open() allowed by the system call filter";
+		return "not permitted: it needs CAP_SYS_ADMIN, and bpf() and perf_event_open() allowed by the system call filter, an LSM and kernel lockdown";
 	case EACCES:
 		return "no CAP_SYS_ADMIN, without which the kernel makes no uprobe through perf_event_open()";
 	case EOPNOTSUPP:
@@ -936,7 +936,7 @@ static int capabilities_drop(uint64_t drop)
  */
 static int manager_choose_backend(Manager *m)
 {
-	const char *cause;
+	const char *cause, *kmod_why = "not loaded";
 	int r;
 
 	if (m->kernel) {	/* /dev/rv from the fd store */
@@ -952,8 +952,14 @@ static int manager_choose_backend(Manager *m)
 		r = open_kernel(m);
 		if (r >= 0)
 			goto chosen;
-		log_debug_errno(r, "Cannot open %s (%m), trying the BPF monitor.",
-				m->rv_path);
+		/* A module that is there but cannot be used is worth a word. */
+		if (IN_SET(-r, ENOENT, ENODEV, ENXIO))
+			log_debug_errno(r, "Cannot open %s (%m), trying the BPF monitor.",
+					m->rv_path);
+		else
+			log_warning_errno(r, "Cannot use the tlob module (%s: %m), trying the BPF monitor.",
+					  m->rv_path);
+		kmod_why = strerror(-r);
 	}
 	m->backend = KERNEL_BACKEND_BPF;
 	r = kernel_link_new(m, KERNEL_BACKEND_BPF, -EBADF, &m->kernel);
@@ -969,24 +975,24 @@ static int manager_choose_backend(Manager *m)
 		return log_error_errno(r, "Cannot load the BPF monitor (backend bpf): %m");
 	}
 	if (cause)
-		log_warning_errno(r, "No tlob module (%s), and the BPF monitor cannot be loaded: %s. Waiting for the module.",
-				  m->rv_path, cause);
+		log_warning_errno(r, "No tlob module (%s: %s), and the BPF monitor cannot be loaded: %s. Waiting for the module.",
+				  m->rv_path, kmod_why, cause);
 	else
-		log_warning_errno(r, "No tlob module (%s), and the BPF monitor cannot be loaded: %m. Waiting for the module.",
-				  m->rv_path);
+		log_warning_errno(r, "No tlob module (%s: %s), and the BPF monitor cannot be loaded: %m. Waiting for the module.",
+				  m->rv_path, kmod_why);
 	m->backend = KERNEL_BACKEND_KMOD;
 chosen:
 	log_info("Backend: %s%s.", kernel_backend_to_string(m->backend),
 		 m->kernel ? "" : " (not available yet)");
 	/*
 	 * The unit grants what both need, the choice being made here: with
-	 * the module, what only BPF needs goes (CAP_BPF, and CAP_SYS_ADMIN,
+	 * the module, what only BPF needs goes (CAP_SYS_ADMIN,
 	 * which the kernel requires to create a uprobe through perf).
 	 */
 	if (m->backend == KERNEL_BACKEND_KMOD) {
-		r = capabilities_drop(UINT64_C(1) << CAP_SYS_ADMIN | UINT64_C(1) << CAP_BPF);
+		r = capabilities_drop(UINT64_C(1) << CAP_SYS_ADMIN);
 		if (r < 0)
-			log_warning_errno(r, "Failed to drop CAP_SYS_ADMIN and CAP_BPF, ignoring: %m");
+			log_warning_errno(r, "Failed to drop CAP_SYS_ADMIN, ignoring: %m");
 	}
 	return 0;
 }

@@ -77,6 +77,7 @@ struct UnitQuery {
 	Manager *manager;
 	char *name;
 	bool load;			/* LoadUnit, not GetUnit */
+	uint64_t timeout_usec;		/* of each call, 0: sd-bus's */
 	sd_bus_slot *slot;		/* the call in flight */
 	UnitState state;
 	unit_query_handler_t handler;
@@ -233,6 +234,25 @@ static int on_type_props(sd_bus_message *reply, void *userdata,
 	return 0;
 }
 
+/* @member(@arg) of @iface at @path, answered to @handler within q's timeout. */
+static int query_call(UnitQuery *q, const char *path, const char *iface,
+		      const char *member, const char *arg,
+		      sd_bus_message_handler_t handler, sd_bus_slot **ret_slot)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	int r;
+
+	r = sd_bus_message_new_method_call(q->manager->bus, &call, SD_DEST,
+					   path, iface, member);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(call, "s", arg);
+	if (r < 0)
+		return r;
+	return sd_bus_call_async(q->manager->bus, ret_slot, call, handler, q,
+				 q->timeout_usec);
+}
+
 /*
  * The next call of the chain: GetAll(@iface) of the unit, answered to
  * @handler; unless @r says the previous step failed, then that is the end.
@@ -245,9 +265,8 @@ static int query_next(UnitQuery *q, int r, const char *iface,
 	if (r >= 0 && !iface)
 		r = -ENOMEM;
 	if (r >= 0)
-		r = sd_bus_call_method_async(q->manager->bus, &slot, SD_DEST,
-					     q->state.object_path, DBUS_PROPS,
-					     "GetAll", handler, q, "s", iface);
+		r = query_call(q, q->state.object_path, DBUS_PROPS, "GetAll",
+			       iface, handler, &slot);
 	if (r < 0) {
 		query_done(q, r, NULL);
 		return 0;
@@ -290,9 +309,9 @@ static int on_unit_path(sd_bus_message *reply, void *userdata,
 	return query_next(q, r, SD_UNIT, on_unit_props);
 }
 
-int unit_query_new(Manager *m, const char *name, bool load,
-		   unit_query_handler_t handler, void *userdata,
-		   UnitQuery **ret)
+static int unit_query_start(Manager *m, const char *name, bool load,
+			    uint64_t timeout_usec, unit_query_handler_t handler,
+			    void *userdata, UnitQuery **ret)
 {
 	UnitQuery *q;
 	int r;
@@ -306,6 +325,7 @@ int unit_query_new(Manager *m, const char *name, bool load,
 		.manager = m,
 		.name = strdup(name),
 		.load = load,
+		.timeout_usec = timeout_usec,
 		.state.found = true,
 		.handler = handler,
 		.userdata = userdata,
@@ -314,15 +334,21 @@ int unit_query_new(Manager *m, const char *name, bool load,
 		unit_query_free(q);
 		return -ENOMEM;
 	}
-	r = sd_bus_call_method_async(m->bus, &q->slot, SD_DEST, SD_PATH,
-				     SD_MANAGER, load ? "LoadUnit" : "GetUnit",
-				     on_unit_path, q, "s", name);
+	r = query_call(q, SD_PATH, SD_MANAGER, load ? "LoadUnit" : "GetUnit",
+		       name, on_unit_path, &q->slot);
 	if (r < 0) {
 		unit_query_free(q);
 		return r;
 	}
 	*ret = q;
 	return 0;
+}
+
+int unit_query_new(Manager *m, const char *name, bool load,
+		   unit_query_handler_t handler, void *userdata,
+		   UnitQuery **ret)
+{
+	return unit_query_start(m, name, load, 0, handler, userdata, ret);
 }
 
 bool unit_is_query_instance(const char *unit)
@@ -564,10 +590,14 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 		r = unit_tracker_update(u, state);
 	refresh_cancel(u);	/* frees @q and @state */
 	if (r == -ETIMEDOUT && u->refresh_timeouts < REFRESH_TIMEOUTS_MAX) {
-		/* Alive but slow: what we knew holds until it answers. */
+		/*
+		 * Alive but slow: what we knew holds until it answers. (The
+		 * timed-out call still runs in PID 1: the next one waits
+		 * longer rather than piling up.)
+		 */
 		u->refresh_timeouts++;
-		log_info("Timed out querying the state of %s, asking again (%u of %u).",
-			 u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX);
+		log_debug("Timed out querying the state of %s, asking again (%u of %u).",
+			  u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX);
 		u->refresh_queued = true;
 		refresh_kick(m);
 		return;
@@ -593,12 +623,18 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 
 static int refresh_start(Unit *u)
 {
+	uint64_t timeout = 0;
 	UnitQuery *q;
 	int r;
 
+	/* After a timeout: sd-bus's timeout times the number of tries. */
+	if (u->refresh_timeouts > 0 &&
+	    sd_bus_get_method_call_timeout(u->manager->bus, &timeout) >= 0)
+		timeout *= u->refresh_timeouts + 1;
 	/* A template's instance is only there if loaded. */
-	r = unit_query_new(u->manager, u->query_name,
-			   u->refresh_load || u->template, on_refreshed, u, &q);
+	r = unit_query_start(u->manager, u->query_name,
+			     u->refresh_load || u->template, timeout,
+			     on_refreshed, u, &q);
 	if (r < 0)
 		return r;
 	/* Replaces (and so cancels) a pending refresh. */
