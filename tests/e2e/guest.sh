@@ -971,18 +971,23 @@ t_kmod "systemctl restart keeps bindings and counters (fd store); stop empties t
 	"its bindings end with tlob-manager, nothing of them is in the fd store (test_bpf_restart)"
 
 test_bpf_restart() {
-	local pid v w wv
+	local pid v w wv vs
+	# tlob-demo stopped: its budget's figures must come back exactly.
+	systemctl stop tlob-demo.service
+	sleep 1
 	w=$(budget_get "$demo_id" Windows)
 	wv=$(budget_get "$demo_id" Violations)
+	[ "$w" -gt 0 ] && [ "$wv" -gt 0 ] || fail "nothing measured yet: Windows $w, Violations $wv"
 	pid=$(main_pid tlob-manager.service)
 	v=$(manager_prop ViolationCount)
 	systemctl restart tlob-manager.service || fail "restart failed"
 	[ "$(main_pid tlob-manager.service)" != "$pid" ] || fail "not restarted"
 	wait_until 30 budget_cmp "$demo_id" BindingId -gt 0 || fail "not bound again after the restart"
-	wait_until 30 field_is "$demo_id" active true || fail "not active: $(budgets)"
 	[ "$(manager_prop ViolationCount)" -ge "$v" ] || fail "ViolationCount $v -> $(manager_prop ViolationCount)"
-	[ "$(budget_get "$demo_id" Windows)" -ge "$w" ] || fail "Windows $w -> $(budget_get "$demo_id" Windows)"
-	[ "$(budget_get "$demo_id" Violations)" -ge "$wv" ] || fail "Violations $wv -> $(budget_get "$demo_id" Violations)"
+	[ "$(budget_get "$demo_id" Windows)" = "$w" ] || fail "Windows $w -> $(budget_get "$demo_id" Windows)"
+	[ "$(budget_get "$demo_id" Violations)" = "$wv" ] || fail "Violations $wv -> $(budget_get "$demo_id" Violations)"
+	systemctl start tlob-demo.service
+	wait_until 30 field_is "$demo_id" active true || fail "not active: $(budgets)"
 	! journalctl -q -u tlob-manager.service -o cat | grep -q 'Took over [1-9]' ||
 		fail "bindings taken over from the fd store"
 	echo "# systemctl restart tlob-manager: bound anew; Windows $w -> $(budget_get "$demo_id" Windows), ViolationCount $v -> $(manager_prop ViolationCount)"
@@ -990,6 +995,8 @@ test_bpf_restart() {
 	wait_until 20 has_violation "$tmp/bpfrestart" '.unit == "tlob-demo.service"' || true
 	watch_stop
 	has_violation "$tmp/bpfrestart" '.unit == "tlob-demo.service"' || fail "no violation after the restart"
+	vs=$(manager_prop ViolationCount)
+	[ "$vs" -ge 50 ] || fail "ViolationCount $vs before the stop: too few to tell a reset"
 	systemctl stop tlob-manager.service
 	systemctl start tlob-manager.service || fail "start failed"
 	wait_until 30 budget_cmp "$demo_id" BindingId -gt 0 || fail "not bound again after the start"
