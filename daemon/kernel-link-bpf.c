@@ -11,6 +11,7 @@
 #include "kernel-link-internal.h"
 #include "macro.h"
 #include "manager.h"
+#include "sandbox.h"
 #include "tlob-bpf.h"
 
 /*
@@ -26,15 +27,6 @@ static uint32_t bpf_max_bindings(const Manager *m)
 	return (uint32_t)MIN(n, (uint64_t)TLOB_BPF_MAX_BINDINGS);
 }
 
-static bool capability_effective(unsigned cap)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	return syscall(SYS_capget, &h, d) >= 0 &&
-	       (d[cap / 32].effective & (UINT32_C(1) << (cap % 32)));
-}
-
 static int bpf_open(KernelLink *k, int fd)
 {
 	TlobBpfParams p = { .max_bindings = bpf_max_bindings(k->manager) };
@@ -47,7 +39,7 @@ static int bpf_open(KernelLink *k, int fd)
 	 * CAP_SYS_ADMIN only (perf_uprobe_event_init(), 6.1 and 6.12):
 	 * without it the monitor loads and every binding fails.
 	 */
-	if (!capability_effective(CAP_SYS_ADMIN))
+	if (!sandbox_capable(CAP_SYS_ADMIN))
 		return -EACCES;
 	/*
 	 * A binding holds four fds (two perf events, two links): for 1024

@@ -23,6 +23,7 @@
 #include "manager-events.h"
 #include "manager.h"
 #include "rcstr.h"
+#include "sandbox.h"
 #include "state.h"
 #include "strv.h"
 
@@ -907,27 +908,6 @@ static const char *bpf_failure_cause(int r)
 }
 
 /*
- * Give up capabilities @drop (CAP_* bits) for good: effective, permitted
- * and inheritable. Needs no capability (capset() only lowers here).
- */
-static int capabilities_drop(uint64_t drop)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -errno;
-	for (unsigned i = 0; i < 2; i++) {
-		uint32_t mask = (uint32_t)(drop >> (32 * i));
-
-		d[i].effective &= ~mask;
-		d[i].permitted &= ~mask;
-		d[i].inheritable &= ~mask;
-	}
-	return syscall(SYS_capset, &h, d) < 0 ? -errno : 0;
-}
-
-/*
  * The backend, once at start (a running manager never switches): what
  * was asked for, or with "auto" the module when its device opens (it is
  * loaded at boot by modules-load.d, before this service starts), else
@@ -990,9 +970,12 @@ chosen:
 	 * which the kernel requires to create a uprobe through perf).
 	 */
 	if (m->backend == KERNEL_BACKEND_KMOD) {
-		r = capabilities_drop(UINT64_C(1) << CAP_SYS_ADMIN);
+		r = sandbox_drop_capabilities(UINT64_C(1) << CAP_SYS_ADMIN);
 		if (r < 0)
 			log_warning_errno(r, "Failed to drop CAP_SYS_ADMIN, ignoring: %m");
+		r = sandbox_deny_tracing_syscalls();
+		if (r < 0)
+			log_warning_errno(r, "Failed to deny bpf() and perf_event_open() to myself, ignoring: %m");
 	}
 	return 0;
 }

@@ -275,6 +275,12 @@ test_sandbox() {
 	caps=$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")
 	[ "$caps" = 0000004000200004 ] || fail "CapBnd $caps, expected 0000004000200004"
 	grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" || fail "NoNewPrivs is not set"
+	# With the module, a seccomp filter of its own denies it bpf() and
+	# perf_event_open() (tests/unit/test-sandbox: that it works).
+	if journalctl -q -u tlob-manager.service -o cat | grep -E 'Failed to (drop CAP_SYS_ADMIN|deny bpf)'; then
+		fail "the manager could not give up what the module does not need"
+	fi
+	echo "# $(grep '^Seccomp_filters:' "/proc/$pid/status" || echo 'Seccomp_filters: ?') ($backend)"
 	[ "$(stat -c %U "/proc/$pid")" = root ] || fail "not running as root"
 	# systemd's rating of the loaded unit: exposure at most 2.0
 	systemd-analyze security --no-pager --threshold=20 tlob-manager.service >"$tmp/security" ||
