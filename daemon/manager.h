@@ -80,6 +80,7 @@ struct Manager {
 	Unit **units;
 	size_t n_units;
 	unsigned n_refreshing;		/* units with a query chain running */
+	unsigned refresh_window;	/* ... at most, now (unit-tracker.c) */
 
 	/* Self-instrumented windows, per user (manager-events.c). */
 	UserLimit **users;

@@ -54,8 +54,20 @@
 #define SD_UNIT		"org.freedesktop.systemd1.Unit"
 #define DBUS_PROPS	"org.freedesktop.DBus.Properties"
 
-/* Units refreshed at the same time (see above). */
+/*
+ * Units refreshed at the same time (see above), at most. A PID 1 that
+ * answers slowly answers the last of them late: each query waits for all
+ * those before it. So a timeout halves the number allowed (down to one),
+ * and each answer in time adds one again, as TCP does with its window.
+ */
 #define REFRESH_MAX 32
+
+static unsigned refresh_window(Manager *m)
+{
+	if (m->refresh_window == 0)
+		m->refresh_window = REFRESH_MAX;
+	return m->refresh_window;
+}
 
 /*
  * Queries of a unit that may time out in a row before it is taken as
@@ -365,7 +377,7 @@ static int refresh_start(Unit *u);
 /* Start waiting refreshes while there is room. */
 static void refresh_kick(Manager *m)
 {
-	for (size_t i = 0; i < m->n_units && m->n_refreshing < REFRESH_MAX; i++) {
+	for (size_t i = 0; i < m->n_units && m->n_refreshing < refresh_window(m); i++) {
 		Unit *w = m->units[i];
 
 		if (!w->refresh_queued)
@@ -596,13 +608,17 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 		 * longer rather than piling up.)
 		 */
 		u->refresh_timeouts++;
-		log_debug("Timed out querying the state of %s, asking again (%u of %u).",
-			  u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX);
+		m->refresh_window = MAX(refresh_window(m) / 2, 1u);
+		log_debug("Timed out querying the state of %s, asking again (%u of %u, %u at a time).",
+			  u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX,
+			  m->refresh_window);
 		u->refresh_queued = true;
 		refresh_kick(m);
 		return;
 	}
 	u->refresh_timeouts = 0;
+	if (r != -ETIMEDOUT && refresh_window(m) < REFRESH_MAX)
+		m->refresh_window++;
 	if (r == -ENOENT) {
 		/*
 		 * Not loaded (GetUnit), so not running; what it is (a reload
@@ -651,7 +667,7 @@ int unit_tracker_refresh(Unit *u, bool load)
 	/* A newer refresh replaces a pending one: it must not load less. */
 	u->refresh_load = load || ((u->refresh || u->refresh_queued) &&
 				   u->refresh_load);
-	if (!u->refresh && u->manager->n_refreshing >= REFRESH_MAX) {
+	if (!u->refresh && u->manager->n_refreshing >= refresh_window(u->manager)) {
 		u->refresh_queued = true;
 		return 0;
 	}
