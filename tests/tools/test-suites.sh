@@ -70,7 +70,27 @@ ok $? "a suite starts after the one it depends on" "$tmp/events"
 grep -q '^#   oops$' "$tmp/out"
 ok $? "a suite's stderr is shown" "$tmp/out"
 
-# 6-7: interrupted (SIGINT as from a terminal, SIGTERM as from CI): the
+# 6: a suite that must run alone.
+rm -f "$tmp/events"
+(
+	jobs=3
+	# shellcheck source=tools/lib/suites.bash
+	. "$lib"
+	s=$tmp/suite d=$tmp
+	queue "G" g "$d/g.log" "$s" g 2 pass "$d"
+	alone=1
+	queue "H" h "$d/h.log" "$s" h 1 pass "$d"
+	alone=
+	queue "I" i "$d/i.log" "$s" i 1 pass "$d"
+	queue "J" j "$d/j.log" "$s" j 1 pass "$d"
+	run_queue
+) >"$tmp/out3" 2>&1
+grep -v '^running' "$tmp/events" | tr '\n' ' ' >"$tmp/order"
+[ "$(cat "$tmp/order")" = "start g end g start h end h start i start j end i end j " ] ||
+	[ "$(cat "$tmp/order")" = "start g end g start h end h start i start j end j end i " ]
+ok $? "a suite that runs alone: after the others end, before the next start ($(cat "$tmp/order"))" "$tmp/out3"
+
+# 7-8: interrupted (SIGINT as from a terminal, SIGTERM as from CI): the
 # suites' processes go too.
 cat >"$tmp/long" <<'EOS'
 #!/bin/bash

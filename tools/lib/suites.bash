@@ -73,12 +73,15 @@ run_tap_suite() {
 # default: single-threaded TCG keeps a VM on one host CPU); each one's TAP
 # goes to a file and is printed, in queue order, when it has ended.
 # A job queued while $dep holds the index of an earlier one starts when
-# that one has ended.
-q_name=() q_log=() q_title=() q_cmd=() q_dep=() dep=
+# that one has ended; one queued while $alone is 1 runs alone (nothing
+# else runs beside it: a suite whose guest is slowed down too much by
+# another VM).
+q_name=() q_log=() q_title=() q_cmd=() q_dep=() q_alone=() dep='' alone=''
 queue() {
 	local title=$1 name=$2 log=$3
 	shift 3
 	q_dep+=("$dep")
+	q_alone+=("$alone")
 	q_title+=("$title")
 	q_name+=("$name")
 	q_log+=("$log")
@@ -87,6 +90,7 @@ queue() {
 
 queue_skip() {
 	q_dep+=("")
+	q_alone+=("")
 	q_title+=("$1")
 	q_name+=("")
 	q_log+=("")
@@ -113,13 +117,19 @@ trap 'kill_jobs' EXIT
 trap 'kill_jobs; exit 130' INT
 trap 'kill_jobs; exit 143' TERM
 
-# Start the next job, unless the one it depends on has not ended.
+# Start the next job, unless the one it depends on has not ended, or it
+# or a job still running must run alone.
 start_next() {
-	local i=$q_started log d
+	local i=$q_started log d j
 	d=${q_dep[$i]}
 	if [ -n "$d" ] && ! job_done "$d"; then
 		return 1
 	fi
+	for ((j = 0; j < i; j++)); do
+		if ! job_done "$j" && { [ -n "${q_alone[$i]}" ] || [ -n "${q_alone[$j]}" ]; }; then
+			return 1
+		fi
+	done
 	q_started=$((i + 1))
 	[ -n "${q_name[$i]}" ] || return 0
 	log=${q_log[$i]}
