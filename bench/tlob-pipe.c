@@ -11,6 +11,15 @@
  * every switch; the window is closed after the loop and its breakdown is
  * printed, as a check that the hooks really were active.
  *
+ * The parent calls pipe_begin() right before its loop and pipe_end()
+ * right after it, the child pipe_child_begin() and pipe_child_end(): a
+ * tlob binding (or a tracer's uprobe) on them puts a task inside a window
+ * for the whole loop, as --window does, without the program's help.
+ * With --pid-file, the parent writes "PARENT CHILD" (the pids, each task
+ * being one thread) to the file once both tasks exist and stops itself
+ * (SIGSTOP) before its loop, so that a tracer can be started for those
+ * pids and the loop resumed (SIGCONT) once it is attached.
+ *
  * Prints one line of key=value pairs: loops, usecs_per_op, ops_per_sec
  * (an op is one round trip, as in perf), then one line per window.
  */
@@ -32,6 +41,36 @@
 #include <linux/tlob.h>
 
 #define RV_DEVICE "/dev/rv"
+
+/* Distinct, out-of-line functions whose entries can be probed. */
+#define PIPE_HOOK __attribute__((noinline, used, visibility("default")))
+
+volatile unsigned long pipe_hook_calls[4];
+
+PIPE_HOOK void pipe_begin(void);
+PIPE_HOOK void pipe_end(void);
+PIPE_HOOK void pipe_child_begin(void);
+PIPE_HOOK void pipe_child_end(void);
+
+PIPE_HOOK void pipe_begin(void)
+{
+	pipe_hook_calls[0]++;
+}
+
+PIPE_HOOK void pipe_end(void)
+{
+	pipe_hook_calls[1]++;
+}
+
+PIPE_HOOK void pipe_child_begin(void)
+{
+	pipe_hook_calls[2]++;
+}
+
+PIPE_HOOK void pipe_child_end(void)
+{
+	pipe_hook_calls[3]++;
+}
 
 enum window_mode {
 	WINDOW_NONE,
@@ -126,6 +165,7 @@ static int run_child(int in, int out, unsigned long loops, bool window)
 			return 1;
 		}
 	}
+	pipe_child_begin();
 	for (i = 0; i < loops; i++) {
 		r = full_read(in, &token, sizeof(token));
 		if (r < 0)
@@ -134,6 +174,7 @@ static int run_child(int in, int out, unsigned long loops, bool window)
 		if (r < 0)
 			break;
 	}
+	pipe_child_end();
 	if (r < 0)
 		fprintf(stderr, "tlob-pipe: child: pipe: %s\n", strerror(-r));
 	if (wfd >= 0) {
@@ -150,7 +191,27 @@ static int run_child(int in, int out, unsigned long loops, bool window)
 	return r < 0 ? 1 : 0;
 }
 
-static int run(unsigned long loops, enum window_mode mode)
+/* Write "PARENT CHILD" to path, atomically (a reader polls for it). */
+static int write_pids(const char *path, pid_t child)
+{
+	char tmp[4096];
+	FILE *f;
+	int r = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "%d %d\n", (int)getpid(), (int)child);
+	if (fclose(f) != 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	return r;
+}
+
+static int run(unsigned long loops, enum window_mode mode, const char *pid_file)
 {
 	int to_child[2], to_parent[2], wfd = -1, status, r = 0, token = 0;
 	uint64_t t0, t1;
@@ -188,6 +249,18 @@ static int run(unsigned long loops, enum window_mode mode)
 		}
 	}
 
+	if (pid_file) {
+		r = write_pids(pid_file, pid);
+		if (r < 0) {
+			fprintf(stderr, "tlob-pipe: %s: %s\n", pid_file, strerror(-r));
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return 1;
+		}
+		raise(SIGSTOP);
+	}
+
+	pipe_begin();
 	t0 = now_ns();
 	for (i = 0; i < loops; i++) {
 		r = full_write(to_child[1], &token, sizeof(token));
@@ -198,6 +271,7 @@ static int run(unsigned long loops, enum window_mode mode)
 			break;
 	}
 	t1 = now_ns();
+	pipe_end();
 
 	close(to_child[1]);
 	close(to_parent[0]);
@@ -231,7 +305,7 @@ static int run(unsigned long loops, enum window_mode mode)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: tlob-pipe [--loops N] [--window none|one|both]\n"
+		"Usage: tlob-pipe [--loops N] [--window none|one|both] [--pid-file FILE]\n"
 		"\n"
 		"Pipe ping-pong between two processes, like `perf bench sched pipe`;\n"
 		"with --window one (the parent) or both tasks inside a tlob\n"
@@ -239,6 +313,8 @@ static void usage(FILE *f)
 		"\n"
 		"  -l, --loops N      round trips (default 100000)\n"
 		"  -w, --window MODE  none (default), one or both\n"
+		"  -p, --pid-file FILE  write \"PARENT CHILD\" to FILE, then stop\n"
+		"                     (SIGSTOP) until continued, before the loop\n"
 		"  -h, --help         show this help\n");
 }
 
@@ -247,15 +323,17 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "loops", required_argument, NULL, 'l' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "pid-file", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	enum window_mode mode = WINDOW_NONE;
+	const char *pid_file = NULL;
 	unsigned long loops = 100000;
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:w:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "l:w:p:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'l':
 			errno = 0;
@@ -278,6 +356,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'p':
+			pid_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -290,5 +371,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tlob-pipe: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	return run(loops, mode);
+	return run(loops, mode, pid_file);
 }
