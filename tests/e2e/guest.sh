@@ -1232,7 +1232,9 @@ fp_bound_is() {
 # under TCG on a loaded host, systemd may take longer than sd-bus's 25 s
 # to answer a hundred LoadUnit calls at once. The manager then asks again
 # (waiting longer, fewer at a time), which is what its restart with the
-# 100 budgets tests: every one must end up bound.
+# 100 budgets tests: every one must end up bound. (Every reload queries
+# every unit again: in the BPF run on 6.1 the batches took 16, 31, 54, 63
+# and over 120 s.)
 test_footprint() {
 	local d=/run/systemd/system i b n0 s0 r0 r1 s1 t0 bound_ms bound1_ms
 	systemctl stop tlob-demo.service
@@ -1252,7 +1254,7 @@ test_footprint() {
 		done
 		systemctl daemon-reload
 		tlobctl reload || fail "reload failed"
-		wait_until 120 fp_bound_is $((b * 20 + 20)) ||
+		wait_until 300 fp_bound_is $((b * 20 + 20)) ||
 			fail "$(fp_bound) of $((b * 20 + 20)) bound; $(journalctl -q -u tlob-manager.service -o cat | grep -E 'Failed to (bind|query)' | tail -n 2)"
 	done
 	bound_ms=$(ms_since "$t0")
