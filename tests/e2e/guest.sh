@@ -1233,7 +1233,7 @@ fp_bound_is() {
 # to answer a hundred LoadUnit calls at once. The manager then asks again
 # (waiting longer, fewer at a time), which is what its restart with the
 # 100 budgets tests: every one must end up bound. (Every reload queries
-# every unit again: in the BPF run on 6.1 the batches took 16, 31, 54, 63
+# every unit again: in a BPF run on 6.1 the batches took 31, 54, 63, 94
 # and over 120 s.)
 test_footprint() {
 	local d=/run/systemd/system i b n0 s0 r0 r1 s1 t0 bound_ms bound1_ms
