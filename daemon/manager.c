@@ -378,6 +378,7 @@ static int reload_apply(Manager *m, char **matching)
 	Budget **fresh = NULL;
 	size_t n_fresh = 0, before = m->n_budgets;
 	unsigned refused = 0, refused_before = m->n_refused;
+	bool requery;
 	int r;
 
 	r = budget_store_load(m, matching, &fresh, &n_fresh);
@@ -436,14 +437,25 @@ static int reload_apply(Manager *m, char **matching)
 	if (!m->loaded)
 		(void)manager_adopt_bindings(m);
 	/*
-	 * Learn the state of every unit again, loading those that do not
-	 * run: the replies bind the budgets, before their units start.
+	 * Learn the state of the new units (all of them after systemd
+	 * reloaded: their unit files may have changed), loading those that
+	 * do not run: the replies bind the budgets, before their units
+	 * start. What we know of the others is kept up to date by systemd's
+	 * signals: their new budgets are bound from it.
 	 */
+	requery = m->units_stale;
+	m->units_stale = false;
 	for (size_t i = 0; i < m->n_units; i++) {
-		r = unit_tracker_refresh(m->units[i], true);
+		Unit *u = m->units[i];
+
+		if (!requery && u->known) {
+			manager_unit_changed(m, u);
+			continue;
+		}
+		r = unit_tracker_refresh(u, true);
 		if (r < 0)
 			log_debug_errno(r, "Failed to query unit %s, ignoring: %m",
-					m->units[i]->name);
+					u->name);
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
@@ -548,6 +560,7 @@ void manager_systemd_reloaded(Manager *m)
 	int r;
 
 	log_debug("systemd reloaded, re-reading drop-ins.");
+	m->units_stale = true;
 	r = manager_reload(m, NULL);
 	if (r < 0)
 		log_error_errno(r, "Failed to reload budgets: %m");

@@ -115,6 +115,7 @@ struct Manager {
 	MessageList reload_waiters;
 	MessageList reload_next;
 	bool reload_again;
+	bool units_stale;		/* systemd reloaded: ask about all units */
 	bool loaded;			/* the first load is done */
 	sd_bus_slot *name_slot;		/* RequestName, then READY=1 */
 

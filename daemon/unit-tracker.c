@@ -12,8 +12,11 @@
  * serving the bus and the kernel meanwhile. A query (UnitQuery) is a
  * chain of calls: GetUnit (or LoadUnit), then GetAll of
  * org.freedesktop.systemd1.Unit and of the unit type's interface. A
- * refresh of a unit is such a query; a newer refresh of the same unit
- * cancels the pending one. At most REFRESH_MAX units are refreshed at a
+ * refresh of a unit is such a query, one per unit at a time: a refresh
+ * asked for while one runs follows it (the answer under way may predate
+ * what prompted the new one), so a burst of signals and reloads costs
+ * PID 1 two queries of a unit, not one each (a call we stop waiting for
+ * still runs in PID 1). At most REFRESH_MAX units are refreshed at a
  * time, the others wait their turn: dbus-daemon allows a connection only
  * 128 pending calls on the system bus, and a reload may query every unit
  * at once. Refreshes on signals use GetUnit, not LoadUnit: a unit that is
@@ -380,7 +383,7 @@ static void refresh_kick(Manager *m)
 	for (size_t i = 0; i < m->n_units && m->n_refreshing < refresh_window(m); i++) {
 		Unit *w = m->units[i];
 
-		if (!w->refresh_queued)
+		if (!w->refresh_queued || w->refresh)
 			continue;
 		w->refresh_queued = false;
 		if (refresh_start(w) < 0)
@@ -597,9 +600,13 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 {
 	Unit *u = userdata;
 	Manager *m = u->manager;
+	bool q_load = u->refresh_loading;
 
-	if (r >= 0)
+	if (r >= 0) {
 		r = unit_tracker_update(u, state);
+		if (r >= 0)
+			u->known = true;
+	}
 	refresh_cancel(u);	/* frees @q and @state */
 	if (r == -ETIMEDOUT && u->refresh_timeouts < REFRESH_TIMEOUTS_MAX) {
 		/*
@@ -608,6 +615,7 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 		 * longer rather than piling up.)
 		 */
 		u->refresh_timeouts++;
+		u->refresh_load = u->refresh_load || q_load;
 		m->refresh_window = MAX(refresh_window(m) / 2, 1u);
 		log_debug("Timed out querying the state of %s, asking again (%u of %u, %u at a time).",
 			  u->name, u->refresh_timeouts, REFRESH_TIMEOUTS_MAX,
@@ -653,21 +661,22 @@ static int refresh_start(Unit *u)
 			     on_refreshed, u, &q);
 	if (r < 0)
 		return r;
-	/* Replaces (and so cancels) a pending refresh. */
-	refresh_cancel(u);
 	u->refresh = q;
+	u->refresh_loading = u->refresh_load || u->template;
 	u->manager->n_refreshing++;
 	return 0;
 }
 
 int unit_tracker_refresh(Unit *u, bool load)
 {
-	if (!u->manager->bus)
+	Manager *m = u->manager;
+
+	if (!m->bus)
 		return -ENOTCONN;
-	/* A newer refresh replaces a pending one: it must not load less. */
-	u->refresh_load = load || ((u->refresh || u->refresh_queued) &&
-				   u->refresh_load);
-	if (!u->refresh && u->manager->n_refreshing >= refresh_window(u->manager)) {
+	/* Refreshes that wait are one: it loads if any of them would. */
+	u->refresh_load = load || (u->refresh_queued && u->refresh_load);
+	if (u->refresh || m->n_refreshing >= refresh_window(m)) {
+		/* After the one running, or once a query slot is free. */
 		u->refresh_queued = true;
 		return 0;
 	}

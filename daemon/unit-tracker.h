@@ -36,6 +36,8 @@ struct Unit {
 	UnitQuery *refresh;		/* pending state query */
 	bool refresh_queued;		/* waits for a free query slot */
 	bool refresh_load;		/* ... with LoadUnit */
+	bool refresh_loading;		/* the pending one uses LoadUnit */
+	bool known;			/* a query of it was answered */
 	unsigned refresh_timeouts;	/* queries in a row that timed out */
 	struct InstanceCache *instances;	/* of a template, see .c */
 	unsigned n_budgets;

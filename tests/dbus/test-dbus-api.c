@@ -855,6 +855,18 @@ static unsigned count_in_log(const char *name, const char *what)
 
 #define systemd_queries() systemd_calls("call ")
 
+/* Wait until tlob-manager has asked fake-systemd nothing for half a second. */
+static unsigned systemd_quiet(void)
+{
+	unsigned q;
+
+	do {
+		q = systemd_queries();
+		usleep(500000);
+	} while (systemd_queries() != q);
+	return q;
+}
+
 static void test_add_and_list(void **state)
 {
 	_cleanup_free_ char *file = NULL, *text = NULL;
@@ -1855,18 +1867,13 @@ static void test_systemd_timeout(void **state)
 {
 	char id[64];
 
-	unsigned q;
-
 	manager_stop();
 	manager_start("SYSTEMD_BUS_TIMEOUT=1s");
 	fake_systemd("unit late.service %s", fake_exec);
 	assert_ok(add_budget("late.service", "tlob_fixture_start", 20 * MS, id, NULL));
 	assert_false(budget_active(id));
 	/* The start's queries of the other tests' units are over. */
-	do {
-		q = systemd_queries();
-		usleep(500000);
-	} while (systemd_queries() != q);
+	systemd_quiet();
 
 	fake_systemd("call-delay 1500");
 	usleep(100000);
@@ -1882,6 +1889,59 @@ static void test_systemd_timeout(void **state)
 	assert_ok(call("RemoveBudget", NULL, "s", id));
 	manager_stop();
 	manager_start(NULL);
+}
+
+/*
+ * Reload() asks systemd only about units it does not know yet; after
+ * systemd reloaded (unit files may have changed) every unit is asked
+ * again; and a unit is asked once at a time: a burst of reloads while
+ * PID 1 is slow costs it two queries of a unit, not one per reload.
+ */
+static void test_reload_queries(void **state)
+{
+	char id[64], id2[64];
+	unsigned q, n;
+
+	fake_systemd("unit rq.service %s", fake_exec);
+	assert_ok(add_budget("rq.service", "tlob_fixture_start", 20 * MS, id, NULL));
+	fake_systemd("start rq.service");
+	WAIT_FOR(budget_active(id));
+	q = systemd_quiet();
+
+	/* Reload(): nothing to ask, the unit's budgets stay bound. */
+	assert_ok(call("Reload", NULL, ""));
+	assert_int_equal(systemd_quiet(), q);
+	assert_true(budget_active(id));
+
+	/* A new budget of a known unit is bound without asking either. */
+	assert_ok(add_budget("rq.service", "tlob_fixture_stop", 20 * MS, id2, NULL));
+	WAIT_FOR(budget_active(id2));
+	/* (AddBudget asked systemd to reload: that is over too.) */
+	systemd_quiet();
+
+	/* systemd reloaded: asked again, once. */
+	n = systemd_calls("call LoadUnit rq.service");
+	fake_systemd("reload");
+	WAIT_FOR(systemd_calls("call LoadUnit rq.service") == n + 1);
+	systemd_quiet();
+	assert_int_equal(systemd_calls("call LoadUnit rq.service"), n + 1);
+
+	/* Four reloads while each query takes 1.5 s: two queries, not four. */
+	n = systemd_calls("call LoadUnit rq.service");
+	fake_systemd("call-delay 1500");
+	usleep(100000);
+	for (unsigned i = 0; i < 4; i++) {
+		fake_systemd("reload");
+		usleep(150000);
+	}
+	usleep(500000);
+	fake_systemd("call-delay 0");
+	systemd_quiet();
+	assert_int_equal(systemd_calls("call LoadUnit rq.service"), n + 2);
+	assert_true(budget_active(id) && budget_active(id2));
+
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	assert_ok(call("RemoveBudget", NULL, "s", id2));
 }
 
 static void test_kernel_read_error(void **state)
@@ -2386,6 +2446,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_dropins_and_reload),
+		cmocka_unit_test(test_reload_queries),
 		cmocka_unit_test(test_restart_manager),
 		cmocka_unit_test(test_polkit),
 		cmocka_unit_test(test_remove),
