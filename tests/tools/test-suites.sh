@@ -8,18 +8,8 @@ set -u
 lib=${1:?usage: test-suites.sh TOOLS_LIB_SUITES_BASH}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-suites.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-n=0 bad=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		bad=$((bad + 1))
-		[ -z "${3:-}" ] || sed 's/^/# /' "$3"
-	fi
-}
+# shellcheck source=tests/tools/tap.bash
+. "${BASH_SOURCE[0]%/*}/tap.bash"
 
 # A fake suite: logs its start and end (with the number of fake suites
 # running at that moment), sleeps, prints TAP.
