@@ -441,14 +441,15 @@ static int reload_apply(Manager *m, char **matching)
 	 * reloaded: their unit files may have changed), loading those that
 	 * do not run: the replies bind the budgets, before their units
 	 * start. What we know of the others is kept up to date by systemd's
-	 * signals: their new budgets are bound from it.
+	 * signals (when subscribed): their new budgets are bound from it. A
+	 * unit systemd did not find may have a unit file by now: asked.
 	 */
-	requery = m->units_stale;
+	requery = m->units_stale || !m->systemd_tracking;
 	m->units_stale = false;
 	for (size_t i = 0; i < m->n_units; i++) {
 		Unit *u = m->units[i];
 
-		if (!requery && u->known) {
+		if (!requery && u->known && u->found) {
 			manager_unit_changed(m, u);
 			continue;
 		}
@@ -707,7 +708,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 		manager_drop_budget(m, b);
 		return r;
 	}
-	/* Follow the unit from now on (a no-op refresh if it is known). */
+	/* Follow the unit from now on: its state as of now (GetUnit). */
 	(void)unit_tracker_refresh(u, false);
 
 	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,

@@ -35,6 +35,7 @@
  * template's budget is bound once, to the slice all its instances run in
  * (unit-cgroup.h), and a record tells its instance by its cgroup.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -586,6 +587,7 @@ int unit_tracker_update(Unit *u, UnitState *state)
 	if (r < 0)
 		return r;
 	u->cgroup_id = u->active ? cgroup_id_of(u->manager, u->control_group) : 0;
+	u->known = true;
 	return 0;
 }
 
@@ -602,11 +604,8 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 	Manager *m = u->manager;
 	bool q_load = u->refresh_loading;
 
-	if (r >= 0) {
+	if (r >= 0)
 		r = unit_tracker_update(u, state);
-		if (r >= 0)
-			u->known = true;
-	}
 	refresh_cancel(u);	/* frees @q and @state */
 	if (r == -ETIMEDOUT && u->refresh_timeouts < REFRESH_TIMEOUTS_MAX) {
 		/*
@@ -661,6 +660,8 @@ static int refresh_start(Unit *u)
 			     on_refreshed, u, &q);
 	if (r < 0)
 		return r;
+	/* One at a time (unit_tracker_refresh(), refresh_kick()). */
+	assert(!u->refresh);
 	u->refresh = q;
 	u->refresh_loading = u->refresh_load || u->template;
 	u->manager->n_refreshing++;
