@@ -602,7 +602,7 @@ static void on_refreshed(UnitQuery *q, int r, UnitState *state,
 {
 	Unit *u = userdata;
 	Manager *m = u->manager;
-	bool q_load = u->refresh_loading;
+	bool q_load = q->load;	/* @q is freed below */
 
 	if (r >= 0)
 		r = unit_tracker_update(u, state);
@@ -663,7 +663,6 @@ static int refresh_start(Unit *u)
 	/* One at a time (unit_tracker_refresh(), refresh_kick()). */
 	assert(!u->refresh);
 	u->refresh = q;
-	u->refresh_loading = u->refresh_load || u->template;
 	u->manager->n_refreshing++;
 	return 0;
 }

@@ -36,7 +36,6 @@ struct Unit {
 	UnitQuery *refresh;		/* pending state query */
 	bool refresh_queued;		/* waits for a free query slot */
 	bool refresh_load;		/* ... with LoadUnit */
-	bool refresh_loading;		/* the pending one uses LoadUnit */
 	bool known;			/* systemd answered about it (unit_tracker_update()) */
 	unsigned refresh_timeouts;	/* queries in a row that timed out */
 	struct InstanceCache *instances;	/* of a template, see .c */
