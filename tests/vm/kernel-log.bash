@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced: the check of a guest's kernel log against
-# tests/vm/kernel-problems, shared by tests/vm/run-vm and the kernel
-# suite's whole-boot test (tests/kmod/run-suite).
+# tests/vm/kernel-problems, shared by tests/vm/run-vm, the kernel
+# suite's whole-boot test (tests/kmod/run-suite) and, in the guest, its
+# and the BPF suite's dmesg_check (tests/kmod/lib.sh).
 
 kernel_log_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
