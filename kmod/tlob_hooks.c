@@ -14,10 +14,16 @@
 
 #include "tlob_internal.h"
 
-/* Cheap exit for the common case: no window anywhere. */
+/* Cheap exits for the common cases: no window anywhere, */
 static __always_inline bool tlob_hooks_idle(void)
 {
 	return !atomic_read(&tlob_windows_in_use);
+}
+
+/* none that the switch and wakeup probes step (tlob_acct.c). */
+static __always_inline bool tlob_hooks_unstepped(void)
+{
+	return !atomic_read(&tlob_stepped_windows);
 }
 
 static void tlob_sched_switch(void *data, bool preempt,
@@ -28,7 +34,7 @@ static void tlob_sched_switch(void *data, bool preempt,
 	bool runnable;
 
 	tlob_cause_switch(next);
-	if (tlob_hooks_idle())
+	if (tlob_hooks_unstepped())
 		return;
 	/*
 	 * prev stays runnable if it was preempted, or if it tried to sleep
@@ -43,7 +49,7 @@ static void tlob_sched_switch(void *data, bool preempt,
 
 static void tlob_sched_wakeup(void *data, struct task_struct *p)
 {
-	if (tlob_hooks_idle())
+	if (tlob_hooks_unstepped())
 		return;
 	tlob_window_wakeup(p);
 }

@@ -60,6 +60,7 @@ struct tlob_counters {
 	atomic64_t cause_ns;		/* time spent capturing them */
 	atomic64_t signals;		/* signals queued at expiry */
 	atomic64_t signals_failed;	/* not sent: the thread was gone */
+	atomic64_t windows_accounted;	/* opened not stepped (tlob_acct.c) */
 };
 
 extern struct tlob_counters tlob_counters;
@@ -70,6 +71,13 @@ extern struct tlob_counters tlob_counters;
  * every window's open and close write.
  */
 extern atomic_t tlob_windows_in_use;
+
+/*
+ * Open windows the scheduler probes step (tlob_acct.c: the others are
+ * measured with the scheduler's accounting); the probes do nothing while
+ * it is 0.  Its own cache line too.
+ */
+extern atomic_t tlob_stepped_windows;
 
 struct tlob_fd;
 struct tlob_binding;
@@ -137,6 +145,9 @@ struct tlob_window {
 	struct tlob_fd *owner;		/* /dev/rv fd receiving its records */
 	struct tlob_charge *charge;	/* self-instrumented: its owner's */
 	bool cause_on;			/* capture the cause at expiry */
+	bool stepped;			/* by the probes, else tlob_acct.c */
+	u64 acct_run;			/* not @stepped: CPU time at START */
+	u64 acct_delay;			/* and runqueue wait */
 	bool kaddr_ok;			/* its records may show kernel addresses */
 	unsigned int signal;		/* sent at expiry, 0: none */
 
@@ -208,6 +219,12 @@ void tlob_close_all(void);
 void tlob_close_dying_windows(void);
 struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 					     unsigned long *flags);
+
+/* tlob_acct.c: windows measured with the scheduler's accounting. */
+extern bool tlob_sched_accounting;
+bool tlob_acct_enabled(void);
+void tlob_acct_start(struct tlob_window *w);
+void tlob_acct_charge(struct tlob_window *w, u64 upto, u64 now);
 
 /* tlob_cause.c: the cause of a violation, and the signal action. */
 DECLARE_PER_CPU(struct task_struct *, tlob_cpu_curr);

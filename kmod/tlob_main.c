@@ -76,12 +76,17 @@ unsigned int tlob_max_bindings = 1024;
 module_param_named(max_bindings, tlob_max_bindings, uint, 0644);
 MODULE_PARM_DESC(max_bindings, "Most bindings at a time");
 
+module_param_named(sched_accounting, tlob_sched_accounting, bool, 0644);
+MODULE_PARM_DESC(sched_accounting,
+		 "Measure windows that are neither traced nor capturing causes with the scheduler's accounting, not on every switch (kernels without IRQ or steal time accounting)");
+
 unsigned int tlob_ring_size = 4096;
 module_param_named(ring_size, tlob_ring_size, uint, 0444);
 MODULE_PARM_DESC(ring_size, "Event records per /dev/rv file (1-1048576)");
 
 struct tlob_counters tlob_counters __cacheline_aligned_in_smp;
 atomic_t tlob_windows_in_use __cacheline_aligned_in_smp;
+atomic_t tlob_stepped_windows __cacheline_aligned_in_smp;
 
 #define TLOB_PARAM_MAX		SZ_1M
 

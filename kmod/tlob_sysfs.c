@@ -79,7 +79,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  "causes %lld\n"
 			  "cause_ns %lld\n"
 			  "signals %lld\n"
-			  "signals_failed %lld\n",
+			  "signals_failed %lld\n"
+			  "windows_accounted %lld\n",
 			  atomic64_read(&c->windows_started),
 			  atomic64_read(&c->windows_completed),
 			  atomic64_read(&c->violations),
@@ -93,7 +94,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  atomic64_read(&c->causes),
 			  atomic64_read(&c->cause_ns),
 			  atomic64_read(&c->signals),
-			  atomic64_read(&c->signals_failed));
+			  atomic64_read(&c->signals_failed),
+			  atomic64_read(&c->windows_accounted));
 }
 
 static struct kobj_attribute tlob_enable_attr = __ATTR_RW(enable);

@@ -55,7 +55,10 @@ static void tlob_window_expire(struct tlob_window *w)
 	u64 t0;
 
 	lockdep_assert_held(&w->lock);
-	tlob_clock_charge(&w->clk, w->deadline);
+	if (w->stepped)
+		tlob_clock_charge(&w->clk, w->deadline);
+	else
+		tlob_acct_charge(w, w->deadline, ktime_get_ns());
 	w->violated = true;
 	w->expiry_state = w->clk.state;
 	tlob_result_fill(&res, w, w->deadline);
@@ -159,6 +162,20 @@ void tlob_window_forget_cpus(void)
 		WRITE_ONCE(per_cpu_ptr(&tlob_cpu_last, cpu)->task, NULL);
 }
 
+/*
+ * Count @w among the open windows (@d 1) or not any more (-1).  A window
+ * is counted before it is hashed: the scheduler probes do nothing while
+ * the counts are 0, and must not skip its first switch.
+ */
+static void tlob_window_count(struct tlob_window *w, int d)
+{
+	atomic_add(d, &tlob_windows_in_use);
+	if (w->stepped)
+		atomic_add(d, &tlob_stepped_windows);
+	if (w->cause_on)
+		atomic_add(d, &tlob_cause_windows);
+}
+
 /* @w was just hashed for current; interrupts disabled. */
 static void tlob_cpu_last_opened(struct tlob_window *w)
 {
@@ -218,6 +235,9 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args)
 	w->cause_on = args->cause;
 	w->kaddr_ok = args->binding || args->privileged;
 	w->signal = args->signal;
+	/* Causes need the probes, and a traced window shows its steps. */
+	w->stepped = w->cause_on || trace_event_tlob_enabled() ||
+		     !tlob_acct_enabled();
 	if (w->cause_on)
 		tlob_cause_start(w);
 	w->forwarded = 0;
@@ -226,32 +246,31 @@ struct tlob_window *tlob_window_open(struct tlob_window_args *args)
 	strscpy_pad(w->comm, task->comm, sizeof(w->comm));
 	now = ktime_get_ns();
 	tlob_clock_start(&w->clk, now);
+	if (!w->stepped)
+		tlob_acct_start(w);
 	w->deadline = now + args->threshold_ns;
 	/*
-	 * Counted before it is hashed: the scheduler probes do nothing while
-	 * windows_in_use is 0, and must not skip this window's first switch.
 	 * Hashed and armed under @w->lock: a closer scanning the pool cannot
 	 * see the window live before it is hashed and its timer started.
 	 */
-	atomic_inc(&tlob_windows_in_use);
-	if (w->cause_on)
-		atomic_inc(&tlob_cause_windows);
+	tlob_window_count(w, 1);
 	if (!tlob_hash_add(w)) {
-		atomic_dec(&tlob_windows_in_use);
-		if (w->cause_on)
-			atomic_dec(&tlob_cause_windows);
+		tlob_window_count(w, -1);
 		w->charge = NULL;	/* the caller keeps it */
 		raw_spin_unlock_irqrestore(&w->lock, flags);
 		tlob_pool_put(w);
 		return ERR_PTR(-ENODEV);
 	}
 	/* Interrupts off since the hash: no switch in between. */
-	tlob_cpu_last_opened(w);
+	if (w->stepped)
+		tlob_cpu_last_opened(w);
 	w->live = true;
 	tlob_timer_arm(w);
 	trace_event_tlob(w->tid, tlob_state_name(stopped_tlob),
 			 tlob_event_name(start_tlob),
 			 tlob_state_name(w->clk.state));
+	if (!w->stepped)
+		atomic64_inc(&tlob_counters.windows_accounted);
 	raw_spin_unlock_irqrestore(&w->lock, flags);
 
 	atomic64_inc(&tlob_counters.windows_started);
@@ -279,7 +298,7 @@ static __always_inline bool tlob_step_if_mine(struct tlob_window *w,
 	bool mine;
 
 	raw_spin_lock(&w->lock);
-	mine = w->live && w->task == task;
+	mine = w->live && w->task == task && w->stepped;
 	if (mine)
 		tlob_window_step(w, event, tlob_now(now), other);
 	raw_spin_unlock(&w->lock);
@@ -309,7 +328,7 @@ tlob_walk_task(struct task_struct *task, unsigned int event, u64 *now,
 again:
 	n = 0;
 	hlist_nulls_for_each_entry_rcu(w, pos, &tlob_hash[idx], hnode) {
-		if (READ_ONCE(w->task) != task)
+		if (READ_ONCE(w->task) != task || !READ_ONCE(w->stepped))
 			continue;
 		if (skip_loops &&
 		    tlob_next_state(READ_ONCE(w->clk.state), event) ==
@@ -426,6 +445,10 @@ bool tlob_window_end(struct tlob_window *w, struct tlob_window_result *res)
 	w->live = false;
 	if (res) {
 		now = ktime_get_ns();
+		if (!w->stepped) {
+			tlob_window_check_deadline(w, now);
+			tlob_acct_charge(w, now, now);
+		}
 		tlob_window_step(w, stop_tlob, now, NULL);
 		tlob_result_fill(res, w, now);
 	}
@@ -444,9 +467,7 @@ void tlob_window_finish(struct tlob_window *w,
 {
 	tlob_timer_cancel(w, may_sleep);
 	tlob_hash_del(w);
-	atomic_dec(&tlob_windows_in_use);
-	if (w->cause_on)
-		atomic_dec(&tlob_cause_windows);
+	tlob_window_count(w, -1);
 
 	if (res) {
 		atomic64_inc(&tlob_counters.windows_completed);

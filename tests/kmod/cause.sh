@@ -144,9 +144,12 @@ t_cause_waker() {
 # kernel thread (ksoftirqd) does so after the hog did, so up to three
 # runs, of which one must name the hog as both.
 t_cause_rt_hog() {
-	local o=$WORK/o cur pre i
+	local o=$WORK/o cur pre i acc
 	for i in 1 2 3; do
+		acc=$(stat_get windows_accounted)
 		drv "$o" sub:cause bind:$TGT,tgt_start,tgt_stop,100ms,cause run:$TGT,rt-preempt,400 read:3
+		# The preemptor comes from the probes: causes are stepped.
+		expect_eq "$(stat_get windows_accounted)" "$acc" "windows accounted with a cause"
 		expect_eq "$(ev "$o" violation 1 state)" waiting "state"
 		cause_valid "$o" 1 $CAUSE_CURR || fail "no task on the CPU"
 		cur=$(cause_kv "$o" 1 curr)

@@ -248,6 +248,7 @@ kt_reset_state() {
 		kt_load 2>/dev/null || return 0
 	fi
 	echo 1 >"$SYS/enable" 2>/dev/null || true
+	echo Y >/sys/module/tlob/parameters/sched_accounting 2>/dev/null || true
 	# Read the whole listing first: it shrinks as bindings go.
 	while read -r line; do
 		case "$line" in

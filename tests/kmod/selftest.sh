@@ -63,7 +63,7 @@ t_sysfs_files() {
 	expect_eq "$(( 0$(stat -c %a "$SYS/monitor") & 077 ))" 0 "monitor mode (root only)"
 	[ -w "$SYS/enable" ] || fail "enable not writable"
 	keys=$(awk '{ print $1 }' "$SYS/stats" | sort | tr '\n' ' ')
-	expect_eq "$keys" "bindings cause_ns causes events_dropped events_suppressed self_windows_in_use self_windows_max signals signals_failed violations windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
+	expect_eq "$keys" "bindings cause_ns causes events_dropped events_suppressed self_windows_in_use self_windows_max signals signals_failed violations windows_accounted windows_completed windows_in_use windows_max windows_missed windows_started " "stats keys"
 	awk 'NF != 2 || $2 !~ /^[0-9]+$/ { print "bad stats line: " $0; bad = 1 } END { exit bad }' "$SYS/stats"
 	expect_eq "$(stat_get windows_max)" 4096 "windows_max (default max_windows)"
 	expect_eq "$(stat_get self_windows_max)" 1024 "self_windows_max (a quarter of max_windows)"
@@ -776,16 +776,19 @@ t_blocking_read() {
 # Every event_tlob record is a transition of the model, and the records of
 # each task chain up (next_state of one is the state of the next).
 t_automaton_trace() {
-	local g=$TR out=$WORK/trace
+	local g=$TR out=$WORK/trace acc
 	echo 0 >"$g/tracing_on"
 	echo global >"$g/trace_clock"
 	echo >"$g/trace"
 	echo 1 >"$g/events/tlob/event_tlob/enable"
 	echo 1 >"$g/tracing_on"
+	acc=$(stat_get windows_accounted)
 	drv "$WORK/o" start:50ms sleep:100ms yield:30ms busy:30ms stop =EOVERFLOW \
 		start:5s sleep:10ms stop \
 		bind:$TGT,tgt_start,tgt_stop,100ms run:$TGT,rt-preempt,300 \
 		run:$TGT,pair,20,yield,3
+	# Traced windows are stepped, whatever sched_accounting says.
+	expect_eq "$(stat_get windows_accounted)" "$acc" "windows accounted while event_tlob is traced"
 	echo 0 >"$g/events/tlob/event_tlob/enable"
 	echo 0 >"$g/tracing_on"
 	cat "$g/trace" >"$out.raw"
@@ -947,6 +950,41 @@ t_running_dominates() {
 	e=$(kv "$o" result elapsed_ns)
 	r=$(kv "$o" result running_ns)
 	expect_gt "$((r * 10))" "$((e * 6))" "running_ns*10 vs elapsed_ns*6"
+}
+
+# 200 ms asleep then 200 ms busy: each figure within 15% (the guest
+# shares the host), the sum the elapsed time.
+mix_measured() {
+	local o=$WORK/o r s
+	drv "$o" start:10s sleep:200ms busy:200ms result
+	r=$(kv "$o" result running_ns)
+	s=$(kv "$o" result sleeping_ns)
+	echo "# sched_accounting=$(cat /sys/module/tlob/parameters/sched_accounting): running $r, waiting $(kv "$o" result waiting_ns), sleeping $s ns"
+	expect_range "$r" 170000000 230000000 "running_ns"
+	expect_range "$s" 170000000 230000000 "sleeping_ns"
+	check_result_breakdown "$o"
+}
+
+# The scenarios above ran with the default sched_accounting=Y: their
+# windows were measured with the scheduler's accounting (kmod/tlob_acct.c).
+# Here the same scenarios with every window stepped on every switch: the
+# two ways report the same states and the same dominant times.  (A failed
+# scenario leaves the parameter to kt_reset_state.)
+t_stepped_scenarios() {
+	local p=/sys/module/tlob/parameters/sched_accounting acc
+	expect_eq "$(cat $p)" Y "sched_accounting by default"
+	acc=$(stat_get windows_accounted)
+	t_sleeping_dominates
+	mix_measured
+	expect_eq "$(stat_get windows_accounted)" $((acc + 2)) "windows accounted by default"
+	echo 0 >$p
+	mix_measured
+	t_sleeping_dominates
+	t_waiting_dominates
+	t_running_dominates
+	t_stopped_is_sleeping
+	echo 1 >$p
+	expect_eq "$(stat_get windows_accounted)" $((acc + 2)) "windows accounted with sched_accounting=0"
 }
 
 # A stopped task (SIGSTOP) is not running: it counts as sleeping.
@@ -1130,6 +1168,7 @@ run_test "scenario: sleeping_ns dominates when blocked" t_sleeping_dominates
 run_test "scenario: waiting_ns dominates under an RT hog on the same CPU" t_waiting_dominates
 run_test "scenario: running_ns dominates when busy" t_running_dominates
 run_test "scenario: a stopped task (SIGSTOP) counts as sleeping" t_stopped_is_sleeping
+run_test "scenario: the same four stepped on every switch (sched_accounting=0)" t_stepped_scenarios
 run_test "scenario: two bindings on one binary fire independently" t_two_bindings
 run_test "scenario: no events without a binding" t_no_binding_no_events
 run_test "scenario: violation fields (tid, tgid, threshold, breakdown)" t_violation_fields

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Windows measured with the scheduler's own accounting.
+ *
+ * A window that is not traced (event_tlob off when it opens) and does not
+ * capture causes need not be stepped on every context switch of its task:
+ * the scheduler keeps what the automaton would add up.  The task's
+ * se.sum_exec_runtime is the time it ran, its sched_info.run_delay the
+ * time it waited on a runqueue (kept whenever CONFIG_SCHED_INFO is set,
+ * as in Debian's kernels); their growth between START and the expiry or
+ * STOP is the window's running and waiting time, and the rest of its
+ * elapsed time is sleeping.  The stretch in progress is added: the time
+ * since exec_start while the task is on a CPU, since last_queued while it
+ * waits on a runqueue.  The scheduler probes then leave such a window
+ * alone: it costs its task's context switches nothing.
+ *
+ * What this trades (docs/kmod.md):
+ * - running and waiting are measured with the runqueues' clock,
+ *   sched_clock_cpu(), the elapsed time with CLOCK_MONOTONIC like every
+ *   window: the difference of their rates (NTP slews the latter by at
+ *   most 0.05%) lands in sleeping;
+ * - the fields are read without the runqueue lock: a read is repeated
+ *   while they change under it, but one that falls between the two stores
+ *   of an update on another CPU misses the stretch being added, at most
+ *   the time since the task's previous update (a tick);
+ * - the state at expiry is read from the task (queued on a runqueue, on a
+ *   CPU, or neither), not from an automaton.
+ * It holds only where a runqueue's task clock is its clock (exec_start is
+ * in the former, last_queued in the latter): without
+ * CONFIG_IRQ_TIME_ACCOUNTING and CONFIG_PARAVIRT_TIME_ACCOUNTING.
+ * Elsewhere, and with the sched_accounting parameter off, every window is
+ * stepped.
+ */
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+
+#include "tlob_internal.h"
+
+#if defined(CONFIG_SCHED_INFO) && defined(CONFIG_SMP) && \
+	!defined(CONFIG_IRQ_TIME_ACCOUNTING) && \
+	!defined(CONFIG_PARAVIRT_TIME_ACCOUNTING)
+#define TLOB_ACCT_USABLE	1
+#else
+#define TLOB_ACCT_USABLE	0
+#endif
+
+bool tlob_sched_accounting = TLOB_ACCT_USABLE;
+
+/* May a window opening now be measured with the scheduler's accounting? */
+bool tlob_acct_enabled(void)
+{
+	return TLOB_ACCT_USABLE && READ_ONCE(tlob_sched_accounting);
+}
+
+struct tlob_acct_sample {
+	u64 run;		/* CPU time so far */
+	u64 delay;		/* runqueue wait so far */
+	unsigned int state;	/* what the task does now */
+};
+
+#if TLOB_ACCT_USABLE
+static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
+{
+	u64 sum, delay, exec, queued, clk;
+	unsigned int tries = 0;
+	bool on_cpu;
+	int cpu;
+
+	/*
+	 * The scheduler updates these under the runqueue lock, not taken
+	 * here: read the totals, then where the stretch in progress began,
+	 * then the totals again (the barriers keep that order), until an
+	 * update on another CPU no longer changes them in between.
+	 */
+	do {
+		sum = READ_ONCE(t->se.sum_exec_runtime);
+		delay = READ_ONCE(t->sched_info.run_delay);
+		smp_rmb();	/* the totals before the stretch's start */
+		exec = READ_ONCE(t->se.exec_start);
+		queued = READ_ONCE(t->sched_info.last_queued);
+		on_cpu = READ_ONCE(t->on_cpu);
+		cpu = task_cpu(t);
+		smp_rmb();	/* the stretch's start before the totals again */
+	} while ((READ_ONCE(t->se.sum_exec_runtime) != sum ||
+		  READ_ONCE(t->sched_info.run_delay) != delay) && ++tries < 8);
+
+	/* The clock the runqueue's rq_clock() last took. */
+	clk = sched_clock_cpu(cpu);
+	s->run = sum;
+	s->delay = delay;
+	if (t == current) {
+		/* It runs this code: a wait it might show has not begun. */
+		s->state = running_tlob;
+		if (clk > exec)
+			s->run += clk - exec;
+	} else if (queued) {
+		/* Preempted, or woken: queued, possibly still on its CPU. */
+		s->state = waiting_tlob;
+		if (clk > queued)
+			s->delay += clk - queued;
+	} else if (on_cpu) {
+		s->state = running_tlob;
+		if (clk > exec)
+			s->run += clk - exec;
+	} else {
+		s->state = sleeping_tlob;
+	}
+}
+#else
+static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
+{
+	/* Not reached: tlob_acct_enabled() is false. */
+	s->run = 0;
+	s->delay = 0;
+	s->state = running_tlob;
+}
+#endif
+
+/* @w opens for current, not stepped; @w->lock held. */
+void tlob_acct_start(struct tlob_window *w)
+{
+	struct tlob_acct_sample s;
+
+	lockdep_assert_held(&w->lock);
+	tlob_acct_read(current, &s);
+	w->acct_run = s.run;
+	w->acct_delay = s.delay;
+}
+
+static u64 tlob_since(u64 now, u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
+/*
+ * Bring the clock of @w, not stepped, to @upto (window clock) from what
+ * the scheduler measured by @now (@upto <= @now): its breakdown, which
+ * sums to its elapsed time, and its state.  What the task did after @upto
+ * is taken off the state it is in at @now.  @w->lock held.
+ */
+void tlob_acct_charge(struct tlob_window *w, u64 upto, u64 now)
+{
+	struct tlob_clock *clk = &w->clk;
+	struct tlob_acct_sample s;
+	u64 elapsed, run, delay, late;
+
+	lockdep_assert_held(&w->lock);
+	if (upto <= clk->t_last)
+		return;
+	tlob_acct_read(w->task, &s);
+	run = tlob_since(s.run, w->acct_run);
+	delay = tlob_since(s.delay, w->acct_delay);
+	late = tlob_since(now, upto);
+	if (s.state == running_tlob)
+		run -= min(run, late);
+	else if (s.state == waiting_tlob)
+		delay -= min(delay, late);
+
+	elapsed = upto - clk->t_start;
+	run = min(run, elapsed);
+	delay = min(delay, elapsed - run);
+	memset(clk->ns, 0, sizeof(clk->ns));
+	clk->ns[running_tlob] = run;
+	clk->ns[waiting_tlob] = delay;
+	clk->ns[sleeping_tlob] = elapsed - run - delay;
+	clk->t_last = upto;
+	clk->state = s.state;
+}
