@@ -99,6 +99,14 @@ uint64_t kt_now_ns(void)
 	return (uint64_t)ts.tv_sec * KT_NSEC_PER_SEC + ts.tv_nsec;
 }
 
+uint64_t kt_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * KT_NSEC_PER_SEC + ts.tv_nsec;
+}
+
 void kt_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = {

@@ -21,6 +21,8 @@ int kt_errno_from_name(const char *name);
 /* ERANGE -> "ERANGE", 0 -> "0". */
 const char *kt_errno_name(int err);
 uint64_t kt_now_ns(void);
+/* The calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID), in ns. */
+uint64_t kt_thread_cpu_ns(void);
 void kt_sleep_ns(uint64_t ns);
 /*
  * "sym", "sym+0x10" or a number: the ELF file offset of that symbol in

@@ -953,16 +953,21 @@ t_running_dominates() {
 }
 
 # 200 ms asleep then 200 ms busy: each figure within 15% (the guest
-# shares the host), the sum the elapsed time.
+# shares the host), the sum the elapsed time, and running_ns the thread's
+# own CPU time (CLOCK_THREAD_CPUTIME_ID read by tlob-drv right after START
+# and right before STOP) within 2% and 2 ms.
 mix_measured() {
-	local o=$WORK/o r s
-	drv "$o" start:10s sleep:200ms busy:200ms result
+	local o=$WORK/o r s c d
+	drv "$o" start:10s cpu sleep:200ms busy:200ms cpu result
 	r=$(kv "$o" result running_ns)
 	s=$(kv "$o" result sleeping_ns)
-	echo "# sched_accounting=$(cat /sys/module/tlob/parameters/sched_accounting): running $r, waiting $(kv "$o" result waiting_ns), sleeping $s ns"
+	c=$(awk '$1 == "cpu" { sub(/^cpu_ns=/, "", $2); v[++n] = $2 } END { print v[2] - v[1] }' "$o")
+	echo "# sched_accounting=$(cat /sys/module/tlob/parameters/sched_accounting): running $r, waiting $(kv "$o" result waiting_ns), sleeping $s ns; thread CPU time $c ns"
 	expect_range "$r" 170000000 230000000 "running_ns"
 	expect_range "$s" 170000000 230000000 "sleeping_ns"
 	check_result_breakdown "$o"
+	d=$((r - c))
+	[ ${d#-} -le $((c / 50 + 2000000)) ] || fail "running_ns $r vs the thread's CPU time $c"
 }
 
 # The scenarios above ran with the default sched_accounting=Y: their

@@ -717,6 +717,13 @@ static int op_fileread(struct drv *d, char **args, int nargs)
 	return n < 0 ? (int)n : 0;
 }
 
+/* The thread's CPU time, e.g. right after START and before STOP. */
+static int op_cpu(struct drv *d, char **args, int nargs)
+{
+	printf("cpu cpu_ns=%" PRIu64 "\n", kt_thread_cpu_ns());
+	return 0;
+}
+
 static int op_busy(struct drv *d, char **args, int nargs)
 {
 	uint64_t ns, end;
@@ -1618,6 +1625,7 @@ static const struct op ops[] = {
 	{ "uidwindows", op_uidwindows, 3, "uidwindows:N,UID,DUR  N children as UID+i open a window each" },
 	{ "sleep", op_sleep, 1, "sleep:DUR" },
 	{ "busy", op_busy, 1, "busy:DUR" },
+	{ "cpu", op_cpu, 0, "cpu (print the thread's CPU time)" },
 	{ "piperead", op_piperead, 1, "piperead:DUR     read() a pipe a thread writes after DUR" },
 	{ "futexwait", op_futexwait, 1, "futexwait:DUR    FUTEX_WAIT until a thread wakes it after DUR" },
 	{ "fileread", op_fileread, 1, "fileread:PATH[,chunk=N,max=N]  read PATH (O_DIRECT if possible)" },
