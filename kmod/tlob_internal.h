@@ -66,9 +66,9 @@ struct tlob_counters {
 extern struct tlob_counters tlob_counters;
 
 /*
- * Open windows (stats: windows_in_use).  Read by every scheduler probe,
- * so it has a cache line of its own, apart from the counters above that
- * every window's open and close write.
+ * Open windows (stats: windows_in_use).  Read by the exit and exec
+ * probes, so it has a cache line of its own, apart from the counters
+ * above that every window's open and close write.
  */
 extern atomic_t tlob_windows_in_use;
 
