@@ -33,6 +33,9 @@
  *             the record's number from 0, elapsed the budget + 1 + N ns;
  *             not counted in the binding's statistics and not kept across
  *             a restart of the manager
+ *   flood-self PID N
+ *             the same, as violations of self-instrumented windows of
+ *             process PID (tid PID, budget 1000 ns, cgroup id 0)
  *   window BINDING ELAPSED_NS
  *             a completed window, counted in the binding's statistics
  *   raw ID COOKIE TID ELAPSED_NS
@@ -119,6 +122,7 @@ struct KernelLink {
 	int read_error;
 	unsigned crash_after;		/* reads until SIGKILL, 0: never */
 	FakeBinding flood;		/* of the flood command */
+	uint32_t flood_pid;
 	uint64_t flood_next, flood_end;	/* records [next, end) to make */
 };
 
@@ -351,6 +355,13 @@ static void handle_command(KernelLink *k, char *line)
 	} else if (streq(argv[0], "flood") && argc == 3) {
 		if (find_spec(k, argv[1], &k->flood) < 0)
 			return;
+		k->flood_pid = 4242;
+		k->flood_next = 0;
+		k->flood_end = strtoull(argv[2], NULL, 10);
+		update_ready(k);
+	} else if (streq(argv[0], "flood-self") && argc == 3) {
+		k->flood = (FakeBinding) { .threshold_ns = 1000 };
+		k->flood_pid = (uint32_t)strtoul(argv[1], NULL, 10);
 		k->flood_next = 0;
 		k->flood_end = strtoull(argv[2], NULL, 10);
 		update_ready(k);
@@ -696,8 +707,8 @@ ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
 			.size = sizeof(*ev),
 			.type = TLOB_EV_VIOLATION,
 			.state = TLOB_STATE_RUNNING,
-			.tgid = 4242,
-			.tid = 4242,
+			.tgid = k->flood_pid,
+			.tid = k->flood_pid,
 			.binding_id = k->flood.id,
 			.cookie = k->flood.cookie,
 			.threshold_ns = k->flood.threshold_ns,
