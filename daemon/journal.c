@@ -148,7 +148,7 @@ void journal_log_lost(Manager *m, uint64_t lost)
 }
 
 void journal_log_violation(Manager *m, Budget *b, const char *unit,
-			   const struct tlob_event *ev)
+			   const struct tlob_event *ev, uint64_t now)
 {
 	char what[64], **l = NULL;
 	uint64_t suppressed;
@@ -163,7 +163,7 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 	}
 
 	b->last_pid = ev->tgid;
-	if (!ratelimit_below(&b->ratelimit, now_usec(), &suppressed)) {
+	if (!ratelimit_below(&b->ratelimit, now, &suppressed)) {
 		arm_summary(m, &b->ratelimit_source, &b->ratelimit,
 			    on_budget_ratelimit, b);
 		return;

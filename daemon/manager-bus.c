@@ -388,25 +388,8 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
-static uint64_t now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/* CLOCK_MONOTONIC ns of an event -> CLOCK_REALTIME µs. */
-static uint64_t event_realtime_usec(uint64_t mono_ns)
-{
-	uint64_t mono = now_ns(CLOCK_MONOTONIC), real = now_ns(CLOCK_REALTIME);
-	uint64_t age = mono > mono_ns ? mono - mono_ns : 0;
-
-	return (real > age ? real - age : 0) / NSEC_PER_USEC;
-}
-
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
-			   const struct tlob_event *ev)
+			   const struct tlob_event *ev, uint64_t realtime_usec)
 {
 	char comm[sizeof(ev->comm) + 1];
 
@@ -418,8 +401,7 @@ int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 				  ev->tgid, ev->tid, comm, ev->threshold_ns,
 				  ev->elapsed_ns, ev->running_ns,
 				  ev->waiting_ns, ev->sleeping_ns,
-				  tlob_state_to_string(ev->state),
-				  event_realtime_usec(ev->timestamp_ns));
+				  tlob_state_to_string(ev->state), realtime_usec);
 }
 
 void manager_emit_budget_count_changed(Manager *m)

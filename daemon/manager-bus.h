@@ -16,8 +16,12 @@ int manager_bus_setup(Manager *m);
  * from their first call); then send READY=1. Failing, it ends the loop.
  */
 int manager_bus_request_name(Manager *m);
+/*
+ * The Violation signal of @ev (of @b, NULL for none) in @unit; its
+ * timestamp_usec is @realtime_usec, the expiry in CLOCK_REALTIME µs.
+ */
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
-			   const struct tlob_event *ev);
+			   const struct tlob_event *ev, uint64_t realtime_usec);
 /* BudgetCount or RefusedBudgets changed (also the unit's STATUS=). */
 void manager_emit_budget_count_changed(Manager *m);
 /*

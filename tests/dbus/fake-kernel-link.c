@@ -26,6 +26,16 @@
  *             default the binding's own)
  *   burst BINDING N
  *             N violations, each a completed violated window
+ *   flood BINDING N
+ *             N violations of BINDING, made up as the manager reads them
+ *             (no time goes to queueing them: bench/manager-throughput),
+ *             after what the ring holds; tid 4242, comm "flood-N" with N
+ *             the record's number from 0, elapsed the budget + 1 + N ns;
+ *             not counted in the binding's statistics and not kept across
+ *             a restart of the manager
+ *   flood-self PID N
+ *             the same, as violations of self-instrumented windows of
+ *             process PID (tid PID, budget 1000 ns, cgroup id 0)
  *   window BINDING ELAPSED_NS
  *             a completed window, counted in the binding's statistics
  *   raw ID COOKIE TID ELAPSED_NS
@@ -111,6 +121,9 @@ struct KernelLink {
 	const char *state_path;
 	int read_error;
 	unsigned crash_after;		/* reads until SIGKILL, 0: never */
+	FakeBinding flood;		/* of the flood command */
+	uint32_t flood_pid;
+	uint64_t flood_next, flood_end;	/* records [next, end) to make */
 };
 
 static void dev_read(KernelLink *k, size_t off, void *p, size_t n)
@@ -210,7 +223,8 @@ static uint64_t now_ns(void)
 static void update_ready(KernelLink *k)
 {
 	(void)sd_event_source_set_enabled(k->ready, k->started &&
-					  (k->h.tail > k->h.head || k->read_error) ?
+					  (k->h.tail > k->h.head || k->read_error ||
+					   k->flood_next < k->flood_end) ?
 					  SD_EVENT_ON : SD_EVENT_OFF);
 }
 
@@ -338,6 +352,19 @@ static void handle_command(KernelLink *k, char *line)
 			     cgroup_id_of(k, b.cgroup), "burst", 0);
 			account(k, i, &b, b.threshold_ns + 1 + j);
 		}
+	} else if (streq(argv[0], "flood") && argc == 3) {
+		if (find_spec(k, argv[1], &k->flood) < 0)
+			return;
+		k->flood_pid = 4242;
+		k->flood_next = 0;
+		k->flood_end = strtoull(argv[2], NULL, 10);
+		update_ready(k);
+	} else if (streq(argv[0], "flood-self") && argc == 3) {
+		k->flood = (FakeBinding) { .threshold_ns = 1000 };
+		k->flood_pid = (uint32_t)strtoul(argv[1], NULL, 10);
+		k->flood_next = 0;
+		k->flood_end = strtoull(argv[2], NULL, 10);
+		update_ready(k);
 	} else if (streq(argv[0], "window") && argc == 3) {
 		i = find_spec(k, argv[1], &b);
 		if (i < 0)
@@ -670,6 +697,30 @@ ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
 		n++;
 	}
 	put_header(k);
+	/* Then the flood's, made up now. */
+	for (uint64_t ts = now_ns(); k->flood_next < k->flood_end &&
+	     (n + 1) * sizeof(struct tlob_event) <= size; n++) {
+		struct tlob_event *ev = (struct tlob_event *)buf + n;
+		uint64_t elapsed = k->flood.threshold_ns + 1 + k->flood_next;
+
+		*ev = (struct tlob_event) {
+			.size = sizeof(*ev),
+			.type = TLOB_EV_VIOLATION,
+			.state = TLOB_STATE_RUNNING,
+			.tgid = k->flood_pid,
+			.tid = k->flood_pid,
+			.binding_id = k->flood.id,
+			.cookie = k->flood.cookie,
+			.threshold_ns = k->flood.threshold_ns,
+			.elapsed_ns = elapsed,
+			.running_ns = elapsed / 4,
+			.waiting_ns = elapsed / 4,
+			.sleeping_ns = elapsed - elapsed / 4 * 2,
+			.timestamp_ns = ts,
+		};
+		snprintf(ev->comm, sizeof(ev->comm), "flood-%llu",
+			 (unsigned long long)k->flood_next++);
+	}
 	update_ready(k);
 	/* Taken from the ring: a process killed now must not lose them. */
 	if (n > 0 && k->crash_after > 0 && --k->crash_after == 0)

@@ -672,6 +672,12 @@ typedef struct Violation {
 
 static Violation violations[4];
 static unsigned n_violation_signals;
+/*
+ * The fake kernel's "flood" records ("flood-N", elapsed budget + 1 + N):
+ * how many came, and how many not in the order of N or with another
+ * elapsed time.
+ */
+static unsigned n_flood_signals, n_flood_wrong;
 /* Signals of the budget watch_id, of self-instrumented windows. */
 static char watch_id[64];
 static unsigned n_watch_signals, n_self_signals;
@@ -695,6 +701,14 @@ static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *e)
 		n_watch_signals++;
 	if (!*id && streq(comm, "flood"))
 		n_self_signals++;
+	if (*id && startswith(comm, "flood-")) {
+		char expect[32];
+
+		snprintf(expect, sizeof(expect), "flood-%u", n_flood_signals++);
+		if (!streq(comm, expect) ||
+		    v.elapsed != v.budget + 1 + (n_flood_signals - 1))
+			n_flood_wrong++;
+	}
 	return 0;
 }
 
@@ -1305,6 +1319,60 @@ static void test_ratelimit(void **state)
 		fail_msg("%u PropertiesChanged for 1000 violations",
 			 n_violations_changed - changed_before);
 	assert_int_equal(last_violation_count, before + 1000);
+}
+
+/*
+ * Records handled in batches (64 a read): each one signalled, in the
+ * kernel's order, with its own values and a timestamp of its own expiry;
+ * the counters exact, and their PropertiesChanged coalesced: at most one
+ * per batch, the last one with the final count.
+ */
+static void test_batch(void **state)
+{
+	const unsigned n = 3 * 64 + 10;
+	uint64_t count = prop_u64("ViolationCount");
+	uint64_t before = now_usec(CLOCK_REALTIME);
+	unsigned signals, changed, changed_count;
+	BudgetInfo bi;
+
+	pump_signals(0);
+	signals = n_violation_signals;
+	changed = n_violations_changed;
+	changed_count = n_count_changed;
+	n_flood_signals = n_flood_wrong = 0;
+	assert_ok(get_budget(runtime_id, &bi));
+	fake_kernel("flood @%s %u", runtime_id, n);
+	pump_signals(signals + n);
+	assert_int_equal(n_violation_signals - signals, n);
+	assert_int_equal(n_flood_signals, n);
+	assert_int_equal(n_flood_wrong, 0);
+	{
+		const Violation *v = &violations[(n_violation_signals - 1) %
+						 ELEMENTSOF(violations)];
+
+		assert_string_equal(v->id, runtime_id);
+		assert_string_equal(v->unit, "demo.service");
+		assert_int_equal(v->pid, 4242);
+		assert_int_equal(v->budget, bi.budget);
+		assert_int_equal(v->running + v->waiting + v->sleeping, v->elapsed);
+		assert_string_equal(v->state, "running");
+		assert_true(v->ts + 1000000 >= before);
+		assert_true(v->ts <= now_usec(CLOCK_REALTIME) + 1000000);
+	}
+	/* The last PropertiesChanged may follow the signals a little later. */
+	for (unsigned i = 0; i < 200 && last_violation_count != count + n; i++) {
+		(void)sd_bus_wait(bus, 25000);
+		pump_signals(0);
+	}
+	assert_int_equal(last_violation_count, count + n);
+	assert_int_equal(prop_u64("ViolationCount"), count + n);
+	if (n_violations_changed - changed < 1 ||
+	    n_violations_changed - changed > (n + 63) / 64)
+		fail_msg("%u PropertiesChanged of ViolationCount for %u records in %u batches",
+			 n_violations_changed - changed, n, (n + 63) / 64);
+	/* No other PropertiesChanged came meanwhile. */
+	assert_int_equal(n_count_changed - changed_count,
+			 n_violations_changed - changed);
 }
 
 /* Lines of the manager's log that contain @what. */
@@ -2457,6 +2525,7 @@ int main(void)
 		cmocka_unit_test(test_stop_keeps_binding),
 		cmocka_unit_test(test_self_instrumented),
 		cmocka_unit_test(test_ratelimit),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_dropins_and_reload),
 		cmocka_unit_test(test_reload_queries),
