@@ -19,37 +19,82 @@
  *   sched_clock_cpu(), the elapsed time with CLOCK_MONOTONIC like every
  *   window: the difference of their rates (NTP slews the latter by at
  *   most 0.05%) lands in sleeping;
- * - the fields are read without the runqueue lock: a read is repeated
- *   while they change under it, but one that falls between the two stores
- *   of an update on another CPU misses the stretch being added, at most
- *   the time since the task's previous update (a tick);
+ * - the fields are read without the runqueue lock, again until none
+ *   changed in between; a read that falls between two stores of one
+ *   update on another CPU can still miss what that update adds (the
+ *   stores are a few instructions apart);
  * - the state at expiry is read from the task (queued on a runqueue, on a
- *   CPU, or neither), not from an automaton.
- * It holds only where a runqueue's task clock is its clock (exec_start is
- * in the former, last_queued in the latter): without
- * CONFIG_IRQ_TIME_ACCOUNTING and CONFIG_PARAVIRT_TIME_ACCOUNTING.
+ *   CPU, or neither), not from an automaton: during a switch or a
+ *   migration it can read as sleeping for a few microseconds.
+ *
+ * It holds only where the scheduler keeps those fields exactly:
+ * - a runqueue's task clock must be its clock (exec_start is in the
+ *   former, last_queued in the latter): no CONFIG_IRQ_TIME_ACCOUNTING or
+ *   CONFIG_PARAVIRT_TIME_ACCOUNTING;
+ * - a task preempted before it could block (its state no longer
+ *   TASK_RUNNING) waits on its runqueue unstamped: with a preemptible
+ *   kernel (preempt=full, PREEMPT_RT) that wait would count as sleeping;
+ * - from 6.12, a task that blocked is left on its runqueue until picked
+ *   ("delayed dequeue"), and migrating it stamps last_queued, which its
+ *   next wakeup then turns into run_delay: a sleep would count as waiting.
  * Elsewhere, and with the sched_accounting parameter off, every window is
  * stepped.
  */
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 
+#include "tlob_compat.h"
 #include "tlob_internal.h"
 
 #if defined(CONFIG_SCHED_INFO) && defined(CONFIG_SMP) && \
 	!defined(CONFIG_IRQ_TIME_ACCOUNTING) && \
-	!defined(CONFIG_PARAVIRT_TIME_ACCOUNTING)
-#define TLOB_ACCT_USABLE	1
+	!defined(CONFIG_PARAVIRT_TIME_ACCOUNTING) && !TLOB_DELAYED_DEQUEUE
+#define TLOB_ACCT_BUILT	1
 #else
-#define TLOB_ACCT_USABLE	0
+#define TLOB_ACCT_BUILT	0
 #endif
 
-bool tlob_sched_accounting = TLOB_ACCT_USABLE;
+/* Does the scheduler of this kernel, as booted, keep the fields exactly? */
+static bool tlob_acct_usable(void)
+{
+	return TLOB_ACCT_BUILT && !preempt_model_preemptible();
+}
+
+bool tlob_sched_accounting;	/* default set at load: tlob_acct_init() */
+static bool tlob_acct_given;	/* given to insmod, or written since */
+
+static int tlob_param_acct_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool(val, &on);
+	if (ret)
+		return ret;
+	if (on && !tlob_acct_usable())
+		return -EINVAL;
+	WRITE_ONCE(tlob_sched_accounting, on);
+	tlob_acct_given = true;
+	return 0;
+}
+
+const struct kernel_param_ops tlob_param_acct_ops = {
+	.set = tlob_param_acct_set,
+	.get = param_get_bool,
+};
+
+/* At load, before any window: on wherever it is exact, unless given. */
+void tlob_acct_init(void)
+{
+	if (!tlob_acct_given)
+		tlob_sched_accounting = tlob_acct_usable();
+}
 
 /* May a window opening now be measured with the scheduler's accounting? */
 bool tlob_acct_enabled(void)
 {
-	return TLOB_ACCT_USABLE && READ_ONCE(tlob_sched_accounting);
+	return READ_ONCE(tlob_sched_accounting);
 }
 
 struct tlob_acct_sample {
@@ -58,7 +103,7 @@ struct tlob_acct_sample {
 	unsigned int state;	/* what the task does now */
 };
 
-#if TLOB_ACCT_USABLE
+#if TLOB_ACCT_BUILT
 static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
 {
 	u64 sum, delay, exec, queued, clk;
@@ -68,23 +113,25 @@ static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
 
 	/*
 	 * The scheduler updates these under the runqueue lock, not taken
-	 * here: read the totals, then where the stretch in progress began,
-	 * then the totals again (the barriers keep that order), until an
-	 * update on another CPU no longer changes them in between.
+	 * here: read them all, then all again (the barriers keep the two
+	 * rounds apart), until an update on another CPU no longer changes
+	 * any of them in between.
 	 */
 	do {
+		on_cpu = READ_ONCE(t->on_cpu);
+		queued = READ_ONCE(t->sched_info.last_queued);
+		exec = READ_ONCE(t->se.exec_start);
 		sum = READ_ONCE(t->se.sum_exec_runtime);
 		delay = READ_ONCE(t->sched_info.run_delay);
-		smp_rmb();	/* the totals before the stretch's start */
-		exec = READ_ONCE(t->se.exec_start);
-		queued = READ_ONCE(t->sched_info.last_queued);
-		on_cpu = READ_ONCE(t->on_cpu);
 		cpu = task_cpu(t);
-		smp_rmb();	/* the stretch's start before the totals again */
-	} while ((READ_ONCE(t->se.sum_exec_runtime) != sum ||
+		smp_rmb();	/* the first round before the second */
+	} while ((READ_ONCE(t->on_cpu) != on_cpu ||
+		  READ_ONCE(t->sched_info.last_queued) != queued ||
+		  READ_ONCE(t->se.exec_start) != exec ||
+		  READ_ONCE(t->se.sum_exec_runtime) != sum ||
 		  READ_ONCE(t->sched_info.run_delay) != delay) && ++tries < 8);
 
-	/* The clock the runqueue's rq_clock() last took. */
+	/* Now on the clock the task's runqueue stamps from. */
 	clk = sched_clock_cpu(cpu);
 	s->run = sum;
 	s->delay = delay;
@@ -109,7 +156,7 @@ static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
 #else
 static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
 {
-	/* Not reached: tlob_acct_enabled() is false. */
+	/* Not reached: tlob_sched_accounting is never on. */
 	s->run = 0;
 	s->delay = 0;
 	s->state = running_tlob;

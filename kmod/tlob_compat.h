@@ -16,6 +16,11 @@
 #define TLOB_ASSIGN_STR_1	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0))
 /* 6.7: trace_array_get_by_name() takes the systems to enable. */
 #define TLOB_TA_GET_SYSTEMS	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0))
+/*
+ * 6.12: a blocked task may stay queued until picked (DELAY_DEQUEUE), and
+ * migrating it then stamps sched_info.last_queued (tlob_acct.c).
+ */
+#define TLOB_DELAYED_DEQUEUE	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
 
 /*
  * One uprobe consumer and what unregistering it needs.  6.12 returns a

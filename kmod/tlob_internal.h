@@ -27,6 +27,7 @@
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/path.h>
 #include <linux/rculist_nulls.h>
@@ -146,10 +147,10 @@ struct tlob_window {
 	struct tlob_charge *charge;	/* self-instrumented: its owner's */
 	bool cause_on;			/* capture the cause at expiry */
 	bool stepped;			/* by the probes, else tlob_acct.c */
-	u64 acct_run;			/* not @stepped: CPU time at START */
-	u64 acct_delay;			/* and runqueue wait */
 	bool kaddr_ok;			/* its records may show kernel addresses */
 	unsigned int signal;		/* sent at expiry, 0: none */
+	u64 acct_run;			/* not @stepped: CPU time at START */
+	u64 acct_delay;			/* and runqueue wait */
 
 	struct hrtimer timer;		/* HRTIMER_MODE_ABS_HARD, @deadline */
 	struct irq_work sig_work;	/* sends @sig_num to @sig_pid */
@@ -222,6 +223,8 @@ struct tlob_window *tlob_find_binding_window(struct tlob_binding *b,
 
 /* tlob_acct.c: windows measured with the scheduler's accounting. */
 extern bool tlob_sched_accounting;
+extern const struct kernel_param_ops tlob_param_acct_ops;
+void tlob_acct_init(void);
 bool tlob_acct_enabled(void);
 void tlob_acct_start(struct tlob_window *w);
 void tlob_acct_charge(struct tlob_window *w, u64 upto, u64 now);

@@ -76,9 +76,10 @@ unsigned int tlob_max_bindings = 1024;
 module_param_named(max_bindings, tlob_max_bindings, uint, 0644);
 MODULE_PARM_DESC(max_bindings, "Most bindings at a time");
 
-module_param_named(sched_accounting, tlob_sched_accounting, bool, 0644);
+module_param_cb(sched_accounting, &tlob_param_acct_ops,
+		&tlob_sched_accounting, 0644);
 MODULE_PARM_DESC(sched_accounting,
-		 "Measure windows that are neither traced nor capturing causes with the scheduler's accounting, not on every switch (kernels without IRQ or steal time accounting)");
+		 "Measure windows that are neither traced nor capturing causes with the scheduler's accounting, not on every switch (on by default where it is exact; EINVAL elsewhere)");
 
 unsigned int tlob_ring_size = 4096;
 module_param_named(ring_size, tlob_ring_size, uint, 0444);
@@ -158,6 +159,7 @@ static int __init tlob_init(void)
 	ret = tlob_check_params();
 	if (ret)
 		return ret;
+	tlob_acct_init();
 	ret = tlob_hash_init();
 	if (ret)
 		return ret;

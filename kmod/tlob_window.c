@@ -135,12 +135,14 @@ static void tlob_window_step(struct tlob_window *w, unsigned int event,
 /*
  * The scheduler probes' memory of the windows of the task last switched
  * in on each CPU, so that switching it out needs no hash lookup.  @task is
- * the task the sched_switch probe last switched in here while a window
- * was open anywhere, or NULL: unknown, walk the hash.  @w is then that
- * task's only window, or NULL if it had none.  Only the task itself opens
- * windows for it, on the CPU it runs on, and that CPU's entry is updated
- * with interrupts disabled as the window is hashed; windows closed since
- * are found closed (or reused for another task) under their lock.
+ * the task the sched_switch probe last switched in here while a stepped
+ * window was open anywhere, or NULL: unknown, walk the hash.  @w is then
+ * that task's only stepped window, or NULL if it had none (windows
+ * measured with the scheduler's accounting do not count here).  Only the
+ * task itself opens windows for it, on the CPU it runs on, and that CPU's
+ * entry is updated with interrupts disabled as a stepped window is
+ * hashed; windows closed since are found closed (or reused for another
+ * task) under their lock.
  * Written with interrupts disabled, by the CPU itself.
  */
 struct tlob_cpu_last {
