@@ -97,6 +97,12 @@ bool tlob_acct_enabled(void)
 	return READ_ONCE(tlob_sched_accounting);
 }
 
+/* @now - @then, or 0 if @then is not before @now. */
+static u64 tlob_since(u64 now, u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
 struct tlob_acct_sample {
 	u64 run;		/* CPU time so far */
 	u64 delay;		/* runqueue wait so far */
@@ -135,20 +141,16 @@ static void tlob_acct_read(struct task_struct *t, struct tlob_acct_sample *s)
 	clk = sched_clock_cpu(cpu);
 	s->run = sum;
 	s->delay = delay;
-	if (t == current) {
-		/* It runs this code: a wait it might show has not begun. */
+	/*
+	 * Current runs this code: a wait it might show has not begun.  Any
+	 * other task preempted or woken is queued, possibly still on its CPU.
+	 */
+	if (t == current || (on_cpu && !queued)) {
 		s->state = running_tlob;
-		if (clk > exec)
-			s->run += clk - exec;
+		s->run += tlob_since(clk, exec);
 	} else if (queued) {
-		/* Preempted, or woken: queued, possibly still on its CPU. */
 		s->state = waiting_tlob;
-		if (clk > queued)
-			s->delay += clk - queued;
-	} else if (on_cpu) {
-		s->state = running_tlob;
-		if (clk > exec)
-			s->run += clk - exec;
+		s->delay += tlob_since(clk, queued);
 	} else {
 		s->state = sleeping_tlob;
 	}
@@ -172,11 +174,6 @@ void tlob_acct_start(struct tlob_window *w)
 	tlob_acct_read(current, &s);
 	w->acct_run = s.run;
 	w->acct_delay = s.delay;
-}
-
-static u64 tlob_since(u64 now, u64 then)
-{
-	return now > then ? now - then : 0;
 }
 
 /*
