@@ -66,6 +66,7 @@ static int list_append(TlobBudgetList *l, char *probe, uint64_t ns,
 	l->entries = n;
 	l->entries[l->n++] = (TlobBudgetEntry) {
 		.probe = probe, .budget_ns = ns, .file = f, .line = line,
+		.cause = true,
 	};
 	return 0;
 }
@@ -96,8 +97,8 @@ static const char *budget_error_text(int r)
 
 /* One "key=value" line inside [X-Tlob]. */
 static int handle_assignment(char *l, const char *fname, unsigned line,
-			     TlobBudgetList *list, tlob_dropin_warn_t warn,
-			     void *userdata)
+			     TlobBudgetList *list, int *cause,
+			     tlob_dropin_warn_t warn, void *userdata)
 {
 	char *eq = strchr(l, '='), *key, *value, *probe;
 	uint64_t ns;
@@ -112,6 +113,18 @@ static int handle_assignment(char *l, const char *fname, unsigned line,
 	*eq = 0;
 	key = strip(l);
 	value = strip(eq + 1);
+	if (streq(key, "TlobCause")) {
+		r = tlob_parse_boolean(value);
+		if (r >= 0)
+			*cause = r;
+		else {
+			list->n_invalid++;
+			if (warn)
+				warn(fname, line, r, "Invalid boolean in TlobCause=",
+				     userdata);
+		}
+		return 0;
+	}
 	if (!streq(key, "TlobBudget")) {
 		list->n_invalid++;
 		if (warn)
@@ -200,7 +213,7 @@ int tlob_dropin_parse(FILE *f, const char *fname, TlobBudgetList *list,
 	unsigned lineno = 0, first = 0;
 	bool in_section = false;
 	size_t size = 0;
-	int r;
+	int r, cause = -1;
 
 	for (;;) {
 		_cleanup_free_ char *logical = NULL;
@@ -234,10 +247,15 @@ int tlob_dropin_parse(FILE *f, const char *fname, TlobBudgetList *list,
 		}
 		if (!in_section)
 			continue;
-		r = handle_assignment(l, fname, first, list, warn, userdata);
+		r = handle_assignment(l, fname, first, list, &cause, warn,
+				      userdata);
 		if (r < 0)
 			return r;
 	}
+	/* TlobCause= is the file's: its TlobBudget= lines, before or after. */
+	for (size_t i = 0; cause >= 0 && i < list->n; i++)
+		if (streq(list->entries[i].file, fname))
+			list->entries[i].cause = cause;
 	return ferror(f) ? -EIO : 0;
 }
 

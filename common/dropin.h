@@ -12,6 +12,9 @@
  * remaining files are read in the order of their file names. A drop-in
  * that is a symlink to /dev/null masks that name.
  *
+ * "TlobCause=yes|no" (default yes) applies to the TlobBudget= lines of
+ * the same file, wherever it stands in it; the last one of a file wins.
+ *
  * Files and buffers only: no logging (bad lines go to a callback).
  */
 #ifndef TLOB_DROPIN_H
@@ -27,6 +30,7 @@ typedef struct TlobBudgetEntry {
 	uint64_t budget_ns;
 	char *file;		/* the drop-in it was read from */
 	unsigned line;		/* line of the TlobBudget= assignment */
+	bool cause;		/* TlobCause= of its file */
 } TlobBudgetEntry;
 
 typedef struct TlobBudgetList {
@@ -39,7 +43,7 @@ void tlob_budget_list_done(TlobBudgetList *l);
 
 /*
  * Called for each line that is ignored: @error is the parser's negative
- * errno (-EBADMSG bad probe, -EINVAL bad time span or syntax, -ERANGE
+ * errno (-EBADMSG bad probe, -EINVAL bad time span, boolean or syntax, -ERANGE
  * budget out of range, -ENOENT unknown key in [X-Tlob], -E2BIG line too
  * long), @what a short English description.
  */

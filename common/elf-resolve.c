@@ -30,9 +30,12 @@ static int elf_open(int fd, Elf **ret)
 	return 0;
 }
 
-/* Virtual address -> file offset via the PT_LOAD headers. */
-static int vaddr_to_offset(Elf *e, uint64_t vaddr, bool need_exec,
-			   uint64_t *ret)
+/*
+ * Through the PT_LOAD headers: virtual address @x -> file offset, or
+ * with @to_vaddr file offset @x -> virtual address.
+ */
+static int load_map(Elf *e, uint64_t x, bool to_vaddr, bool need_exec,
+		    uint64_t *ret)
 {
 	size_t n;
 
@@ -40,13 +43,16 @@ static int vaddr_to_offset(Elf *e, uint64_t vaddr, bool need_exec,
 		return -ENOEXEC;
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
+		uint64_t from, to;
 
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
 		if (need_exec && !(ph.p_flags & PF_X))
 			continue;
-		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
-			*ret = vaddr - ph.p_vaddr + ph.p_offset;
+		from = to_vaddr ? ph.p_offset : ph.p_vaddr;
+		to = to_vaddr ? ph.p_vaddr : ph.p_offset;
+		if (x >= from && x - from < ph.p_filesz) {
+			*ret = x - from + to;
 			return 0;
 		}
 	}
@@ -82,14 +88,15 @@ static bool sym_is_candidate(const GElf_Sym *s)
 }
 
 /*
- * Search the symbol table of type @sh_type. 1 found, 0 not found.
- * A function wins over a non-typed label of the same name.
+ * Call @visit with each candidate symbol (sym_is_candidate()) of the
+ * tables of type @sh_type and its name, until it returns true.
  */
-static int find_in_table(Elf *e, Elf64_Word sh_type, const char *name,
-			 GElf_Sym *ret)
+typedef bool (*SymVisit)(const GElf_Sym *s, const char *name, void *userdata);
+
+static void visit_symbols(Elf *e, Elf64_Word sh_type, SymVisit visit,
+			  void *userdata)
 {
 	Elf_Scn *scn = NULL;
-	bool found = false;
 
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
@@ -110,16 +117,43 @@ static int find_in_table(Elf *e, Elf64_Word sh_type, const char *name,
 			if (!gelf_getsym(data, (int)i, &s) || !sym_is_candidate(&s))
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (!n || !streq(n, name))
-				continue;
-			if (!found || GELF_ST_TYPE(s.st_info) != STT_NOTYPE)
-				*ret = s;
-			found = true;
-			if (GELF_ST_TYPE(s.st_info) != STT_NOTYPE)
-				return 1;
+			if (n && visit(&s, n, userdata))
+				return;
 		}
 	}
-	return found;
+}
+
+typedef struct SymSearch {
+	const char *name;	/* by name */
+	uint64_t vaddr;		/* or by address */
+	GElf_Sym sym;
+	const char *found;
+	int score;		/* by address: how well sym fits */
+} SymSearch;
+
+/* A function wins over a non-typed label of the same name. */
+static bool visit_by_name(const GElf_Sym *s, const char *name, void *userdata)
+{
+	SymSearch *q = userdata;
+
+	if (!streq(name, q->name))
+		return false;
+	if (!q->found || GELF_ST_TYPE(s->st_info) != STT_NOTYPE)
+		q->sym = *s;
+	q->found = name;
+	return GELF_ST_TYPE(s->st_info) != STT_NOTYPE;
+}
+
+/* Search the symbol table of type @sh_type. 1 found, 0 not found. */
+static int find_in_table(Elf *e, Elf64_Word sh_type, const char *name,
+			 GElf_Sym *ret)
+{
+	SymSearch q = { .name = name };
+
+	visit_symbols(e, sh_type, visit_by_name, &q);
+	if (q.found)
+		*ret = q.sym;
+	return !!q.found;
 }
 
 int tlob_elf_resolve(int fd, const TlobProbePoint *pt, uint64_t *ret)
@@ -149,10 +183,64 @@ int tlob_elf_resolve(int fd, const TlobProbePoint *pt, uint64_t *ret)
 	if (sym.st_size == 0 && pt->offset > 0)
 		return -ERANGE;
 
-	r = vaddr_to_offset(e, sym.st_value + pt->offset, true, &off);
+	r = load_map(e, sym.st_value + pt->offset, false, true, &off);
 	if (r < 0)
 		return r;
 	*ret = off;
+	return 0;
+}
+
+/*
+ * For @vaddr: a function whose range holds it (3), else any symbol whose
+ * range does (2), else the nearest one below it without a size (1).
+ */
+static bool visit_by_address(const GElf_Sym *s, const char *name,
+			     void *userdata)
+{
+	SymSearch *q = userdata;
+	int score;
+
+	if (!*name || s->st_value > q->vaddr)
+		return false;
+	if (s->st_size > 0 && q->vaddr - s->st_value < s->st_size)
+		score = GELF_ST_TYPE(s->st_info) == STT_NOTYPE ? 2 : 3;
+	else if (s->st_size == 0)
+		score = 1;
+	else
+		return false;
+	if (score < q->score ||
+	    (score == q->score && (score > 1 || s->st_value <= q->sym.st_value)))
+		return false;
+	q->sym = *s;
+	q->found = name;
+	q->score = score;
+	return false;
+}
+
+int tlob_elf_symbolize(int fd, uint64_t offset, char **ret_name,
+		       uint64_t *ret_off)
+{
+	_cleanup_(elf_endp) Elf *e = NULL;
+	SymSearch q = {};
+	char *copy;
+	int r;
+
+	r = elf_open(fd, &e);
+	if (r < 0)
+		return r;
+	r = load_map(e, offset, true, false, &q.vaddr);
+	if (r < 0)
+		return r;
+	visit_symbols(e, SHT_SYMTAB, visit_by_address, &q);
+	if (!q.found)
+		visit_symbols(e, SHT_DYNSYM, visit_by_address, &q);
+	if (!q.found)
+		return -ENXIO;
+	copy = strdup(q.found);
+	if (!copy)
+		return -ENOMEM;
+	*ret_name = copy;
+	*ret_off = q.vaddr - q.sym.st_value;
 	return 0;
 }
 

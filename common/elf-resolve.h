@@ -39,6 +39,18 @@ int tlob_elf_resolve(int fd, const TlobProbePoint *pt, uint64_t *ret);
  */
 int tlob_elf_open(const char *path, struct stat *ret_st);
 
+/*
+ * The reverse of tlob_elf_resolve(): the function at file offset @offset
+ * of the ELF file open at @fd (as /proc/PID/maps gives it: address minus
+ * start plus the mapping's offset), from .symtab, else .dynsym. The
+ * symbol that contains it (or, for one without a size, the nearest below
+ * it in the same section) in a new string *@ret_name, and the offset into
+ * it in *@ret_off. -ENOEXEC not ELF, -ERANGE in no PT_LOAD segment,
+ * -ENXIO no symbol covers it, -ENOMEM, -EIO.
+ */
+int tlob_elf_symbolize(int fd, uint64_t offset, char **ret_name,
+		       uint64_t *ret_off);
+
 /* "a FIFO", "a directory", "a character device"... for messages. */
 const char *tlob_file_type_name(mode_t mode);
 

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <strings.h>
 #include <linux/tlob.h>
 
 #include "macro.h"
@@ -528,4 +529,18 @@ bool tlob_budget_id_is_valid(const char *id)
 		    id[i] != '-')
 			return false;
 	return true;
+}
+
+int tlob_parse_boolean(const char *s)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
+	static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -EINVAL;
 }

@@ -60,6 +60,12 @@ char *tlob_format_timespan(char *buf, size_t size, uint64_t ns,
 bool tlob_budget_is_valid(uint64_t ns);
 
 /*
+ * A boolean as systemd spells them: 1/yes/y/true/t/on and 0/no/n/false/
+ * f/off, any case. 1 or 0, -EINVAL for anything else.
+ */
+int tlob_parse_boolean(const char *s);
+
+/*
  * Probe specifications: [PATH:]START[..STOP]
  *
  * PATH is absolute and may itself contain ':' (the last ':' separates it);

@@ -182,6 +182,7 @@ static int budget_from_entry(Manager *m, char *unit, const TlobBudgetEntry *e,
 		return r;	/* the parser gave us this text: only ENOMEM */
 	b->file = rcstr_ref(*file);
 	b->source = source;
+	b->cause = e->cause;
 	if (source != BUDGET_SOURCE_DROPIN)
 		b->description = read_description(e->file);
 	*ret = TAKE_PTR(b);
@@ -365,7 +366,7 @@ static int mkdir_parents(char *path, mode_t mode)
 
 int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, char **ret_file)
+		       const char *description, bool cause, char **ret_file)
 {
 	_cleanup_free_ char *path = NULL, *tmp = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
@@ -397,6 +398,8 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	fprintf(f, "[X-Tlob]\nTlobBudget=%s %s\n", probe,
 		tlob_format_timespan(span, sizeof(span), budget_ns,
 				     TLOB_TIMESPAN_EXACT));
+	if (!cause)
+		fputs("TlobCause=no\n", f);
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
 		r = negative_errno();
 		goto fail;

@@ -47,7 +47,42 @@ Budget *budget_free(Budget *b)
 	free(b->description);
 	rcstr_unref(b->binary);
 	rcstr_unref(b->cgroup_path);
+	if (b->history)
+		for (unsigned i = 0; i < b->history->n; i++)
+			cause_free(b->history->v[i].cause);
+	free(b->history);
 	return mfree(b);
+}
+
+int budget_note_violation(Budget *b, const struct tlob_event *ev,
+			  uint64_t realtime_usec, Cause *cause)
+{
+	BudgetViolation *v;
+
+	if (!b->history) {
+		b->history = calloc(1, sizeof(*b->history));
+		if (!b->history) {
+			cause_free(cause);
+			return -ENOMEM;
+		}
+	}
+	v = &b->history->v[b->history->next];
+	cause_free(v->cause);
+	*v = (BudgetViolation) { .ev = *ev, .realtime_usec = realtime_usec,
+				 .cause = cause };
+	b->history->next = (b->history->next + 1) % BUDGET_HISTORY_MAX;
+	if (b->history->n < BUDGET_HISTORY_MAX)
+		b->history->n++;
+	return 0;
+}
+
+const BudgetViolation *budget_last_violation(const Budget *b, unsigned i)
+{
+	const BudgetHistory *h = b->history;
+
+	if (!h || i >= h->n)
+		return NULL;
+	return &h->v[(h->next + BUDGET_HISTORY_MAX - 1 - i) % BUDGET_HISTORY_MAX];
 }
 
 uint64_t budget_cookie(const char *id, const char *unit, const char *probe,
@@ -95,6 +130,7 @@ int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
 	if (p.path)
 		b->probe_path = memcpy(t, p.path, path_len);
 	b->has_stop = p.has_stop;
+	b->cause = true;
 	b->budget_ns = budget_ns;
 	b->cookie = budget_cookie(id, unit_name, probe, budget_ns, 0);
 	b->ratelimit = RATELIMIT_INIT(m->ratelimit_interval_usec,
@@ -310,8 +346,10 @@ int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
 		 const char *cgroup_path)
 {
 	uint32_t flags = TLOB_BIND_CGROUP_PATH |
-			 (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN);
+			 (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN) |
+			 (b->cause ? TLOB_BIND_CAUSE : 0);
 
+	/* Made with another TlobCause= (a predecessor's): made again. */
 	if (b->binding_id || info->cookie != b->cookie ||
 	    info->threshold_ns != b->budget_ns || info->flags != flags ||
 	    !cgroup_path)
@@ -323,6 +361,7 @@ int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
 	b->start_offset = info->start_offset;
 	b->stop_offset = info->stop_offset;
 	b->stop_on_return = !b->has_stop;
+	b->bound_cause = b->cause;
 	b->dev = info->dev;
 	b->ino = info->ino;
 	/* The file is checked (budget_bind()) once the unit is known. */
@@ -335,7 +374,8 @@ int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
 static bool binding_is(const Budget *b, const struct stat *st, uint64_t start,
 		       uint64_t stop, const char *cgroup_path)
 {
-	return b->binding_id && b->dev == (uint64_t)st->st_dev &&
+	return b->binding_id && b->bound_cause == b->cause &&
+	       b->dev == (uint64_t)st->st_dev &&
 	       b->ino == (uint64_t)st->st_ino && b->start_offset == start &&
 	       b->stop_offset == stop && streq_ptr(b->cgroup_path, cgroup_path);
 }
@@ -382,7 +422,8 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	}
 
 	args.flags = TLOB_BIND_CGROUP_PATH |
-		     (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN);
+		     (b->has_stop ? 0 : TLOB_BIND_STOP_ON_RETURN) |
+		     (b->cause ? TLOB_BIND_CAUSE : 0);
 	args.start_offset = start;
 	args.stop_offset = stop;
 	args.threshold_ns = b->budget_ns;
@@ -410,6 +451,7 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	b->start_offset = start;
 	b->stop_offset = stop;
 	b->stop_on_return = !b->has_stop;
+	b->bound_cause = b->cause;
 	b->dev = (uint64_t)st.st_dev;
 	b->ino = (uint64_t)st.st_ino;
 	b->binding_id = id;

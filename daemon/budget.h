@@ -19,6 +19,7 @@
 
 #include <linux/tlob.h>
 
+#include "cause.h"
 #include "elf-resolve.h"
 #include "ratelimit.h"
 #include "tlob-parse.h"
@@ -56,6 +57,19 @@ static inline void budget_stats_add(BudgetStats *to,
 		to->hist[i] += s->hist[i];
 }
 
+/* A violation of a budget, for GetBudget's LastViolations. */
+typedef struct BudgetViolation {
+	struct tlob_event ev;
+	uint64_t realtime_usec;
+	Cause *cause;			/* NULL: none captured */
+} BudgetViolation;
+
+#define BUDGET_HISTORY_MAX 4
+typedef struct BudgetHistory {
+	BudgetViolation v[BUDGET_HISTORY_MAX];
+	unsigned n, next;		/* next: the slot to write */
+} BudgetHistory;
+
 /*
  * A budget. Kept small, as a daemon may hold a thousand: the strings its
  * unit's other budgets have too are shared (rcstr.h), its own ones (id,
@@ -76,6 +90,7 @@ struct Budget {
 	uint64_t budget_ns;
 	BudgetSource source;
 	bool has_stop;			/* false: the window ends on return */
+	bool cause;			/* TlobCause=, capture causes */
 	/*
 	 * Its bindings' cookie: a function of id, unit, probe and budget
 	 * only, so that a restarted manager knows the bindings it finds,
@@ -85,6 +100,7 @@ struct Budget {
 
 	/* Where it is bound, while it is (binding_id != 0). */
 	bool stop_on_return;
+	bool bound_cause;		/* made with TLOB_BIND_CAUSE */
 	uint32_t binding_id;
 	char *binary;			/* resolved ELF path, rcstr; NULL for a
 					 * binding adopted and not checked yet */
@@ -94,6 +110,7 @@ struct Budget {
 	uint64_t dev, ino;		/* the probed file */
 	int bind_error;			/* last failure to bind, for logs */
 	uint32_t last_pid;		/* of the last violation */
+	BudgetHistory *history;		/* NULL until it has violations */
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
@@ -120,6 +137,16 @@ uint64_t budget_cookie(const char *id, const char *unit, const char *probe,
 
 /* Statistics of @b: of its earlier bindings plus its current one's. */
 void budget_get_stats(Budget *b, BudgetStats *ret);
+/*
+ * Remember violation @ev of @b (at @realtime_usec) with @cause (taken,
+ * may be NULL) among its last BUDGET_HISTORY_MAX; -ENOMEM (@cause is
+ * freed).
+ */
+int budget_note_violation(Budget *b, const struct tlob_event *ev,
+			  uint64_t realtime_usec, Cause *cause);
+/* The @i-th last violation of @b (0: the newest), NULL past the last. */
+const BudgetViolation *budget_last_violation(const Budget *b, unsigned i);
+
 /* Bound, and its unit (a template: an instance) is running. */
 bool budget_is_active(const Budget *b);
 /* Resolve the offsets of an unbound budget, for display; errors ignored. */

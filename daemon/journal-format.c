@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cause.h"
 #include "journal-format.h"
 #include "macro.h"
 #include "strv.h"
@@ -81,9 +82,68 @@ int journal_format_summary(const char *unit, const char *what, const char *id,
 	return 0;
 }
 
+/* The TLOB_* fields of a task a cause names, with prefix @who. */
+static int task_fields(char ***l, size_t *n, const char *who,
+		       const CauseTask *t)
+{
+	int r = 0;
+
+	r |= field(l, n, "TLOB_%s_PID=%u", who, t->pid);
+	r |= field(l, n, "TLOB_%s_COMM=%s", who, t->comm);
+	if (t->unit)
+		r |= field(l, n, "TLOB_%s_UNIT=%s", who, t->unit);
+	return r;
+}
+
+static int cause_fields(char ***l, size_t *n, const Cause *c)
+{
+	char sig[CAUSE_SIGNAL_MAX];
+	int r = 0;
+
+	if (c->kstack) {
+		size_t len = 1;
+		char *s, *p;
+
+		for (char **f = c->kstack; *f; f++)
+			len += strlen(*f) + 1;
+		s = p = malloc(len);
+		if (!s)
+			return -ENOMEM;
+		*s = 0;
+		for (char **f = c->kstack; *f; f++)
+			p += sprintf(p, "%s%s", f == c->kstack ? "" : "\n", *f);
+		r |= field(l, n, "TLOB_KSTACK=%s", s);
+		free(s);
+	}
+	if (c->wchan)
+		r |= field(l, n, "TLOB_WCHAN=%s", c->wchan);
+	if (c->valid & (TLOB_CAUSE_USER_IP | TLOB_CAUSE_USER_ENTRY)) {
+		r |= field(l, n, "TLOB_USER_IP=0x%llx", (unsigned long long)c->user_ip);
+		r |= field(l, n, "TLOB_USER_IP_EXACT=%d", !!(c->valid & TLOB_CAUSE_USER_IP));
+		if (c->user_location)
+			r |= field(l, n, "TLOB_USER_LOCATION=%s", c->user_location);
+	}
+	r |= field(l, n, "TLOB_CPU=%u", c->cpu);
+	if (c->valid & TLOB_CAUSE_CURR)
+		r |= task_fields(l, n, "CURR", &c->curr);
+	if (c->valid & TLOB_CAUSE_PREEMPTOR)
+		r |= task_fields(l, n, "PREEMPTOR", &c->preemptor);
+	if (c->valid & TLOB_CAUSE_WAKER) {
+		r |= task_fields(l, n, "WAKER", &c->waker);
+		r |= field(l, n, "TLOB_WAKER_FROM_IRQ=%d", !!(c->valid & TLOB_CAUSE_WAKER_IRQ));
+	}
+	r |= field(l, n, "TLOB_NVCSW=%llu", (unsigned long long)c->nvcsw);
+	r |= field(l, n, "TLOB_NIVCSW=%llu", (unsigned long long)c->nivcsw);
+	r |= field(l, n, "TLOB_MIGRATIONS=%llu", (unsigned long long)c->migrations);
+	if (c->signal)
+		r |= field(l, n, "TLOB_SIGNAL=%s", cause_signal_name(c->signal, sig));
+	return r;
+}
+
 int journal_format_violation(const char *unit, const char *label,
 			     const char *id, const char *probe,
-			     const struct tlob_event *ev, char ***ret)
+			     const struct tlob_event *ev, const Cause *cause,
+			     char ***ret)
 {
 	_cleanup_strv_free_ char **l = NULL;
 	char budget[TLOB_TIMESPAN_MAX], run[32], wait[32], sleep[32];
@@ -132,6 +192,8 @@ int journal_format_violation(const char *unit, const char *label,
 	r |= field(&l, &n, "TLOB_STATE=%s", tlob_state_to_string(ev->state));
 	r |= field(&l, &n, "TLOB_TID=%u", ev->tid);
 	r |= field(&l, &n, "TLOB_COMM=%s", comm);
+	if (cause)
+		r |= cause_fields(&l, &n, cause);
 	if (r != 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(l);

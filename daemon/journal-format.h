@@ -12,6 +12,8 @@
 
 #include <linux/tlob.h>
 
+#include "cause.h"
+
 #define TLOB_MESSAGE_ID "b80203fec96a437b96bd4ceb44fba08e"
 
 /* TLOB_STATE_* as in the Violation signal: "running", "waiting", ... */
@@ -28,13 +30,17 @@ const char *journal_probe_label(const char *probe_text, const char *probe_path);
  * A violation of @ev: "UNIT: LABEL exceeded its BUDGET budget (running
  * R, waiting W, sleeping S; pid PID COMM)" with MESSAGE_ID, PRIORITY=4,
  * OBJECT_PID=, OBJECT_SYSTEMD_UNIT= (when @unit is known) and the TLOB_*
- * fields; COMM sanitized (tlob_utf8_sanitize()). @unit may be "" (its
+ * fields; COMM sanitized (tlob_utf8_sanitize()). With @cause (NULL: none
+ * captured) the cause's TLOB_* fields too (TLOB_KSTACK, one frame per
+ * line, TLOB_WCHAN, TLOB_USER_*, TLOB_CPU, TLOB_CURR_*, TLOB_PREEMPTOR_*,
+ * TLOB_WAKER_*, TLOB_NVCSW, TLOB_NIVCSW, TLOB_MIGRATIONS, TLOB_SIGNAL). @unit may be "" (its
  * "UNIT: " and OBJECT_SYSTEMD_UNIT= are left out); @id and @probe are ""
  * for self-instrumented windows.
  */
 int journal_format_violation(const char *unit, const char *label,
 			     const char *id, const char *probe,
-			     const struct tlob_event *ev, char ***ret);
+			     const struct tlob_event *ev, const Cause *cause,
+			     char ***ret);
 
 /*
  * The rate limit's summary: "UNIT: WHAT: N more violation(s) not logged

@@ -29,7 +29,7 @@
  * debug message. */
 static void send_fields(int r, char **l)
 {
-	struct iovec iov[24];
+	struct iovec iov[64];
 	size_t n = 0;
 
 	if (r >= 0) {
@@ -148,7 +148,8 @@ void journal_log_lost(Manager *m, uint64_t lost)
 }
 
 void journal_log_violation(Manager *m, Budget *b, const char *unit,
-			   const struct tlob_event *ev, uint64_t now)
+			   const struct tlob_event *ev, const Cause *cause,
+			   uint64_t now)
 {
 	char what[64], **l = NULL;
 	uint64_t suppressed;
@@ -157,7 +158,7 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 	if (!b) {
 		snprintf(what, sizeof(what), "self-instrumented window (tag 0x%llx)",
 			 (unsigned long long)ev->cookie);
-		r = journal_format_violation(unit, what, "", "", ev, &l);
+		r = journal_format_violation(unit, what, "", "", ev, cause, &l);
 		send_fields(r, l);
 		return;
 	}
@@ -173,7 +174,7 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 			    suppressed);
 
 	r = journal_format_violation(unit, probe_label(b), b->id, b->probe_text,
-				     ev, &l);
+				     ev, cause, &l);
 	/* An instance of a template's budget: which budget it is. */
 	if (r >= 0 && !streq(unit, b->unit_name)) {
 		_cleanup_free_ char *f = NULL;

@@ -11,15 +11,18 @@
 #include <linux/tlob.h>
 
 #include "budget.h"
+#include "cause.h"
 
 /*
  * Log the violation @ev of @b in @unit (for a template's budget, the
  * instance), rate-limited per budget at @now (CLOCK_MONOTONIC µs); with
  * @b NULL a self-instrumented window's (or another program's binding's),
- * not limited here.
+ * not limited here. @cause: its cause (journal_format_violation()), or
+ * NULL.
  */
 void journal_log_violation(Manager *m, Budget *b, const char *unit,
-			   const struct tlob_event *ev, uint64_t now);
+			   const struct tlob_event *ev, const Cause *cause,
+			   uint64_t now);
 
 /* @suppressed violations of @uid's self-instrumented windows not logged. */
 void journal_log_self_summary(Manager *m, uid_t uid, uint64_t suppressed);

@@ -22,8 +22,15 @@ static int kmod_open(KernelLink *k, int fd)
 		if (r < 0 || fcntl(owned, F_SETFL, r | O_NONBLOCK) < 0)
 			return -errno;
 	}
-	/* Again for an adopted fd: harmless, and proves it is /dev/rv. */
-	r = rv_subscribe(owned, TLOB_SUB_ALL);
+	/*
+	 * Again for an adopted fd: it proves it is /dev/rv, and a second
+	 * SUBSCRIBE keeps the fd's subscription (its slot, its queued
+	 * records) and sets whether it gets causes, so that an fd a
+	 * predecessor subscribed without TLOB_SUB_CAUSE gets them now.
+	 * Causes of our own bindings come anyway (we made them); this is
+	 * for those of other bindings and self-instrumented windows.
+	 */
+	r = rv_subscribe(owned, TLOB_SUB_ALL | TLOB_SUB_CAUSE);
 	if (r < 0)
 		return r;
 	k->fd = TAKE_FD(owned);

@@ -84,6 +84,7 @@ static bool description_is_valid(const char *s)
 
 typedef struct AddOptions {
 	int runtime;
+	int cause;
 	const char *description;
 	sd_bus_error *error;
 } AddOptions;
@@ -97,6 +98,8 @@ static int add_option(sd_bus_message *msg, const char *key, void *userdata)
 		r = sd_bus_message_read(msg, "v", "b", &o->runtime);
 	else if (streq(key, "description"))
 		r = sd_bus_message_read(msg, "v", "s", &o->description);
+	else if (streq(key, "cause"))
+		r = sd_bus_message_read(msg, "v", "b", &o->cause);
 	else
 		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Unknown option \"%s\".", key);
@@ -111,7 +114,7 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 			     sd_bus_error *error)
 {
 	Manager *m = userdata;
-	AddOptions o = { .error = error };
+	AddOptions o = { .error = error, .cause = true };
 	const char *unit, *probe;
 	TlobProbe p = {};
 	uint64_t budget_ns;
@@ -120,7 +123,7 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	r = sd_bus_message_read(msg, "sst", &unit, &probe, &budget_ns);
 	if (r < 0)
 		return r;
-	/* a{sv}: runtime (b), description (s) */
+	/* a{sv}: runtime (b), description (s), cause (b) */
 	r = bus_read_dict(msg, add_option, &o);
 	if (r < 0)
 		return r;
@@ -149,7 +152,7 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
 
 	r = manager_add_budget(m, msg, unit, probe, budget_ns, o.runtime,
-			       o.description, error);
+			       o.description, o.cause, error);
 	if (r < 0)
 		return r;
 	return 1;	/* answered once systemd told about the unit */
@@ -262,6 +265,58 @@ static int append_histogram(sd_bus_message *reply, const BudgetStats *st)
 	return sd_bus_message_close_container(reply);
 }
 
+/* One violation of LastViolations: a{sv}. */
+static int append_last_violation(sd_bus_message *reply,
+				 const BudgetViolation *v)
+{
+	char comm[sizeof(v->ev.comm) + 1];
+	int r;
+
+	tlob_utf8_sanitize(comm, sizeof(comm), v->ev.comm, sizeof(v->ev.comm));
+	r = sd_bus_message_open_container(reply, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+				  "TimestampUSec", "t", v->realtime_usec,
+				  "PID", "u", v->ev.tgid,
+				  "TID", "u", v->ev.tid,
+				  "Comm", "s", comm,
+				  "ElapsedNSec", "t", v->ev.elapsed_ns,
+				  "RunningNSec", "t", v->ev.running_ns,
+				  "WaitingNSec", "t", v->ev.waiting_ns,
+				  "SleepingNSec", "t", v->ev.sleeping_ns);
+	if (r < 0)
+		return r;
+	/* The cause has State too. */
+	if (v->cause)
+		r = cause_append_bus(reply, v->cause);
+	else
+		r = sd_bus_message_append(reply, "{sv}", "State", "s",
+					  tlob_state_to_string(v->ev.state));
+	if (r < 0)
+		return r;
+	return sd_bus_message_close_container(reply);
+}
+
+static int append_last_violations(sd_bus_message *reply, const Budget *b)
+{
+	const BudgetViolation *v;
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'e', "sv");
+	if (r >= 0)
+		r = sd_bus_message_append(reply, "s", "LastViolations");
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'v', "aa{sv}");
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+	for (unsigned i = 0; r >= 0 && (v = budget_last_violation(b, i)); i++)
+		r = append_last_violation(reply, v);
+	for (unsigned i = 0; r >= 0 && i < 3; i++)
+		r = sd_bus_message_close_container(reply);
+	return r;
+}
+
 static int method_get_budget(sd_bus_message *msg, void *userdata,
 			     sd_bus_error *error)
 {
@@ -315,6 +370,12 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 	if (r < 0)
 		return r;
 	r = append_histogram(reply, &st);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "{sv}", "Cause", "b", (int)b->cause);
+	if (r < 0)
+		return r;
+	r = append_last_violations(reply, b);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_close_container(reply);
@@ -385,6 +446,10 @@ static const sd_bus_vtable manager_vtable[] = {
 			    "t", sleeping_ns, "s", state,
 			    "t", timestamp_usec),
 		0),
+	SD_BUS_SIGNAL_WITH_ARGS("ViolationCause",
+		SD_BUS_ARGS("s", id, "s", unit, "u", pid, "u", tid,
+			    "t", timestamp_usec, "a{sv}", cause),
+		0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -402,6 +467,33 @@ int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 				  ev->elapsed_ns, ev->running_ns,
 				  ev->waiting_ns, ev->sleeping_ns,
 				  tlob_state_to_string(ev->state), realtime_usec);
+}
+
+int manager_emit_violation_cause(Manager *m, const Budget *b,
+				 const char *unit, const struct tlob_event *ev,
+				 uint64_t realtime_usec, const Cause *cause)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *msg = NULL;
+	int r;
+
+	r = sd_bus_message_new_signal(m->bus, &msg, OBJECT_PATH, INTERFACE,
+				      "ViolationCause");
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(msg, "ssuut", b ? b->id : "", unit, ev->tgid,
+				  ev->tid, realtime_usec);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(msg, 'a', "{sv}");
+	if (r < 0)
+		return r;
+	r = cause_append_bus(msg, cause);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_close_container(msg);
+	if (r < 0)
+		return r;
+	return sd_bus_send(m->bus, msg, NULL);
 }
 
 void manager_emit_budget_count_changed(Manager *m)

@@ -22,6 +22,13 @@ int manager_bus_request_name(Manager *m);
  */
 int manager_emit_violation(Manager *m, const Budget *b, const char *unit,
 			   const struct tlob_event *ev, uint64_t realtime_usec);
+/*
+ * The ViolationCause signal of @ev, right after its Violation: @cause as
+ * an a{sv} (cause_append_bus()).
+ */
+int manager_emit_violation_cause(Manager *m, const Budget *b,
+				 const char *unit, const struct tlob_event *ev,
+				 uint64_t realtime_usec, const Cause *cause);
 /* BudgetCount or RefusedBudgets changed (also the unit's STATUS=). */
 void manager_emit_budget_count_changed(Manager *m);
 /*

@@ -25,16 +25,26 @@
  * the records of bindings are handled first: a flood of self-instrumented
  * windows never delays a service's Violation.
  *
+ * A VIOLATION of a window that captures its cause is followed by a CAUSE
+ * record (the kernel queues both at once, or the CAUSE is counted lost);
+ * read_batch() makes sure both are in the same batch, and the violation
+ * is reported with its cause: the journal entry gets the cause's fields,
+ * the Violation signal is followed by ViolationCause, and the budget
+ * keeps both among its LastViolations. No CAUSE after it: reported
+ * without, at once.
+ *
  * What the records of a batch share is looked up once per batch (Batch):
  * the clocks (for the signals' timestamps and the rate limits), and the
  * owner and unit of each process that has self-instrumented windows or
  * bindings that are not ours in it; the counters' PropertiesChanged is
  * queued once per batch, and sent once per event loop iteration.
  */
+#include <assert.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "cause.h"
 #include "journal.h"
 #include "kernel-link.h"
 #include "log.h"
@@ -44,7 +54,10 @@
 #include "manager.h"
 #include "rv-dev.h"
 #include "state.h"
+#include "strv.h"
+#include "symbolize.h"
 #include "unit-tracker.h"
+#include "utf8.h"
 
 /* Users whose self-instrumented windows are limited at a time. */
 #define USER_LIMITS_MAX 64
@@ -315,24 +328,118 @@ static Budget *budget_of(Manager *m, const struct tlob_event *ev, bool *ours)
 	return b;
 }
 
-static void report(Manager *m, const Batch *batch, Budget *b,
-		   const char *unit, const struct tlob_event *ev, bool signal,
-		   bool log)
+/* --- causes ------------------------------------------------------------ */
+
+static int task_resolve(Manager *m, CauseTask *t,
+			const struct tlob_task_ref *ref)
 {
+	t->pid = ref->pid;
+	tlob_utf8_sanitize(t->comm, sizeof(t->comm), ref->comm, sizeof(ref->comm));
+	/* A kernel thread (pid 0: the idle task) has no unit. */
+	if (ref->tgid > 0)
+		t->unit = unit_tracker_unit_of_pid(m, ref->tgid, 0);
+	return 0;
+}
+
+static Symbolizer *symbolizer_of(Manager *m)
+{
+	if (!m->symbolizer) {
+		m->symbolizer = symbolizer_new(NULL, NULL);
+		if (m->symbolizer && symbolizer_kernel_restricted(m->symbolizer))
+			log_notice("Kernel addresses in /proc/kallsyms are hidden (no CAP_SYSLOG): kernel stacks of causes stay hexadecimal.");
+	}
+	return m->symbolizer;
+}
+
+static int cause_new(Manager *m, const struct tlob_cause_event *ce, Cause **ret)
+{
+	_cleanup_(cause_freep) Cause *c = NULL;
+	const struct tlob_cause *k = &ce->cause;
+	Symbolizer *s = symbolizer_of(m);
 	int r;
 
+	if (!s)
+		return -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = (Cause) {
+		.valid = k->valid,
+		.state = ce->ev.state,
+		.cpu = k->cpu,
+		.signal = k->signal,
+		.nvcsw = k->nvcsw,
+		.nivcsw = k->nivcsw,
+		.migrations = k->migrations,
+		.user_ip = k->user_ip,
+	};
+	if (k->valid & TLOB_CAUSE_KSTACK) {
+		size_t n = MIN((size_t)k->nr_kstack, (size_t)TLOB_CAUSE_KSTACK_MAX);
+
+		for (size_t i = 0; i < n; i++) {
+			char *f;
+
+			r = symbolizer_kernel(s, k->kstack[i], &f);
+			if (r >= 0)
+				r = tlob_strv_consume(&c->kstack, f);
+			if (r < 0)
+				return r;
+		}
+		r = symbolizer_wchan(s, (const uint64_t *)k->kstack, n, &c->wchan);
+		if (r < 0)
+			return r;
+	}
+	if (k->valid & (TLOB_CAUSE_USER_IP | TLOB_CAUSE_USER_ENTRY)) {
+		r = symbolizer_user(s, (pid_t)ce->ev.tgid, k->user_ip,
+				    &c->user_location);
+		if (r < 0)
+			return r;
+	}
+	if (k->valid & TLOB_CAUSE_CURR)
+		task_resolve(m, &c->curr, &k->curr);
+	if (k->valid & TLOB_CAUSE_PREEMPTOR)
+		task_resolve(m, &c->preemptor, &k->preemptor);
+	if (k->valid & TLOB_CAUSE_WAKER)
+		task_resolve(m, &c->waker, &k->waker);
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+/*
+ * Report violation @ev: its journal entry (if @log), Violation signal (if
+ * @signal) and, with a cause @ce, ViolationCause; remembered by @b.
+ */
+static void report(Manager *m, const Batch *batch, Budget *b,
+		   const char *unit, const struct tlob_event *ev,
+		   const struct tlob_cause_event *ce, bool signal, bool log)
+{
+	_cleanup_(cause_freep) Cause *cause = NULL;
+	uint64_t realtime = batch_realtime_usec(batch, ev->timestamp_ns);
+	int r;
+
+	if (ce) {
+		r = cause_new(m, ce, &cause);
+		if (r < 0)
+			log_debug_errno(r, "Failed to resolve the cause of a violation, reporting it without: %m");
+	}
 	if (log)
-		journal_log_violation(m, b, unit, ev, batch->now);
-	if (!signal)
-		return;
-	r = manager_emit_violation(m, b, unit, ev,
-				   batch_realtime_usec(batch, ev->timestamp_ns));
-	if (r < 0)
-		log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
+		journal_log_violation(m, b, unit, ev, cause, batch->now);
+	if (signal) {
+		r = manager_emit_violation(m, b, unit, ev, realtime);
+		if (r >= 0 && cause)
+			r = manager_emit_violation_cause(m, b, unit, ev, realtime,
+							 cause);
+		if (r < 0)
+			log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
+	}
+	if (b && budget_note_violation(b, ev, realtime, TAKE_PTR(cause)) < 0)
+		log_debug("Out of memory for the last violations of %s, ignoring.",
+			  b->id);
 }
 
 static void handle_violation(Manager *m, Batch *batch,
-			     const struct tlob_event *ev)
+			     const struct tlob_event *ev,
+			     const struct tlob_cause_event *ce)
 {
 	_cleanup_free_ char *unit = NULL;
 	Budget *b = NULL;
@@ -351,12 +458,13 @@ static void handle_violation(Manager *m, Batch *batch,
 		if (b->unit && b->unit->template)
 			unit = unit_tracker_instance_of(b->unit, ev->tgid,
 							ev->cgroup_id);
-		report(m, batch, b, unit ?: b->unit_name, ev, true, true);
+		report(m, batch, b, unit ?: b->unit_name, ev, ce, true, true);
 		return;
 	}
 	if (ev->binding_id) {
 		/* Someone else's binding: as it always was, unlimited. */
-		report(m, batch, NULL, batch_unit_of(m, batch, ev), ev, true, true);
+		report(m, batch, NULL, batch_unit_of(m, batch, ev), ev, ce, true,
+		       true);
 		return;
 	}
 	m->counters.self_violations++;
@@ -367,15 +475,43 @@ static void handle_violation(Manager *m, Batch *batch,
 	 * per process and batch). */
 	if (!below && uid != 0)
 		return;
-	report(m, batch, NULL, batch_unit_of(m, batch, ev), ev, true, below);
+	report(m, batch, NULL, batch_unit_of(m, batch, ev), ev, ce, true, below);
+}
+
+/*
+ * The CAUSE record at *@off of @buf if it explains VIOLATION @ev (the
+ * kernel queues it right after), copied to @ret; *@off moves past it.
+ */
+static const struct tlob_cause_event *cause_of(const void *buf, size_t len,
+					       size_t *off,
+					       const struct tlob_event *ev,
+					       struct tlob_cause_event *ret)
+{
+	struct tlob_event next;
+	size_t o = *off;
+
+	if (rv_next_event(buf, len, &o, &next) <= 0 ||
+	    next.type != TLOB_EV_CAUSE || o - *off < sizeof(*ret) ||
+	    next.tid != ev->tid || next.binding_id != ev->binding_id ||
+	    next.cookie != ev->cookie || next.timestamp_ns != ev->timestamp_ns)
+		return NULL;
+	memcpy(ret, (const uint8_t *)buf + *off, sizeof(*ret));
+	*off = o;
+	return ret;
 }
 
 static void handle_record(Manager *m, Batch *batch,
-			  const struct tlob_event *ev)
+			  const struct tlob_event *ev,
+			  const struct tlob_cause_event *ce)
 {
 	switch (ev->type) {
 	case TLOB_EV_VIOLATION:
-		handle_violation(m, batch, ev);
+		handle_violation(m, batch, ev, ce);
+		break;
+	case TLOB_EV_CAUSE:
+		/* Not after its VIOLATION: that one was reported without. */
+		log_debug("Cause of a violation of binding %u (tid %u) without its violation, ignoring.",
+			  ev->binding_id, ev->tid);
 		break;
 	case TLOB_EV_WINDOW_END:
 		log_debug("Violated window of binding %u (tid %u) ended after %llu ns.",
@@ -413,6 +549,7 @@ static bool is_self(const struct tlob_event *ev)
  */
 static uint64_t handle_batch(Manager *m, const void *buf, size_t len)
 {
+	struct tlob_cause_event cause;
 	struct tlob_event ev;
 	Batch batch;
 	size_t off;
@@ -422,9 +559,14 @@ static uint64_t handle_batch(Manager *m, const void *buf, size_t len)
 	/* Bindings' records first, then those of self-instrumented windows. */
 	for (unsigned pass = 0; pass < 2; pass++) {
 		off = 0;
-		while ((r = rv_next_event(buf, len, &off, &ev)) > 0)
+		while ((r = rv_next_event(buf, len, &off, &ev)) > 0) {
+			const struct tlob_cause_event *ce = NULL;
+
+			if (ev.type == TLOB_EV_VIOLATION)
+				ce = cause_of(buf, len, &off, &ev, &cause);
 			if (is_self(&ev) == (pass == 1))
-				handle_record(m, &batch, &ev);
+				handle_record(m, &batch, &ev, ce);
+		}
 		if (r < 0)
 			log_warning_errno(r, "Malformed record from %s, ignoring the rest of the batch: %m",
 					  manager_kernel_name(m));
@@ -443,6 +585,40 @@ static uint64_t handle_batch(Manager *m, const void *buf, size_t len)
 	return batch.now;
 }
 
+/* Is the last record of the @len bytes at @buf a VIOLATION? */
+static bool ends_in_violation(const void *buf, size_t len)
+{
+	struct tlob_event ev = {};
+	size_t off = 0;
+
+	while (rv_next_event(buf, len, &off, &ev) > 0)
+		;
+	return off == len && ev.type == TLOB_EV_VIOLATION;
+}
+
+/*
+ * Read one batch into the inbox. A VIOLATION's CAUSE comes right after
+ * it, but a read(2) may end between them: room for one more record is
+ * kept, and read into when the batch ends in a VIOLATION, so that a
+ * violation and its cause are handled (and committed) together. If the
+ * kernel had no room for the CAUSE there is none to read: the violation
+ * is reported without.
+ */
+static ssize_t read_batch(Manager *m, void **ret_buf)
+{
+	size_t size;
+	uint8_t *buf = state_inbox_begin(m->state, &size);
+	ssize_t n, more;
+
+	assert(size > 2 * sizeof(struct tlob_cause_event));
+	*ret_buf = buf;
+	n = kernel_link_read(m->kernel, buf, size - sizeof(struct tlob_cause_event));
+	if (n <= 0 || !ends_in_violation(buf, (size_t)n))
+		return n;
+	more = kernel_link_read(m->kernel, buf + n, size - (size_t)n);
+	return more < 0 ? more : n + more;
+}
+
 /*
  * Read and handle up to @rounds batches, and no more once one began
  * @usec_max after the first. Returns 1 when the kernel has no more, 0
@@ -455,9 +631,8 @@ static int read_batches(Manager *m, unsigned rounds, uint64_t usec_max)
 	if (!m->kernel || !m->events_started)
 		return 1;
 	for (unsigned i = 0; i < rounds; i++) {
-		size_t size;
-		void *buf = state_inbox_begin(m->state, &size);
-		ssize_t n = kernel_link_read(m->kernel, buf, size);
+		void *buf;
+		ssize_t n = read_batch(m, &buf);
 		uint64_t began;
 
 		if (n == 0)

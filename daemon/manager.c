@@ -22,6 +22,7 @@
 #include "manager-bus.h"
 #include "manager-events.h"
 #include "manager.h"
+#include "symbolize.h"
 #include "rcstr.h"
 #include "sandbox.h"
 #include "state.h"
@@ -39,6 +40,7 @@ struct AddRequest {
 	char *unit;
 	char *probe;			/* canonical */
 	char *description;
+	bool cause;
 	uint64_t budget_ns;
 	bool runtime;
 };
@@ -146,6 +148,7 @@ Manager *manager_free(Manager *m)
 	sd_bus_flush_close_unref(m->bus);
 	sd_event_unref(m->event);
 	tlob_elf_cache_free(m->elf_cache);
+	symbolizer_free(m->symbolizer);
 	free(m->root);
 	free(m->cgroup_root);
 	tlob_strv_free(m->patterns);
@@ -401,7 +404,13 @@ static int reload_apply(Manager *m, char **matching)
 		Budget *old = manager_find_budget(m, fresh[j]->id);
 
 		if (old) {
-			/* Same budget; the file or description may be new. */
+			/* Same budget; the file, description, TlobCause= may
+			 * be new (another TlobCause= is another binding). */
+			if (old->cause != fresh[j]->cause) {
+				old->cause = fresh[j]->cause;
+				if (old->binding_id)
+					budget_sync(old);
+			}
 			rcstr_unref(old->file);
 			old->file = TAKE_PTR(fresh[j]->file);
 			free(old->description);
@@ -679,7 +688,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	if (r >= 0)
 		r = budget_store_write(m->root, a->unit, id, a->probe,
 				       a->budget_ns, a->runtime, a->description,
-				       &file);
+				       a->cause, &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return sd_bus_error_set_errnof(error, -r,
@@ -690,6 +699,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	if (!name || budget_new(m, name, id, a->probe, a->budget_ns, &b) < 0)
 		goto oom;
 	b->source = a->runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
+	b->cause = a->cause;
 	b->file = rcstr_new(file);
 	b->description = isempty(a->description) ? NULL : strdup(a->description);
 	if (!b->file || (!isempty(a->description) && !b->description))
@@ -764,7 +774,7 @@ static void on_add_unit_known(UnitQuery *q, int r, UnitState *state,
 
 int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, sd_bus_error *error)
+		       const char *description, bool cause, sd_bus_error *error)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_free_ char *canonical = NULL;
@@ -791,6 +801,7 @@ int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		.description = isempty(description) ? NULL : strdup(description),
 		.budget_ns = budget_ns,
 		.runtime = runtime,
+		.cause = cause,
 	};
 	if (!a->unit || (!isempty(description) && !a->description)) {
 		add_request_free(a);

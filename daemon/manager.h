@@ -19,6 +19,7 @@
 #include "manager-polkit.h"
 #include "ratelimit.h"
 #include "state.h"
+#include "symbolize.h"
 #include "unit-tracker.h"
 
 typedef struct Manager Manager;
@@ -71,6 +72,8 @@ struct Manager {
 
 	/* Resolved probe points of unchanged files; emptied on reload. */
 	TlobElfCache *elf_cache;
+	/* Names for the causes' addresses, made at the first (cause.c). */
+	Symbolizer *symbolizer;
 
 	Budget **budgets;		/* in the order they were loaded */
 	size_t n_budgets;
@@ -192,7 +195,7 @@ Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
  */
 int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, sd_bus_error *error);
+		       const char *description, bool cause, sd_bus_error *error);
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 
 /* Bind/unbind every budget of @u after its state changed. */

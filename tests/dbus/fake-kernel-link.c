@@ -43,6 +43,17 @@
  *             whatever the bindings are
  *   self PID TID THRESHOLD_NS ELAPSED_NS STATE CGROUP_ID COMM
  *             a violation of a self-instrumented window
+ *   cause BINDING TID PID USER_IP MODE
+ *             a VIOLATION (sleeping, comm "demo", elapsed twice the budget)
+ *             of a binding made with TLOB_BIND_CAUSE and its CAUSE: kernel
+ *             stack 0xffffffff81000010 0xffffffff81000120
+ *             0xffffffffc0001010, user IP USER_IP (hex, from the syscall
+ *             entry), cpu 1, current task PID "hog", preemptor PID
+ *             "hog", waker 1 "waker" from an interrupt, 3 voluntary / 1
+ *             involuntary switches, 2 migrations, signal 6. MODE "next":
+ *             a read ends after the VIOLATION (its CAUSE comes with the
+ *             next), "lost": the CAUSE is counted lost (a LOST record
+ *             follows), else both are read together.
  *   lost N    a LOST record
  *   suppressed N
  *             a SUPPRESSED record
@@ -57,6 +68,9 @@
  * set to an errno number, loading the bpf backend fails with it (EPERM
  * for any other value). $TLOB_FAKE_KERNEL_MAX limits the bindings
  * (ENOSPC).
+ *
+ * With $TLOB_FAKE_KALLSYMS set, the manager names kernel addresses from
+ * that file rather than /proc/kallsyms.
  *
  * As the bpf backend, the memfd is the process's own and never offered
  * to the fd store (kernel_link_fd() is -EBADF): its bindings and records
@@ -73,6 +87,7 @@
 #include "macro.h"
 #include "manager-events.h"
 #include "manager.h"
+#include "symbolize.h"
 
 #define FAKE_MAGIC	0x6b6e6c6b6166ULL
 #define FAKE_BINDINGS	1024
@@ -103,7 +118,7 @@ typedef struct FakeHeader {
 #define OFF_STATS(i)	(OFF_BINDING(FAKE_BINDINGS) + \
 			 (size_t)(i) * sizeof(struct tlob_binding_stats))
 #define OFF_RING(i)	(OFF_STATS(FAKE_BINDINGS) + \
-			 (size_t)((i) % FAKE_RING) * sizeof(struct tlob_event))
+			 (size_t)((i) % FAKE_RING) * sizeof(struct tlob_cause_event))
 #define FAKE_SIZE	OFF_RING(FAKE_RING)
 
 struct KernelLink {
@@ -228,7 +243,11 @@ static void update_ready(KernelLink *k)
 					  SD_EVENT_ON : SD_EVENT_OFF);
 }
 
-/* Queue @ev, or count it lost when the ring is full (as the module). */
+/*
+ * Queue @ev (its @size bytes: a CAUSE is longer), or count it lost when
+ * the ring is full (as the module). A VIOLATION with @reserved 1 ends a
+ * read (the fake's mark, cleared when read).
+ */
 static void push(KernelLink *k, struct tlob_event *ev)
 {
 	if (k->h.lost && k->h.tail - k->h.head < FAKE_RING) {
@@ -246,7 +265,7 @@ static void push(KernelLink *k, struct tlob_event *ev)
 	if (k->h.tail - k->h.head >= FAKE_RING) {
 		k->h.lost++;
 	} else {
-		dev_write(k, OFF_RING(k->h.tail), ev, sizeof(*ev));
+		dev_write(k, OFF_RING(k->h.tail), ev, ev->size);
 		k->h.tail++;
 	}
 	put_header(k);
@@ -290,6 +309,61 @@ static void emit(KernelLink *k, uint16_t type, const FakeBinding *b,
 	ev.sleeping_ns = elapsed - ev.running_ns - ev.waiting_ns;
 	strncpy(ev.comm, comm ?: "", sizeof(ev.comm) - 1);
 	push(k, &ev);
+}
+
+/* The "cause" command. */
+static void emit_cause(KernelLink *k, const FakeBinding *b, char **argv)
+{
+	static const uint64_t stack[] = {
+		0xffffffff81000010ULL, 0xffffffff81000120ULL, 0xffffffffc0001010ULL,
+	};
+	uint32_t pid = (uint32_t)strtoul(argv[3], NULL, 10);
+	struct tlob_cause_event ce = {
+		.ev = {
+			.size = sizeof(struct tlob_event),
+			.type = TLOB_EV_VIOLATION,
+			.state = TLOB_STATE_SLEEPING,
+			.tgid = pid,
+			.tid = (uint32_t)strtoul(argv[2], NULL, 10),
+			.binding_id = b->id,
+			.cookie = b->cookie,
+			.cgroup_id = cgroup_id_of(k, b->cgroup),
+			.threshold_ns = b->threshold_ns,
+			.elapsed_ns = 2 * b->threshold_ns,
+			.sleeping_ns = 2 * b->threshold_ns,
+			.timestamp_ns = now_ns(),
+			.reserved = streq(argv[5], "next"),
+			.comm = "demo",
+		},
+		.cause = {
+			.valid = TLOB_CAUSE_KSTACK | TLOB_CAUSE_USER_ENTRY |
+				 TLOB_CAUSE_CURR | TLOB_CAUSE_PREEMPTOR |
+				 TLOB_CAUSE_WAKER | TLOB_CAUSE_WAKER_IRQ,
+			.cpu = 1,
+			.nr_kstack = ELEMENTSOF(stack),
+			.signal = SIGABRT,
+			.nvcsw = 3, .nivcsw = 1, .migrations = 2,
+			.user_ip = strtoull(argv[4], NULL, 16),
+			.curr = { .pid = pid, .tgid = pid, .comm = "hog" },
+			.preemptor = { .pid = pid, .tgid = pid, .comm = "hog" },
+			.waker = { .pid = 1, .tgid = 1, .comm = "waker" },
+		},
+	};
+
+	if (!(b->flags & TLOB_BIND_CAUSE)) {
+		log_error("fake kernel: binding %u captures no cause", b->id);
+		return;
+	}
+	memcpy(ce.cause.kstack, stack, sizeof(stack));
+	push(k, &ce.ev);
+	ce.ev.type = TLOB_EV_CAUSE;
+	ce.ev.size = sizeof(ce);
+	ce.ev.reserved = 0;
+	if (streq(argv[5], "lost")) {
+		emit(k, TLOB_EV_LOST, NULL, 0, 0, 0, 0, 0, 0, "", 1);
+		return;
+	}
+	push(k, &ce.ev);
 }
 
 static unsigned hist_bucket(uint64_t ns)
@@ -389,6 +463,10 @@ static void handle_command(KernelLink *k, char *line)
 	} else if (streq(argv[0], "read-error") && argc == 2) {
 		k->read_error = -(int)strtol(argv[1], NULL, 10);
 		update_ready(k);
+	} else if (streq(argv[0], "cause") && argc == 6) {
+		if (find_spec(k, argv[1], &b) < 0)
+			return;
+		emit_cause(k, &b, argv);
 	} else if (streq(argv[0], "lost") && argc == 2) {
 		emit(k, TLOB_EV_LOST, NULL, 0, 0, 0, 0, 0, 0, "",
 		     strtoull(argv[1], NULL, 10));
@@ -478,6 +556,11 @@ int kernel_link_new(Manager *m, KernelBackend backend, int fd,
 	k->max_bindings = max ? strtoul(max, NULL, 10) : FAKE_BINDINGS;
 	k->max_bindings = MIN(k->max_bindings, (size_t)FAKE_BINDINGS);
 	k->state_path = getenv("TLOB_FAKE_KERNEL_STATE");
+	if (getenv("TLOB_FAKE_KALLSYMS") && !m->symbolizer) {
+		m->symbolizer = symbolizer_new(getenv("TLOB_FAKE_KALLSYMS"), NULL);
+		if (!m->symbolizer)
+			return -ENOMEM;
+	}
 	if (dev < 0) {
 		dev = memfd_create("fake-rv", MFD_CLOEXEC);
 		if (dev < 0 || ftruncate(dev, (off_t)FAKE_SIZE) < 0)
@@ -686,21 +769,33 @@ int kernel_link_info(KernelLink *k, uint32_t id,
 
 ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
 {
-	size_t n = 0;
+	size_t n = 0, len = 0;
 
 	if (k->read_error)
 		return k->read_error;
-	while (k->h.head < k->h.tail && (n + 1) * sizeof(struct tlob_event) <= size) {
-		dev_read(k, OFF_RING(k->h.head), (uint8_t *)buf + n * sizeof(struct tlob_event),
-			 sizeof(struct tlob_event));
+	/* Whole records, as many as fit; a VIOLATION marked ends the read. */
+	while (k->h.head < k->h.tail) {
+		struct tlob_event *ev = (struct tlob_event *)((uint8_t *)buf + len);
+		uint32_t rsize;
+
+		dev_read(k, OFF_RING(k->h.head), &rsize, sizeof(rsize));
+		if (len + rsize > size)
+			break;
+		dev_read(k, OFF_RING(k->h.head), ev, rsize);
 		k->h.head++;
 		n++;
+		len += rsize;
+		if (ev->type == TLOB_EV_VIOLATION && ev->reserved) {
+			ev->reserved = 0;
+			break;
+		}
 	}
 	put_header(k);
 	/* Then the flood's, made up now. */
 	for (uint64_t ts = now_ns(); k->flood_next < k->flood_end &&
-	     (n + 1) * sizeof(struct tlob_event) <= size; n++) {
-		struct tlob_event *ev = (struct tlob_event *)buf + n;
+	     len + sizeof(struct tlob_event) <= size;
+	     n++, len += sizeof(struct tlob_event)) {
+		struct tlob_event *ev = (struct tlob_event *)((uint8_t *)buf + len);
 		uint64_t elapsed = k->flood.threshold_ns + 1 + k->flood_next;
 
 		*ev = (struct tlob_event) {
@@ -725,5 +820,5 @@ ssize_t kernel_link_read(KernelLink *k, void *buf, size_t size)
 	/* Taken from the ring: a process killed now must not lose them. */
 	if (n > 0 && k->crash_after > 0 && --k->crash_after == 0)
 		raise(SIGKILL);
-	return (ssize_t)(n * sizeof(struct tlob_event));
+	return (ssize_t)len;
 }

@@ -254,15 +254,34 @@ static pid_t manager_fork(const char *extra_env, const char *extra_arg)
 		_cleanup_free_ char *fifo = fake_path("kernel.fifo");
 		_cleanup_free_ char *state = fake_path("bindings");
 		_cleanup_free_ char *journal = fake_path("journal");
+		_cleanup_free_ char *kallsyms = fake_path("kallsyms");
 		_cleanup_free_ char *root = NULL, *cg = NULL, *log = NULL;
+		FILE *f;
 
 		if (asprintf(&root, "--root=%s/root", fake_dir) < 0 ||
 		    asprintf(&cg, "--cgroup-root=%s/cgroup", fake_dir) < 0 ||
 		    asprintf(&log, "%s/manager.log", fake_dir) < 0)
 			_exit(127);
+		/* The kernel's symbols, for the fake's "cause" records. */
+		f = fopen(kallsyms, "we");
+		if (!f)
+			_exit(127);
+		fputs("ffffffff81000000 T _stext\n"
+		      "ffffffff81000000 T __sched_text_start\n"
+		      "ffffffff81000000 T schedule\n"
+		      "ffffffff81000100 T __sched_text_end\n"
+		      "ffffffff81000100 t pipe_read\n"
+		      "ffffffff81000200 T vfs_read\n"
+		      "ffffffff81000300 D some_data\n"
+		      "ffffffff81000400 T _etext\n"
+		      "ffffffffc0001080 t foo_write\t[foo]\n"
+		      "ffffffffc0001000 t foo_read\t[foo]\n", f);
+		if (fclose(f) != 0)
+			_exit(127);
 		setenv("TLOB_FAKE_KERNEL_FIFO", fifo, 1);
 		setenv("TLOB_FAKE_KERNEL_STATE", state, 1);
 		setenv("TLOB_FAKE_JOURNAL", journal, 1);
+		setenv("TLOB_FAKE_KALLSYMS", kallsyms, 1);
 		setenv("SYSTEMD_LOG_LEVEL", "debug", 1);
 		if (extra_env) {
 			char *e = strdup(extra_env), *sp = e ? strchr(e, ' ') : NULL;
@@ -1014,11 +1033,11 @@ static void test_bind_on_start(void **state)
 	binding_ids(api_id, runtime_id, now);
 	assert_string_equal(now, demo_bindings);
 	/*
-	 * START..STOP has no return flag (flags 2: cgroup path); the
-	 * library probe has (3).
+	 * START..STOP has no return flag (flags 6: cgroup path, cause); the
+	 * library probe has (7).
 	 */
-	assert_int_equal(count_bindings(" 2 20000000 system.slice/demo.service "), 1);
-	assert_int_equal(count_bindings(" 0x0 3 1500000000 system.slice/demo.service "), 1);
+	assert_int_equal(count_bindings(" 6 20000000 system.slice/demo.service "), 1);
+	assert_int_equal(count_bindings(" 0x0 7 1500000000 system.slice/demo.service "), 1);
 	assert_int_equal(count_bindings(fake_lib), 1);
 
 	assert_ok(get_budget(api_id, &bi));
@@ -1398,6 +1417,216 @@ static void test_lost(void **state)
 	/* And DroppedEvents announces its changes. */
 	pump_signals(0);
 	assert_true(n_dropped_changed >= 1);
+}
+
+/* ---- ViolationCause ------------------------------------------------ */
+
+typedef struct CauseSignal {
+	char id[64], kstack[512], wchan[64], location[512], curr_comm[32];
+	char preemptor_comm[32], waker_comm[32], signal[16], state[16];
+	uint32_t tid, cpu, preemptor_pid, waker_pid;
+	uint64_t ts, nvcsw, nivcsw, migrations, user_ip;
+	int exact, irq;
+	unsigned n_keys;
+} CauseSignal;
+
+static CauseSignal last_cause;
+static unsigned n_cause_signals;
+
+/* The a{sv} of a cause at @m into @c (the keys the fake sends). */
+static void read_cause(sd_bus_message *m, CauseSignal *c)
+{
+	const char *key, *s;
+	char **l = NULL;
+
+	assert_true(sd_bus_message_enter_container(m, 'a', "{sv}") > 0);
+	while (sd_bus_message_enter_container(m, 'e', "sv") > 0) {
+		assert_true(sd_bus_message_read(m, "s", &key) > 0);
+		c->n_keys++;
+		if (streq(key, "KernelStack")) {
+			assert_true(sd_bus_message_enter_container(m, 'v', "as") > 0);
+			assert_true(sd_bus_message_read_strv(m, &l) > 0);
+			assert_true(sd_bus_message_exit_container(m) > 0);
+			for (char **f = l; f && *f; f++)
+				snprintf(c->kstack + strlen(c->kstack),
+					 sizeof(c->kstack) - strlen(c->kstack),
+					 "%s%s", f == l ? "" : "|", *f);
+			for (char **f = l; f && *f; f++)
+				free(*f);
+			l = mfree(l);
+		}
+#define CSTR(k, f) else if (streq(key, k)) { \
+		assert_true(sd_bus_message_read(m, "v", "s", &s) > 0); \
+		copy_str(c->f, sizeof(c->f), s); }
+#define CNUM(k, t, f) else if (streq(key, k)) \
+		assert_true(sd_bus_message_read(m, "v", t, &c->f) > 0);
+		CSTR("WaitChannel", wchan) CSTR("UserLocation", location)
+		CSTR("CurrentComm", curr_comm) CSTR("PreemptorComm", preemptor_comm)
+		CSTR("WakerComm", waker_comm) CSTR("Signal", signal)
+		CSTR("State", state)
+		CNUM("CPU", "u", cpu) CNUM("PreemptorPID", "u", preemptor_pid)
+		CNUM("WakerPID", "u", waker_pid) CNUM("UserIP", "t", user_ip)
+		CNUM("VoluntarySwitches", "t", nvcsw)
+		CNUM("InvoluntarySwitches", "t", nivcsw)
+		CNUM("Migrations", "t", migrations)
+		CNUM("UserIPExact", "b", exact) CNUM("WakerFromIRQ", "b", irq)
+		else
+			assert_true(sd_bus_message_skip(m, "v") >= 0);
+		assert_true(sd_bus_message_exit_container(m) > 0);
+	}
+	assert_true(sd_bus_message_exit_container(m) > 0);
+}
+
+static int on_violation_cause(sd_bus_message *m, void *userdata,
+			      sd_bus_error *e)
+{
+	const char *id, *unit;
+	uint32_t pid;
+	CauseSignal c = {};
+
+	if (sd_bus_message_read(m, "ssuut", &id, &unit, &pid, &c.tid, &c.ts) < 0)
+		return 0;
+	copy_str(c.id, sizeof(c.id), id);
+	read_cause(m, &c);
+	/* Right after its Violation: same tid and time. */
+	if (n_violation_signals == 0 ||
+	    violations[(n_violation_signals - 1) % ELEMENTSOF(violations)].tid != c.tid ||
+	    violations[(n_violation_signals - 1) % ELEMENTSOF(violations)].ts != c.ts)
+		c.tid = 0;
+	last_cause = c;
+	n_cause_signals++;
+	return 0;
+}
+
+/* A function of ours for the fake's user IP. */
+void tlob_test_user_marker(void);
+__attribute__((noinline)) void tlob_test_user_marker(void)
+{
+	__asm__ volatile("");
+}
+
+static void check_cause(const CauseSignal *c, uint32_t tid)
+{
+	char loc[64];
+
+	assert_string_equal(c->id, api_id);
+	assert_int_equal(c->tid, tid);
+	assert_string_equal(c->kstack, "schedule+0x10/0x100|pipe_read+0x20/0x100|foo_read+0x10/0x80 [foo]");
+	assert_string_equal(c->wchan, "pipe_read");
+	snprintf(loc, sizeof(loc), "tlob_test_user_marker+0x0 (");
+	assert_true(startswith(c->location, loc));
+	assert_true(endswith(c->location, "/test-dbus-api)"));
+	assert_int_equal(c->user_ip, (uint64_t)(uintptr_t)tlob_test_user_marker);
+	assert_false(c->exact);
+	assert_int_equal(c->cpu, 1);
+	assert_string_equal(c->curr_comm, "hog");
+	assert_string_equal(c->preemptor_comm, "hog");
+	assert_int_equal(c->preemptor_pid, getpid());
+	assert_string_equal(c->waker_comm, "waker");
+	assert_int_equal(c->waker_pid, 1);
+	assert_true(c->irq);
+	assert_int_equal(c->nvcsw, 3);
+	assert_int_equal(c->nivcsw, 1);
+	assert_int_equal(c->migrations, 2);
+	assert_string_equal(c->signal, "SIGABRT");
+	assert_string_equal(c->state, "sleeping");
+}
+
+static void test_violation_cause(void **state)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t dropped = prop_u64("DroppedEvents");
+	unsigned before = n_violation_signals;
+	void *ip = (void *)tlob_test_user_marker;
+	const char *key;
+	CauseSignal last[4] = {};
+	unsigned n = 0;
+	char idf[96];
+	int r;
+
+	assert_true(sd_bus_match_signal(bus, NULL, DEST, PATH, IFACE, "ViolationCause",
+					on_violation_cause, NULL) >= 0);
+	snprintf(idf, sizeof(idf), "TLOB_BUDGET_ID=%s", api_id);
+	/* Read together with its violation. */
+	fake_kernel("cause @%s 801 %d %p together", api_id, (int)getpid(), ip);
+	pump_signals(before + 1);
+	WAIT_FOR((pump_signals(0), n_cause_signals == 1));
+	check_cause(&last_cause, 801);
+	{
+		const char *fields[] = {
+			idf, "TLOB_TID=801", "TLOB_STATE=sleeping",
+			"TLOB_KSTACK=schedule+0x10/0x100", "pipe_read+0x20/0x100",
+			"foo_read+0x10/0x80 [foo]", "TLOB_WCHAN=pipe_read",
+			"TLOB_USER_IP_EXACT=0", "TLOB_CPU=1", "TLOB_CURR_COMM=hog",
+			"TLOB_PREEMPTOR_COMM=hog", "TLOB_WAKER_PID=1",
+			"TLOB_WAKER_COMM=waker", "TLOB_WAKER_FROM_IRQ=1",
+			"TLOB_NVCSW=3", "TLOB_NIVCSW=1", "TLOB_MIGRATIONS=2",
+			"TLOB_SIGNAL=SIGABRT", NULL,
+		};
+
+		WAIT_JOURNAL(fields, 1);
+	}
+
+	/* The read ends between the violation and its cause. */
+	fake_kernel("cause @%s 802 %d %p next", api_id, (int)getpid(), ip);
+	pump_signals(before + 2);
+	WAIT_FOR((pump_signals(0), n_cause_signals == 2));
+	check_cause(&last_cause, 802);
+	{
+		const char *fields[] = { "TLOB_TID=802", "TLOB_WCHAN=pipe_read", NULL };
+
+		WAIT_JOURNAL(fields, 1);
+	}
+
+	/* The cause was lost: the violation comes without, at once. */
+	fake_kernel("cause @%s 803 %d %p lost", api_id, (int)getpid(), ip);
+	pump_signals(before + 3);
+	assert_int_equal(violations[(n_violation_signals - 1) % ELEMENTSOF(violations)].tid, 803);
+	WAIT_FOR(prop_u64("DroppedEvents") == dropped + 1);
+	{
+		const char *fields[] = { "TLOB_TID=803", "TLOB_STATE=sleeping", NULL };
+		const char *with_cause[] = { "TLOB_TID=803", "TLOB_CPU=1", NULL };
+
+		WAIT_JOURNAL(fields, 1);
+		assert_int_equal(count_journal(with_cause), 0);
+	}
+	pump_signals(0);
+	assert_int_equal(n_cause_signals, 2);
+
+	/* GetBudget: Cause, and the last violations, newest first. */
+	assert_ok(call("GetBudget", &reply, "s", api_id));
+	assert_true(sd_bus_message_enter_container(reply, 'a', "{sv}") > 0);
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		assert_true(sd_bus_message_read(reply, "s", &key) > 0);
+		if (streq(key, "Cause")) {
+			int b = 0;
+
+			assert_true(sd_bus_message_read(reply, "v", "b", &b) > 0);
+			assert_true(b);
+			n++;
+		} else if (streq(key, "LastViolations")) {
+			unsigned i = 0;
+
+			assert_true(sd_bus_message_enter_container(reply, 'v', "aa{sv}") > 0);
+			assert_true(sd_bus_message_enter_container(reply, 'a', "a{sv}") > 0);
+			while (i < ELEMENTSOF(last) &&
+			       sd_bus_message_peek_type(reply, NULL, NULL) > 0)
+				read_cause(reply, &last[i++]);
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+			assert_int_equal(i, 4);
+			n++;
+		} else
+			assert_true(sd_bus_message_skip(reply, "v") >= 0);
+		assert_true(sd_bus_message_exit_container(reply) > 0);
+	}
+	assert_int_equal(n, 2);
+	/* 803 without a cause: its state, no stack. */
+	assert_string_equal(last[0].state, "sleeping");
+	assert_string_equal(last[0].kstack, "");
+	assert_string_equal(last[1].wchan, "pipe_read");
+	assert_string_equal(last[1].kstack, "schedule+0x10/0x100|pipe_read+0x20/0x100|foo_read+0x10/0x80 [foo]");
+	assert_string_equal(last[2].signal, "SIGABRT");
 }
 
 static void test_dropins_and_reload(void **state)
@@ -2527,6 +2756,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_lost),
+		cmocka_unit_test(test_violation_cause),
 		cmocka_unit_test(test_dropins_and_reload),
 		cmocka_unit_test(test_reload_queries),
 		cmocka_unit_test(test_restart_manager),

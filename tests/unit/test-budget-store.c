@@ -115,7 +115,7 @@ static void test_write_persistent(void **state)
 
 	assert_int_equal(budget_store_write(root, "nginx.service", "0123abcd",
 					    "getaddrinfo", 100 * NSEC_PER_MSEC,
-					    false, "DNS lookups", &file), 0);
+					    false, "DNS lookups", true, &file), 0);
 	want = path_of("/etc/systemd/system.control/nginx.service.d/50-TlobBudget-0123abcd.conf");
 	assert_string_equal(file, want);
 	text = read_all(file);
@@ -135,13 +135,22 @@ static void test_write_runtime(void **state)
 	assert_int_equal(budget_store_write(root, "a@1.service", "r1",
 					    "/usr/bin/x:main..exit",
 					    1500 * NSEC_PER_MSEC, true, NULL,
-					    &file), 0);
+					    true, &file), 0);
 	want = path_of("/run/systemd/system.control/a@1.service.d/50-TlobBudget-r1.conf");
 	assert_string_equal(file, want);
 	text = read_all(file);
 	assert_null(strstr(text, "# Description:"));
 	assert_string_equal(strstr(text, "[X-Tlob]"),
 			    "[X-Tlob]\nTlobBudget=/usr/bin/x:main..exit 1s 500ms\n");
+	file = mfree(file);
+	text = mfree(text);
+	/* Not the default: said in the file. */
+	assert_int_equal(budget_store_write(root, "a@1.service", "r2",
+					    "/usr/bin/x:main", NSEC_PER_MSEC,
+					    true, NULL, false, &file), 0);
+	text = read_all(file);
+	assert_string_equal(strstr(text, "[X-Tlob]"),
+			    "[X-Tlob]\nTlobBudget=/usr/bin/x:main 1ms\nTlobCause=no\n");
 }
 
 static void test_write_fails(void **state)
@@ -152,7 +161,7 @@ static void test_write_fails(void **state)
 	write_file("/etc/systemd/system.control/blocked.service.d", "");
 	assert_int_equal(budget_store_write(root, "blocked.service", "b1",
 					    "f", NSEC_PER_MSEC, false, NULL,
-					    &file), -ENOTDIR);
+					    true, &file), -ENOTDIR);
 	assert_null(file);
 }
 
@@ -165,10 +174,10 @@ static void test_load_sources_and_ids(void **state)
 
 	assert_int_equal(budget_store_write(root, "web.service", "api1",
 					    "handle", 20 * NSEC_PER_MSEC, false,
-					    "requests", &file), 0);
+					    "requests", true, &file), 0);
 	assert_int_equal(budget_store_write(root, "web.service", "rt1",
 					    "parse..parse_end", NSEC_PER_MSEC,
-					    true, NULL, &file2), 0);
+					    true, NULL, false, &file2), 0);
 	write_file("/etc/systemd/system/web.service.d/tlob.conf",
 		   "[X-Tlob]\n"
 		   "TlobBudget=/usr/lib/libc.so.6:getaddrinfo 100ms\n"
@@ -187,13 +196,16 @@ static void test_load_sources_and_ids(void **state)
 	assert_int_equal(b->budget_ns, 20 * NSEC_PER_MSEC);
 	assert_false(b->has_stop);
 	assert_null(b->probe_path);
+	assert_true(b->cause);
 
+	/* Written with TlobCause=no, read back so. */
 	b = find(l, n, "parse..parse_end");
 	assert_non_null(b);
 	assert_string_equal(b->id, "rt1");
 	assert_int_equal(b->source, BUDGET_SOURCE_RUNTIME);
 	assert_null(b->description);
 	assert_true(b->has_stop);
+	assert_false(b->cause);
 
 	b = find(l, n, "/usr/lib/libc.so.6:getaddrinfo");
 	assert_non_null(b);
@@ -265,9 +277,9 @@ static void test_id_clash_falls_back(void **state)
 
 	/* The same id for two units: the second gets a hashed one. */
 	assert_int_equal(budget_store_write(root, "one.service", "same", "a",
-					    NSEC_PER_MSEC, false, NULL, &f1), 0);
+					    NSEC_PER_MSEC, false, NULL, true, &f1), 0);
 	assert_int_equal(budget_store_write(root, "two.service", "same", "b",
-					    NSEC_PER_MSEC, false, NULL, &f2), 0);
+					    NSEC_PER_MSEC, false, NULL, true, &f2), 0);
 	assert_int_equal(budget_store_load(m, NULL, &l, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(l[0]->id, "same");
@@ -286,7 +298,7 @@ static void test_remove(void **state)
 	size_t n = 0;
 
 	assert_int_equal(budget_store_write(root, "rm.service", "gone", "f",
-					    NSEC_PER_MSEC, false, NULL, &file), 0);
+					    NSEC_PER_MSEC, false, NULL, true, &file), 0);
 	write_file("/etc/systemd/system/keep.service.d/tlob.conf",
 		   "[X-Tlob]\nTlobBudget=g 1ms\n");
 	assert_int_equal(budget_store_load(m, NULL, &l, &n), 0);
@@ -315,7 +327,7 @@ static void test_clean(void **state)
 	/* A budget, the .tmp files of two interrupted writes, and files
 	 * that are not ours. */
 	assert_int_equal(budget_store_write(root, "keep.service", "k1", "f",
-					    NSEC_PER_MSEC, false, NULL, &file), 0);
+					    NSEC_PER_MSEC, false, NULL, true, &file), 0);
 	write_file("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp",
 		   "[X-Tlob]\nTlobBudget=f 1");
 	write_file("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp", "");
@@ -447,7 +459,7 @@ static void test_journal_violation(void **state)
 
 	assert_int_equal(journal_format_violation("nginx.service",
 			 journal_probe_label(probe, "/usr/lib/x86_64-linux-gnu/libc.so.6"),
-			 "0123abcd", probe, &ev, &l), 0);
+			 "0123abcd", probe, &ev, NULL, &l), 0);
 	assert_int_equal(tlob_strv_length(l), ELEMENTSOF(want));
 	for (size_t i = 0; i < ELEMENTSOF(want); i++)
 		assert_string_equal(l[i], want[i]);
@@ -463,7 +475,7 @@ static void test_journal_self(void **state)
 	ev.state = TLOB_STATE_RUNNING;
 	ev.threshold_ns = 1500 * NSEC_PER_USEC;
 	assert_int_equal(journal_format_violation("", "self-instrumented window (tag 0xab)",
-						  "", "", &ev, &l), 0);
+						  "", "", &ev, NULL, &l), 0);
 	assert_string_equal(l[2], "MESSAGE=self-instrumented window (tag 0xab) exceeded its 1ms 500us budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 0123456789abcdef)");
 	assert_string_equal(l[4], "TLOB_BUDGET_ID=");
 	assert_string_equal(l[5], "TLOB_UNIT=");
@@ -482,10 +494,54 @@ static void test_journal_comm_sanitized(void **state)
 	/* A task may name itself an escape sequence, or bytes. */
 	memcpy(ev.comm, "\x1b[2J\nx\xff", 8);
 	assert_int_equal(journal_format_violation("nginx.service", "accept", "0123abcd",
-						  "accept", &ev, &l), 0);
+						  "accept", &ev, NULL, &l), 0);
 	assert_string_equal(l[2], "MESSAGE=nginx.service: accept exceeded its 100ms budget (running 0.4ms, waiting 0.1ms, sleeping 99.5ms; pid 812 ?[2J?x?)");
 	assert_string_equal(l[4], "OBJECT_SYSTEMD_UNIT=nginx.service");
 	assert_string_equal(l[15], "TLOB_COMM=?[2J?x?");
+}
+
+static void test_journal_cause(void **state)
+{
+	static const char *const want[] = {
+		"TLOB_KSTACK=pipe_read+0x2f1/0x430\nvfs_read+0x12a/0x390",
+		"TLOB_WCHAN=pipe_read",
+		"TLOB_USER_IP=0x7f0012345678",
+		"TLOB_USER_IP_EXACT=0",
+		"TLOB_USER_LOCATION=read+0x12 (/usr/lib/libc.so.6)",
+		"TLOB_CPU=1",
+		"TLOB_PREEMPTOR_PID=99",
+		"TLOB_PREEMPTOR_COMM=hog",
+		"TLOB_PREEMPTOR_UNIT=hog.service",
+		"TLOB_WAKER_PID=7",
+		"TLOB_WAKER_COMM=writer",
+		"TLOB_WAKER_FROM_IRQ=1",
+		"TLOB_NVCSW=3",
+		"TLOB_NIVCSW=1",
+		"TLOB_MIGRATIONS=0",
+		"TLOB_SIGNAL=SIGABRT",
+	};
+	char *stack[] = { "pipe_read+0x2f1/0x430", "vfs_read+0x12a/0x390", NULL };
+	Cause c = {
+		.valid = TLOB_CAUSE_KSTACK | TLOB_CAUSE_USER_ENTRY |
+			 TLOB_CAUSE_PREEMPTOR | TLOB_CAUSE_WAKER |
+			 TLOB_CAUSE_WAKER_IRQ,
+		.state = TLOB_STATE_SLEEPING,
+		.cpu = 1, .signal = 6, .nvcsw = 3, .nivcsw = 1,
+		.kstack = stack, .wchan = "pipe_read",
+		.user_ip = 0x7f0012345678,
+		.user_location = "read+0x12 (/usr/lib/libc.so.6)",
+		.preemptor = { .pid = 99, .comm = "hog", .unit = "hog.service" },
+		.waker = { .pid = 7, .comm = "writer" },
+	};
+	struct tlob_event ev = event();
+	_cleanup_strv_free_ char **l = NULL;
+
+	assert_int_equal(journal_format_violation("nginx.service", "accept", "0123abcd",
+						  "accept", &ev, &c, &l), 0);
+	/* The violation's 16 fields, then the cause's, as captured. */
+	assert_int_equal(tlob_strv_length(l), 16 + ELEMENTSOF(want));
+	for (size_t i = 0; i < ELEMENTSOF(want); i++)
+		assert_string_equal(l[16 + i], want[i]);
 }
 
 static void test_journal_summary(void **state)
@@ -540,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_journal_violation),
 		cmocka_unit_test(test_journal_self),
 		cmocka_unit_test(test_journal_comm_sanitized),
+		cmocka_unit_test(test_journal_cause),
 		cmocka_unit_test(test_journal_summary),
 		cmocka_unit_test(test_journal_label_state),
 	};

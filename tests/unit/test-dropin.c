@@ -165,6 +165,37 @@ static void test_parse_long_and_binary(void **state)
 	tlob_budget_list_done(&l);
 }
 
+static void test_parse_cause(void **state)
+{
+	_cleanup_(tlob_budget_list_done) TlobBudgetList l = {};
+	struct warnings w = {};
+	FILE *f;
+
+	/* Default yes; "no" anywhere in a file is for its TlobBudget= lines. */
+	assert_int_equal(parse_string("[X-Tlob]\nTlobBudget=a 1ms\n", &l, &w), 0);
+	assert_int_equal(parse_string("[X-Tlob]\nTlobBudget=b 1ms\n"
+				      "TlobBudget=c 1ms\n", &l, &w), 0);
+	assert_int_equal(l.n, 3);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(l.entries[i].cause);
+	/* Another file: only its own lines, before and after the key. */
+	f = fmemopen((void *)"[X-Tlob]\nTlobBudget=d 1ms\nTlobCause=no\n"
+			     "TlobBudget=e 1ms\nTlobCause=maybe\n", 72, "r");
+	assert_non_null(f);
+	assert_int_equal(tlob_dropin_parse(f, "other.conf", &l, record_warning, &w), 0);
+	fclose(f);
+	assert_int_equal(l.n, 5);
+	assert_true(l.entries[0].cause);
+	assert_true(l.entries[2].cause);
+	assert_false(l.entries[3].cause);
+	assert_false(l.entries[4].cause);
+	/* The bad boolean is warned about and ignored. */
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.errors[0], -EINVAL);
+	assert_int_equal(w.lines[0], 5);
+	assert_int_equal(l.n_invalid, 1);
+}
+
 static void test_dirnames(void **state)
 {
 	char **l = NULL;
@@ -415,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_parse_reset),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_long_and_binary),
+		cmocka_unit_test(test_parse_cause),
 		cmocka_unit_test(test_dirnames),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_template_prefix),

@@ -116,6 +116,43 @@ static void test_raw_offsets(void **state)
 	}
 }
 
+/* tlob_elf_symbolize() of the offset of @sym, plus @add, in @file. */
+static void expect_symbol(const char *file, const char *sym, uint64_t add,
+			  const char *want, uint64_t want_off)
+{
+	_cleanup_free_ char *p = fixture_path(file), *name = NULL;
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	uint64_t off, sym_off;
+
+	assert_true(fd >= 0);
+	assert_int_equal(resolve(file, sym, 0, &off), 0);
+	assert_int_equal(tlob_elf_symbolize(fd, off + add, &name, &sym_off), 0);
+	if (!streq(name, want) || sym_off != want_off)
+		fail_msg("%s: %s+0x%llx came back as %s+0x%llx", file, sym,
+			 (unsigned long long)add, name, (unsigned long long)sym_off);
+}
+
+static void test_symbolize(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(fixtures); i++) {
+		_cleanup_free_ char *p = fixture_path(fixtures[i]), *name = NULL;
+		_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+		uint64_t off;
+
+		expect_symbol(fixtures[i], "tlob_fixture_start", 0, "tlob_fixture_start", 0);
+		expect_symbol(fixtures[i], "tlob_fixture_stop", 7, "tlob_fixture_stop", 7);
+		expect_symbol(fixtures[i], "tlob_fixture_sled", 0x800, "tlob_fixture_sled", 0x800);
+		/* A label without a size: the nearest one below. */
+		expect_symbol(fixtures[i], "tlob_fixture_label", 5, "tlob_fixture_label", 5);
+		/* A local function is in .symtab only. */
+		if (!streq(fixtures[i], "elf-fixture-stripped"))
+			expect_symbol(fixtures[i], "tlob_fixture_local", 3, "tlob_fixture_local", 3);
+		/* Past the end of the file: in no segment. */
+		assert_true(fd >= 0);
+		assert_int_equal(tlob_elf_symbolize(fd, UINT64_MAX / 2, &name, &off), -ERANGE);
+	}
+}
+
 static void test_bad_files(void **state)
 {
 	TlobProbePoint pt = { .symbol = (char *)"main" };
@@ -260,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_symtab_vs_dynsym),
 		cmocka_unit_test(test_raw_offsets),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_symbolize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
