@@ -2,6 +2,8 @@
 /*
  * Property dictionaries of org.tlob.Manager, see props.h.
  */
+#include <ctype.h>
+
 #include "bus-dict.h"
 #include "macro.h"
 #include "props.h"
@@ -9,9 +11,17 @@
 void prop_list_done(PropList *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		free(l->props[i].name);
-		free(l->props[i].str);
-		free(l->props[i].pairs);
+		Prop *p = &l->props[i];
+
+		free(p->name);
+		free(p->str);
+		free(p->pairs);
+		for (char **s = p->strv; s && *s; s++)
+			free(*s);
+		free(p->strv);
+		for (size_t j = 0; j < p->n_items; j++)
+			prop_list_done(&p->items[j]);
+		free(p->items);
 	}
 	l->props = mfree(l->props);
 	l->n = 0;
@@ -56,6 +66,30 @@ static int read_hist_pairs(sd_bus_message *m, Prop *p)
 	return sd_bus_message_exit_container(m);
 }
 
+/* aa{sv}: a list of dictionaries. */
+static int read_items(sd_bus_message *m, Prop *p)
+{
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_peek_type(m, NULL, NULL)) > 0) {
+		PropList *n = reallocarray(p->items, p->n_items + 1, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->items = n;
+		r = bus_read_props(m, &p->items[p->n_items]);
+		if (r < 0)
+			return r;
+		p->n_items++;
+	}
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
 /* Reads the variant of the current dict entry into @p. */
 static int read_variant(sd_bus_message *m, Prop *p)
 {
@@ -92,6 +126,12 @@ static int read_variant(sd_bus_message *m, Prop *p)
 	} else if (streq(contents, "a(tt)")) {
 		r = read_hist_pairs(m, p);
 		p->type = 'h';
+	} else if (streq(contents, "as")) {
+		r = sd_bus_message_read_strv(m, &p->strv);
+		p->type = 'S';
+	} else if (streq(contents, "aa{sv}")) {
+		r = read_items(m, p);
+		p->type = 'L';
 	} else {
 		r = sd_bus_message_skip(m, contents);
 	}
@@ -142,8 +182,13 @@ char *prop_snake_case(const char *s)
 		char c = s[i];
 
 		if (c >= 'A' && c <= 'Z') {
+			/* Also "UserIPExact" -> "user_ip_exact", but
+			 * "BudgetNSec" -> "budget_nsec". */
 			if (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z') ||
-				      (s[i - 1] >= '0' && s[i - 1] <= '9')))
+				      (s[i - 1] >= '0' && s[i - 1] <= '9') ||
+				      (i > 1 && isupper((unsigned char)s[i - 1]) &&
+				       isupper((unsigned char)s[i - 2]) &&
+				       islower((unsigned char)s[i + 1]))))
 				*p++ = '_';
 			c = c - 'A' + 'a';
 		}
@@ -202,6 +247,11 @@ TableType prop_table_type(const Prop *p)
 	}
 }
 
+static bool prop_in_table(const Prop *p)
+{
+	return !IN_SET(p->type, 'S', 'L');
+}
+
 /* Columns for @l, named in snake_case for JSON; histograms JSON only. */
 int table_add_prop_columns(Table *t, const PropList *l)
 {
@@ -209,8 +259,11 @@ int table_add_prop_columns(Table *t, const PropList *l)
 
 	for (size_t i = 0; i < l->n; i++) {
 		const Prop *p = &l->props[i];
-		_cleanup_free_ char *key = prop_snake_case(p->name);
+		_cleanup_free_ char *key = NULL;
 
+		if (!prop_in_table(p))
+			continue;
+		key = prop_snake_case(p->name);
 		if (!key)
 			return -ENOMEM;
 		r = table_add_column(t, p->type == 'h' ? NULL : prop_label(p->name),
@@ -228,6 +281,8 @@ int table_add_prop_cells(Table *t, const PropList *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const Prop *p = &l->props[i];
 
+		if (!prop_in_table(p))
+			continue;
 		switch (p->type) {
 		case 's':
 			r = table_add_string(t, p->str);
@@ -257,4 +312,56 @@ int table_add_prop_cells(Table *t, const PropList *l)
 			return r;
 	}
 	return 0;
+}
+
+void json_write_prop_value(JsonWriter *w, const Prop *p)
+{
+	switch (p->type) {
+	case 's':
+		json_string(w, p->str);
+		break;
+	case 'b':
+		json_bool(w, p->u64);
+		break;
+	case 't':
+		json_u64(w, p->u64);
+		break;
+	case 'h':
+		json_begin_array(w);
+		for (size_t i = 0; i < p->n_pairs; i++) {
+			json_begin_array(w);
+			json_u64(w, p->pairs[i].upper_ns);
+			json_u64(w, p->pairs[i].count);
+			json_end_array(w);
+		}
+		json_end_array(w);
+		break;
+	case 'S':
+		json_begin_array(w);
+		for (char **s = p->strv; s && *s; s++)
+			json_string(w, *s);
+		json_end_array(w);
+		break;
+	case 'L':
+		json_begin_array(w);
+		for (size_t i = 0; i < p->n_items; i++)
+			json_write_props(w, &p->items[i]);
+		json_end_array(w);
+		break;
+	default:
+		json_null(w);
+		break;
+	}
+}
+
+void json_write_props(JsonWriter *w, const PropList *l)
+{
+	json_begin_object(w);
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *key = prop_snake_case(l->props[i].name);
+
+		json_key(w, key ?: l->props[i].name);
+		json_write_prop_value(w, &l->props[i]);
+	}
+	json_end_object(w);
 }

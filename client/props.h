@@ -5,7 +5,7 @@
  * a list of typed values and turned into table columns named in
  * snake_case, so that "status --json" has exactly the keys the manager
  * sends. Values of the types the API uses are kept (s, o, t, u, b,
- * a(tt)); others are skipped.
+ * a(tt), as, aa{sv}); others are skipped.
  */
 #ifndef TLOBCTL_PROPS_H
 #define TLOBCTL_PROPS_H
@@ -14,26 +14,40 @@
 
 #include <systemd/sd-bus.h>
 
+#include "json.h"
 #include "table.h"
 #include "tlob-hist.h"
 
+typedef struct PropList PropList;
+
 typedef struct Prop {
 	char *name;
-	char type;		/* 's', 't' (also for 'u'), 'b', 'h' (a(tt)) */
+	char type;		/* 's', 't' (also for 'u'), 'b', 'h' (a(tt)),
+				 * 'S' (as), 'L' (aa{sv}) */
 	char *str;
 	uint64_t u64;
 	TlobHistPair *pairs;
 	size_t n_pairs;
+	char **strv;		/* 'S', NULL-ended */
+	PropList *items;	/* 'L' */
+	size_t n_items;
 } Prop;
 
-typedef struct PropList {
+struct PropList {
 	Prop *props;
 	size_t n;
-} PropList;
+};
 
 /* Reads an a{sv} at the current position of @m. -EBADMSG, -ENOMEM, ... */
 int bus_read_props(sd_bus_message *m, PropList *ret);
 void prop_list_done(PropList *l);
+
+/*
+ * @l as a JSON object, keys in snake_case, values raw (as the tables'
+ * JSON): lists of strings and of dictionaries as arrays.
+ */
+void json_write_props(JsonWriter *w, const PropList *l);
+void json_write_prop_value(JsonWriter *w, const Prop *p);
 
 /* NULL if there is no such property. */
 const Prop *prop_find(const PropList *l, const char *name);
@@ -47,7 +61,10 @@ const char *prop_label(const char *name);
 /* Human form: *NSec durations, *Offset hex, BudgetNSec as a time span. */
 TableType prop_table_type(const Prop *p);
 
-/* One column per property (histograms JSON only), then one row of cells. */
+/*
+ * One column per property (histograms JSON only; lists, 'S' and 'L',
+ * left out: json_write_props() has them), then one row of cells.
+ */
 int table_add_prop_columns(Table *t, const PropList *l);
 int table_add_prop_cells(Table *t, const PropList *l);
 

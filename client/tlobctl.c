@@ -36,6 +36,7 @@ static bool arg_ask_password = true;
 static const char *arg_host;
 static bool arg_runtime;
 static const char *arg_description;
+static int arg_cause = -1;		/* -1: the manager's default (yes) */
 
 #define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
 #define _cleanup_table_	    _cleanup_(table_freep)
@@ -153,6 +154,8 @@ static int verb_add(int argc, char *argv[])
 		r = sd_bus_message_append(m, "{sv}", "runtime", "b", 1);
 	if (r >= 0 && arg_description)
 		r = sd_bus_message_append(m, "{sv}", "description", "s", arg_description);
+	if (r >= 0 && arg_cause >= 0)
+		r = sd_bus_message_append(m, "{sv}", "cause", "b", arg_cause);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r < 0)
@@ -342,6 +345,143 @@ static void format_percentile(const PropList *l, double pct, char *buf, size_t s
 		 tlob_format_timespan(d, sizeof(d), v, TLOB_TIMESPAN_SHORT));
 }
 
+/* "hog (pid 123, unit x.service)" for the task @who ("Preemptor"...) of @c. */
+static void format_task(const PropList *c, const char *who, char *buf, size_t size)
+{
+	char k[32];
+	const Prop *comm, *unit;
+
+	snprintf(k, sizeof(k), "%sComm", who);
+	comm = prop_find(c, k);
+	snprintf(k, sizeof(k), "%sUnit", who);
+	unit = prop_find(c, k);
+	snprintf(k, sizeof(k), "%sPID", who);
+	snprintf(buf, size, "%s (pid %" PRIu64 "%s%s)",
+		 comm && comm->type == 's' ? comm->str : "?", prop_u64(c, k),
+		 unit && unit->type == 's' ? ", unit " : "",
+		 unit && unit->type == 's' ? unit->str : "");
+}
+
+static bool prop_true(const PropList *l, const char *name)
+{
+	const Prop *p = prop_find(l, name);
+
+	return p && p->type == 'b' && p->u64;
+}
+
+static const char *prop_str(const PropList *l, const char *name)
+{
+	const Prop *p = prop_find(l, name);
+
+	return p && p->type == 's' ? p->str : NULL;
+}
+
+/* Frames of @stack from the wait channel on, without their sizes. */
+static void print_stack(const Prop *stack, const char *wchan)
+{
+	size_t start = 0, n = 0;
+
+	for (size_t i = 0; wchan && stack->strv[i]; i++)
+		if (startswith(stack->strv[i], wchan) &&
+		    stack->strv[i][strlen(wchan)] == '+') {
+			start = i;
+			break;
+		}
+	for (size_t i = start; stack->strv[i] && n < 6; i++, n++) {
+		const char *f = stack->strv[i], *size = strchr(f, '/'),
+			   *mod = strchr(f, ' ');
+
+		printf("%s%.*s%s", n > 0 ? " <- " : "",
+		       (int)(size ? (size_t)(size - f) : strlen(f)), f,
+		       size && mod ? mod : "");
+	}
+	putchar('\n');
+}
+
+/* The lines under a violation that say why (ViolationCause's keys). */
+static void print_cause_human(const PropList *c, const char *indent)
+{
+	const char *state = prop_str(c, "State") ?: "", *wchan = prop_str(c, "WaitChannel"),
+		   *loc = prop_str(c, "UserLocation");
+	const Prop *stack = prop_find(c, "KernelStack");
+	char a[512], b[512];
+
+	if (stack && stack->type == 'S' && stack->strv && stack->strv[0]) {
+		if (wchan)
+			printf("%s%s in %s; stack: ", indent, state, wchan);
+		else
+			printf("%s%s; stack: ", indent, state);
+		print_stack(stack, wchan);
+	}
+	if (prop_find(c, "PreemptorComm") || (prop_find(c, "CurrentComm") &&
+					       !streq(state, "running"))) {
+		printf("%swaiting:", indent);
+		if (prop_find(c, "PreemptorComm")) {
+			format_task(c, "Preemptor", a, sizeof(a));
+			printf(" preempted by %s%s", a,
+			       prop_find(c, "CurrentComm") ? "," : "");
+		}
+		if (prop_find(c, "CurrentComm")) {
+			format_task(c, "Current", b, sizeof(b));
+			printf(" cpu %" PRIu64 " ran %s", prop_u64(c, "CPU"), b);
+		}
+		putchar('\n');
+	}
+	if (loc)
+		printf("%s%s %s\n", indent,
+		       prop_true(c, "UserIPExact") ? "running at" : "entered the kernel from",
+		       loc);
+	printf("%s", indent);
+	if (prop_find(c, "WakerComm")) {
+		format_task(c, "Waker", a, sizeof(a));
+		printf("woken last by %s%s, ", a,
+		       prop_true(c, "WakerFromIRQ") ? " from an interrupt" : "");
+	}
+	printf("%" PRIu64 " voluntary / %" PRIu64 " involuntary switches, %" PRIu64 " migrations\n",
+	       prop_u64(c, "VoluntarySwitches"), prop_u64(c, "InvoluntarySwitches"),
+	       prop_u64(c, "Migrations"));
+	if (prop_str(c, "Signal"))
+		printf("%ssent %s\n", indent, prop_str(c, "Signal"));
+}
+
+/* "Dec 02 10:11:12.123456" of a CLOCK_REALTIME µs timestamp. */
+static void format_when(uint64_t ts, char *buf, size_t size)
+{
+	char when[64] = "";
+	time_t sec = ts / USEC_PER_SEC;
+	struct tm tm;
+
+	if (localtime_r(&sec, &tm))
+		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06u", when, (unsigned)(ts % USEC_PER_SEC));
+}
+
+/* LastViolations of GetBudget: each with its cause, if it has one. */
+static void print_last_violations(const Prop *last)
+{
+	if (!last || last->type != 'L' || last->n_items == 0)
+		return;
+	printf("\nLast violations:\n");
+	for (size_t i = 0; i < last->n_items; i++) {
+		const PropList *v = &last->items[i];
+		char when[96], d[4][64];
+		const char *keys[4] = { "ElapsedNSec", "RunningNSec", "WaitingNSec",
+					"SleepingNSec" };
+
+		format_when(prop_u64(v, "TimestampUSec"), when, sizeof(when));
+		for (size_t j = 0; j < ELEMENTSOF(d); j++)
+			tlob_format_timespan(d[j], sizeof(d[j]), prop_u64(v, keys[j]),
+					     TLOB_TIMESPAN_SHORT);
+		printf("  %s %s[%" PRIu64 "/%" PRIu64 "], %s after %s (running %s, waiting %s, sleeping %s)\n",
+		       when, prop_str(v, "Comm") ?: "?", prop_u64(v, "PID"),
+		       prop_u64(v, "TID"), prop_str(v, "State") ?: "?", d[0], d[1],
+		       d[2], d[3]);
+		/* A cause has more than the violation's 9 keys. */
+		if (prop_find(v, "VoluntarySwitches"))
+			print_cause_human(v, "    ");
+	}
+}
+
 static int status_one(sd_bus *bus, const char *id)
 {
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -377,7 +517,12 @@ static int status_one(sd_bus *bus, const char *id)
 		return table_error(r);
 
 	if (arg_json != JSON_OFF) {
-		json_print_table(t, true);
+		JsonWriter w;
+
+		/* The table's, with the lists it has no columns for. */
+		json_writer_init(&w, stdout, arg_json);
+		json_write_props(&w, &l);
+		json_finish(&w);
 		return 0;
 	}
 
@@ -396,6 +541,7 @@ static int status_one(sd_bus *bus, const char *id)
 		putchar('\n');
 		log2_hist_print(&hist, stdout);
 	}
+	print_last_violations(prop_find(&l, "LastViolations"));
 	return 0;
 }
 
@@ -486,20 +632,7 @@ static int status_all(sd_bus *bus)
 			if (!key)
 				return log_oom();
 			json_key(&w, key);
-			switch (l.props[i].type) {
-			case 's':
-				json_string(&w, l.props[i].str);
-				break;
-			case 'b':
-				json_bool(&w, l.props[i].u64);
-				break;
-			case 't':
-				json_u64(&w, l.props[i].u64);
-				break;
-			default:
-				json_null(&w);
-				break;
-			}
+			json_write_prop_value(&w, &l.props[i]);
 		}
 		json_key(&w, "budgets");
 		table_json_array(budgets, &w);
@@ -530,6 +663,22 @@ static int verb_status(int argc, char *argv[])
 	return argc > 1 ? status_one(bus, argv[1]) : status_all(bus);
 }
 
+/* The object of a signal of watch --json, opened, with what all have. */
+static void json_begin_signal(JsonWriter *w, const char *id, const char *unit,
+			      uint32_t pid, uint32_t tid)
+{
+	json_writer_init(w, stdout, arg_json);
+	json_begin_object(w);
+	json_key(w, "id");
+	json_string(w, id);
+	json_key(w, "unit");
+	json_string(w, unit);
+	json_key(w, "pid");
+	json_u64(w, pid);
+	json_key(w, "tid");
+	json_u64(w, tid);
+}
+
 static void print_violation_json(const char *id, const char *unit, uint32_t pid,
 				 uint32_t tid, const char *comm, const uint64_t ns[5],
 				 const char *state, uint64_t ts)
@@ -539,16 +688,7 @@ static void print_violation_json(const char *id, const char *unit, uint32_t pid,
 	};
 	JsonWriter w;
 
-	json_writer_init(&w, stdout, arg_json);
-	json_begin_object(&w);
-	json_key(&w, "id");
-	json_string(&w, id);
-	json_key(&w, "unit");
-	json_string(&w, unit);
-	json_key(&w, "pid");
-	json_u64(&w, pid);
-	json_key(&w, "tid");
-	json_u64(&w, tid);
+	json_begin_signal(&w, id, unit, pid, tid);
 	json_key(&w, "comm");
 	json_string(&w, comm);
 	for (size_t i = 0; i < ELEMENTSOF(ns_keys); i++) {
@@ -567,21 +707,60 @@ static void print_violation_human(const char *id, const char *unit, uint32_t pid
 				  uint32_t tid, const char *comm, const uint64_t ns[5],
 				  const char *state, uint64_t ts)
 {
-	char when[64] = "", budget[TLOB_TIMESPAN_MAX], d[4][64];
-	time_t sec = ts / USEC_PER_SEC;
-	struct tm tm;
+	char when[96], budget[TLOB_TIMESPAN_MAX], d[4][64];
 
-	if (localtime_r(&sec, &tm))
-		strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+	format_when(ts, when, sizeof(when));
 	tlob_format_timespan(budget, sizeof(budget), ns[0], TLOB_TIMESPAN_EXACT);
 	for (size_t i = 0; i < ELEMENTSOF(d); i++)
 		tlob_format_timespan(d[i], sizeof(d[i]), ns[i + 1],
 				     TLOB_TIMESPAN_SHORT);
-	printf("%s.%06u %s: budget %s exceeded %s by %s[%" PRIu32 "/%" PRIu32
+	printf("%s %s: budget %s exceeded %s by %s[%" PRIu32 "/%" PRIu32
 	       "], %s after %s (running %s, waiting %s, sleeping %s)\n",
-	       when, (unsigned)(ts % USEC_PER_SEC), isempty(unit) ? "-" : unit,
+	       when, isempty(unit) ? "-" : unit,
 	       isempty(id) ? "-" : id, budget, comm, pid, tid, state,
 	       d[0], d[1], d[2], d[3]);
+}
+
+/* Nobody reads our output any more: stop. */
+static int watch_flush(sd_bus_message *m)
+{
+	if (fflush(stdout) != EOF)
+		return 0;
+	log_debug_errno(negative_errno(), "Failed to write to stdout: %m");
+	return sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(m)),
+			     EXIT_FAILURE);
+}
+
+/* ViolationCause, right after its Violation: indented lines under it. */
+static int on_violation_cause(sd_bus_message *m, void *userdata,
+			      sd_bus_error *ret_error)
+{
+	_cleanup_(prop_list_done) PropList c = {};
+	const char *id, *unit;
+	uint32_t pid, tid;
+	uint64_t ts;
+	int r;
+
+	r = sd_bus_message_read(m, "ssuut", &id, &unit, &pid, &tid, &ts);
+	if (r >= 0)
+		r = bus_read_props(m, &c);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to parse a ViolationCause signal, ignoring: %m");
+		return 0;
+	}
+	if (arg_json != JSON_OFF) {
+		JsonWriter w;
+
+		json_begin_signal(&w, id, unit, pid, tid);
+		json_key(&w, "timestamp_usec");
+		json_u64(&w, ts);
+		json_key(&w, "cause");
+		json_write_props(&w, &c);
+		json_end_object(&w);
+		json_finish(&w);
+	} else
+		print_cause_human(&c, "  ");
+	return watch_flush(m);
 }
 
 static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -602,19 +781,13 @@ static int on_violation(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
 		print_violation_json(id, unit, pid, tid, comm, ns, state, ts);
 	else
 		print_violation_human(id, unit, pid, tid, comm, ns, state, ts);
-	if (fflush(stdout) == EOF) {
-		/* nobody reads us any more: stop */
-		log_debug_errno(negative_errno(), "Failed to write to stdout: %m");
-		return sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(m)),
-				     EXIT_FAILURE);
-	}
-	return 0;
+	return watch_flush(m);
 }
 
 static int verb_watch(int argc, char *argv[])
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL, *cause_slot = NULL;
 	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_event_unrefp) sd_event *event = NULL;
 	_cleanup_free_ char *version = NULL;
@@ -629,6 +802,11 @@ static int verb_watch(int argc, char *argv[])
 				TLOB_BUS_IFACE, "Violation", on_violation, NULL);
 	if (r < 0)
 		return log_error_errno(r, "Failed to subscribe to Violation signals: %m");
+	r = sd_bus_match_signal(bus, &cause_slot, TLOB_BUS_NAME, TLOB_BUS_PATH,
+				TLOB_BUS_IFACE, "ViolationCause", on_violation_cause,
+				NULL);
+	if (r < 0)
+		return log_error_errno(r, "Failed to subscribe to ViolationCause signals: %m");
 
 	/* Start tlob-manager if needed, and fail now if it cannot run. */
 	r = sd_bus_get_property_string(bus, TLOB_BUS_NAME, TLOB_BUS_PATH,
@@ -679,7 +857,8 @@ static int help(void)
 	       "  list                    List all budgets (default command)\n"
 	       "  status [ID]             Show counters, max, p50/p99 and the latency\n"
 	       "                          histogram of a budget, or a summary of all\n"
-	       "  watch                   Print budget violations as they happen\n"
+	       "  watch                   Print budget violations as they happen, with\n"
+	       "                          their causes\n"
 	       "  reload                  Re-read the TlobBudget= drop-ins of all units\n\n"
 	       "Options:\n"
 	       "  -h --help               Show this help\n"
@@ -691,7 +870,8 @@ static int help(void)
 	       "     --no-ask-password    Do not ask for a password for privileged calls\n"
 	       "  -H --host=[USER@]HOST   Operate on a remote host (over ssh)\n"
 	       "     --runtime            add: only until the next reboot\n"
-	       "     --description=TEXT   add: a description of the budget\n\n"
+	       "     --description=TEXT   add: a description of the budget\n"
+	       "     --cause=BOOL         add: capture the cause of violations (default yes)\n\n"
 	       "See the tlobctl(1) man page for details.\n",
 	       program_invocation_short_name);
 	return 0;
@@ -708,6 +888,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_NO_ASK_PASSWORD,
 		ARG_RUNTIME,
 		ARG_DESCRIPTION,
+		ARG_CAUSE,
 	};
 	static const struct option options[] = {
 		{ "help",	 no_argument,	    NULL, 'h' },
@@ -720,6 +901,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "host",	 required_argument, NULL, 'H' },
 		{ "runtime",	 no_argument,	    NULL, ARG_RUNTIME },
 		{ "description", required_argument, NULL, ARG_DESCRIPTION },
+		{ "cause",	 required_argument, NULL, ARG_CAUSE },
 		{}
 	};
 	int c;
@@ -763,6 +945,12 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DESCRIPTION:
 			arg_description = optarg;
+			break;
+		case ARG_CAUSE:
+			arg_cause = tlob_parse_boolean(optarg);
+			if (arg_cause < 0)
+				return log_error_errno(-EINVAL, "--cause= takes yes or no, not '%s'.",
+						       optarg);
 			break;
 		case '?':
 			/* getopt_long() printed what was wrong */

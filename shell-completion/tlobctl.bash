@@ -27,7 +27,7 @@ _tlobctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local verbs='add remove list status watch reload'
 	local opts='--help --version --json= --no-pager --no-legend --quiet
-		    --no-ask-password --host= --runtime --description='
+		    --no-ask-password --host= --runtime --description= --cause='
 	local i w verb='' nargs=0 host=() candidates=''
 
 	# Options with a separate argument, and --opt=value split at '='
@@ -38,7 +38,7 @@ _tlobctl() {
 		cur=''
 	else
 		case "$prev" in
-		--json | --host | -H | --description) ;;
+		--json | --host | -H | --description | --cause) ;;
 		*) prev='' ;;
 		esac
 	fi
@@ -53,6 +53,9 @@ _tlobctl() {
 		return 0 ;;
 	--description)
 		return 0 ;;
+	--cause)
+		mapfile -t COMPREPLY < <(compgen -W 'yes no' -- "$cur")
+		return 0 ;;
 	esac
 
 	# The command and how many of its arguments come before this word.
@@ -63,7 +66,7 @@ _tlobctl() {
 			host=(-H "${COMP_WORDS[i + 1]}")
 			i=$((i + 1)) ;;
 		--host=*) host=(-H "${w#--host=}") ;;
-		--json | --description)
+		--json | --description | --cause)
 			i=$((i + 1)) ;;
 		=) i=$((i + 1)) ;;
 		-*) ;;

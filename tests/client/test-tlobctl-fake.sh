@@ -340,6 +340,75 @@ test_watch_human() {
 }
 t "watch prints one line per violation, exits 0 on SIGTERM" test_watch_human
 
+test_watch_cause() {
+	local id pid
+	id=$(cat "$tmp/id")
+	"$tlobctl" watch >"$tmp/watch" 2>&1 &
+	pid=$!
+	"$tlobctl" watch --json=short >"$tmp/watch.json" 2>&1 &
+	sleep 0.5
+	# A violation with its cause (tests/dbus/fake-kernel-link.c).
+	fake_kernel "cause @$id 4244 $$ 1000 together"
+	wait_for "grep -q switches '$tmp/watch' && grep -q cause '$tmp/watch.json'"
+	kill -TERM "$pid" %2
+	wait "$pid" || fail "watch exited with $?"
+	grep -q "by demo\[$$/4244\], sleeping after 40.0ms" "$tmp/watch" || fail "watch: $(cat "$tmp/watch")"
+	grep -qx "  sleeping in pipe_read; stack: pipe_read+0x20 <- foo_read+0x10 \[foo\]" "$tmp/watch" ||
+		fail "watch, stack: $(cat "$tmp/watch")"
+	grep -qx "  waiting: preempted by hog (pid $$), cpu 1 ran hog (pid $$)" "$tmp/watch" ||
+		fail "watch, waiting: $(cat "$tmp/watch")"
+	grep -qx "  entered the kernel from 0x1000" "$tmp/watch" ||
+		fail "watch, user: $(cat "$tmp/watch")"
+	grep -Eqx "  woken last by waker \(pid 1(, unit [^)]*)?\) from an interrupt, 3 voluntary / 1 involuntary switches, 2 migrations" \
+		"$tmp/watch" || fail "watch, waker: $(cat "$tmp/watch")"
+	grep -qx "  sent SIGABRT" "$tmp/watch" || fail "watch, signal: $(cat "$tmp/watch")"
+	# JSON: the Violation's object, then the cause's.
+	jq -se --arg id "$id" '
+		length == 2 and .[0].tid == 4244 and .[1].timestamp_usec == .[0].timestamp_usec and
+		(.[1] | .id == $id and .tid == 4244 and
+		 .cause.kernel_stack == ["schedule+0x10/0x100", "pipe_read+0x20/0x100",
+					 "foo_read+0x10/0x80 [foo]"] and
+		 .cause.wait_channel == "pipe_read" and .cause.user_ip == 4096 and
+		 .cause.user_ip_exact == false and .cause.cpu == 1 and
+		 .cause.preemptor_comm == "hog" and .cause.waker_from_irq == true and
+		 .cause.voluntary_switches == 3 and .cause.migrations == 2 and
+		 .cause.signal == "SIGABRT" and .cause.state == "sleeping")' \
+		"$tmp/watch.json" >/dev/null ||
+		fail "watch --json: $(cat "$tmp/watch.json")"
+}
+t "watch prints the cause under its violation (human and JSON)" test_watch_cause
+
+test_status_last() {
+	local id
+	id=$(cat "$tmp/id")
+	tc status "$id" >"$tmp/status"
+	grep -qx "Last violations:" "$tmp/status" || fail "status: $(cat "$tmp/status")"
+	grep -q "^  .* demo\[$$/4244\], sleeping after 40.0ms" "$tmp/status" ||
+		fail "status: $(cat "$tmp/status")"
+	grep -qx "    sleeping in pipe_read; stack: pipe_read+0x20 <- foo_read+0x10 \[foo\]" "$tmp/status" ||
+		fail "status, cause: $(cat "$tmp/status")"
+	grep -Eq "^ *Cause: yes" "$tmp/status" || fail "status, Cause: $(cat "$tmp/status")"
+	tc status --json=short "$id" | jq -e '.cause == true and
+		(.last_violations | length >= 2) and .last_violations[0].tid == 4244 and
+		.last_violations[0].wait_channel == "pipe_read" and
+		(.last_violations[1] | has("kernel_stack") | not) and
+		(.histogram | type == "array")' >/dev/null ||
+		fail "status --json: $(tc status --json=short "$id")"
+}
+t "status ID shows the last violations with their causes" test_status_last
+
+test_add_cause() {
+	local id
+	id=$(tc add --cause=no demo.service tlob_fixture_stop 30ms)
+	grep -qx "TlobCause=no" "$FAKE_DIR"/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-"$id".conf ||
+		fail "drop-in: $(cat "$FAKE_DIR"/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-"$id".conf)"
+	tc status --json=short "$id" | jq -e '.cause == false' >/dev/null ||
+		fail "status: $(tc status --json=short "$id")"
+	expect_fail "^--cause= takes yes or no, not 'maybe'\.\$" add --cause=maybe demo.service tlob_fixture_stop 30ms
+	tc remove "$id"
+}
+t "add --cause=no: TlobCause=no in the drop-in, Cause false" test_add_cause
+
 test_watch_no_manager() {
 	# (not fake_manager_stop: this subshell cannot wait for it)
 	kill "$FAKE_MANAGER_PID"

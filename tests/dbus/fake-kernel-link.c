@@ -69,8 +69,8 @@
  * for any other value). $TLOB_FAKE_KERNEL_MAX limits the bindings
  * (ENOSPC).
  *
- * With $TLOB_FAKE_KALLSYMS set, the manager names kernel addresses from
- * that file rather than /proc/kallsyms.
+ * The manager names kernel addresses from tests/dbus/kallsyms (or the file
+ * $TLOB_FAKE_KALLSYMS names) rather than /proc/kallsyms.
  *
  * As the bpf backend, the memfd is the process's own and never offered
  * to the fd store (kernel_link_fd() is -EBADF): its bindings and records
@@ -556,8 +556,9 @@ int kernel_link_new(Manager *m, KernelBackend backend, int fd,
 	k->max_bindings = max ? strtoul(max, NULL, 10) : FAKE_BINDINGS;
 	k->max_bindings = MIN(k->max_bindings, (size_t)FAKE_BINDINGS);
 	k->state_path = getenv("TLOB_FAKE_KERNEL_STATE");
-	if (getenv("TLOB_FAKE_KALLSYMS") && !m->symbolizer) {
-		m->symbolizer = symbolizer_new(getenv("TLOB_FAKE_KALLSYMS"), NULL);
+	if (!m->symbolizer) {
+		m->symbolizer = symbolizer_new(getenv("TLOB_FAKE_KALLSYMS") ?: FAKE_KALLSYMS,
+					       NULL);
 		if (!m->symbolizer)
 			return -ENOMEM;
 	}
