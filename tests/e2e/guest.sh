@@ -1286,6 +1286,145 @@ test_footprint() {
 }
 t "footprint: start time and VmRSS of tlob-manager, idle and with 100 more budgets" test_footprint
 
+# --- causes of violations -----------------------------------------------------
+
+# cause_run KIND: start tlob-e2e-cause@KIND.service with tlobctl watch
+# (human, and --json) running, until a violation with its cause was
+# printed and logged; the outputs in $tmp/cause-KIND.{txt,json,journal}.
+cause_run() {
+	local kind=$1 unit=tlob-e2e-cause@$1.service wpid jpid
+	tlobctl watch >"$tmp/cause-$kind.txt" 2>&1 &
+	wpid=$!
+	tlobctl watch --json=short >"$tmp/cause-$kind.json" 2>&1 &
+	jpid=$!
+	sleep 1
+	systemctl start "$unit" || { kill $wpid $jpid; fail "start $unit failed"; }
+	wait_until 60 sh -c "grep -q '^  .*switches' '$tmp/cause-$kind.txt' &&
+		journalctl -q -u $unit MESSAGE_ID=$MID -o json | grep -q TLOB_CPU" || true
+	# a second one, to have the steady state's
+	sleep 2
+	systemctl stop "$unit"
+	kill -INT $wpid $jpid 2>/dev/null || true
+	wait $wpid $jpid 2>/dev/null || true
+	journalctl -q -u "$unit" "MESSAGE_ID=$MID" -o json >"$tmp/cause-$kind.journal"
+	grep -q '^  .*switches' "$tmp/cause-$kind.txt" ||
+		fail "no cause in tlobctl watch: $(head -c 2000 "$tmp/cause-$kind.txt")"
+}
+
+# cause_check KIND JQ-CONDITION HUMAN-REGEX: some journal entry of the
+# instance has the cause fields JQ-CONDITION asks for, and tlobctl watch
+# printed a cause line matching HUMAN-REGEX; then the samples, as "# "
+# lines: watch's violation with its cause, and the entry's fields.
+cause_check() {
+	local kind=$1 cond=$2 re=$3 e
+	e=$(jq -c "select(.TLOB_CPU != null and ($cond))" "$tmp/cause-$kind.journal" | head -n 1)
+	[ -n "$e" ] || fail "no journal entry with $cond: $(jq -c '{TLOB_STATE, TLOB_WCHAN, TLOB_KSTACK, TLOB_USER_LOCATION, TLOB_CURR_COMM, TLOB_PREEMPTOR_COMM}' "$tmp/cause-$kind.journal" | head -c 3000)"
+	grep -Eq -- "$re" "$tmp/cause-$kind.txt" ||
+		fail "tlobctl watch has no line /$re/: $(head -c 3000 "$tmp/cause-$kind.txt")"
+	# the JSON watch has the cause after its violation
+	jq -e -s 'map(select(.cause != null)) | length > 0' "$tmp/cause-$kind.json" >/dev/null ||
+		fail "tlobctl watch --json has no cause: $(head -c 2000 "$tmp/cause-$kind.json")"
+	echo "# sample $kind: tlobctl watch"
+	awk -v re="$re" '
+		/^[A-Z]/ { head = $0; body = ""; next }
+		{ body = body "\n" $0 }
+		$0 ~ re && !done { print head body; done = 1 }' "$tmp/cause-$kind.txt" |
+		sed 's/^/#   /'
+	echo "# sample $kind: journalctl -u tlob-e2e-cause@$kind.service -o verbose (one entry)"
+	journalctl -q -u "tlob-e2e-cause@$kind.service" "MESSAGE_ID=$MID" -o verbose \
+		"TLOB_TID=$(jq -r .TLOB_TID <<<"$e")" "TLOB_ELAPSED_NSEC=$(jq -r .TLOB_ELAPSED_NSEC <<<"$e")" |
+		sed 's/^/#   /'
+}
+
+test_cause_nanosleep() {
+	cause_run nanosleep
+	cause_check nanosleep '.TLOB_STATE == "sleeping" and
+		(.TLOB_KSTACK // "" | test("(^|\n)(do_nanosleep|hrtimer_nanosleep)\\+")) and
+		(.TLOB_WCHAN // "" | test("^(do_nanosleep|hrtimer_nanosleep)$"))' \
+		'^  sleeping in (do_nanosleep|hrtimer_nanosleep); stack: '
+}
+t_kmod "a service blocked in nanosleep: the cause names do_nanosleep (watch, journal)" test_cause_nanosleep \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_pipe() {
+	cause_run pipe
+	cause_check pipe '.TLOB_STATE == "sleeping" and
+		(.TLOB_KSTACK // "" | test("(^|\n)pipe_read\\+")) and .TLOB_WCHAN == "pipe_read" and
+		(.TLOB_USER_LOCATION // "" | test("(read|__libc_read)"))' \
+		'^  sleeping in pipe_read; stack: pipe_read\+0x[0-9a-f]+ <- vfs_read'
+}
+t_kmod "read() on an empty pipe: the cause names pipe_read (watch, journal)" test_cause_pipe \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_futex() {
+	cause_run futex
+	cause_check futex '.TLOB_STATE == "sleeping" and
+		(.TLOB_KSTACK // "" | test("(^|\n)futex_wait")) and (.TLOB_WCHAN // "" | startswith("futex_wait"))' \
+		'^  sleeping in futex_wait[a-z_]*; stack: futex_wait'
+}
+t_kmod "a futex wait: the cause names futex_wait (watch, journal)" test_cause_futex \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_disk() {
+	local img=/run/tlob-e2e/disk.img loop dev how
+	truncate -s 16M "$img"
+	loop=$(losetup -f --show "$img") || fail "losetup failed"
+	# Every read 400 ms late with dm-delay; else a plain loop device,
+	# whose 4 KiB are quicker than the budget: then the test says so.
+	if modprobe dm_delay 2>/dev/null &&
+	   dmsetup create tlob-e2e-slow --table "0 32768 delay $loop 0 400" 2>"$tmp/dmsetup"; then
+		dmsetup mknodes tlob-e2e-slow 2>/dev/null || true
+		dev=/dev/mapper/tlob-e2e-slow how="dm-delay 400 ms over $loop"
+	else
+		losetup -d "$loop"
+		fail "no dm-delay: $(cat "$tmp/dmsetup" 2>/dev/null)"
+	fi
+	mkdir -p /run/systemd/system/tlob-e2e-cause@disk.service.d
+	printf '[Service]\nExecStart=\nExecStart=%s cause disk %s\n' "$DEMO" "$dev" \
+		>/run/systemd/system/tlob-e2e-cause@disk.service.d/dev.conf
+	systemctl daemon-reload
+	cause_run disk || { dmsetup remove tlob-e2e-slow; losetup -d "$loop"; return 1; }
+	dmsetup remove tlob-e2e-slow || true
+	losetup -d "$loop" || true
+	rm -rf /run/systemd/system/tlob-e2e-cause@disk.service.d "$img"
+	systemctl daemon-reload
+	echo "# disk: $how"
+	cause_check disk '.TLOB_STATE == "sleeping" and
+		(.TLOB_KSTACK // "" | test("(^|\n)(io_schedule|blk_io_schedule|__blkdev_direct_IO|blkdev_direct_IO|submit_bio_wait|folio_wait)"))' \
+		'^  sleeping in [a-z_]+; stack: .*(io_schedule|blk|folio_wait)'
+}
+t_kmod "disk I/O (O_DIRECT read of a slow block device): the cause names the block layer's wait (watch, journal)" test_cause_disk \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_hog() {
+	cause_run hog
+	cause_check hog '.TLOB_STATE == "waiting" and .TLOB_CPU == "0" and
+		(.TLOB_PREEMPTOR_COMM == "hog" or .TLOB_CURR_COMM == "hog") and
+		(.TLOB_CURR_UNIT // .TLOB_PREEMPTOR_UNIT) == "tlob-e2e-cause@hog.service"' \
+		'^  waiting: (preempted by hog \(pid [0-9]+, unit tlob-e2e-cause@hog.service\)|.* cpu 0 ran hog \(pid [0-9]+, unit tlob-e2e-cause@hog.service\))'
+}
+t_kmod "a task kept waiting by a pinned SCHED_FIFO hog: the cause names the hog (watch, journal)" test_cause_hog \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_busy() {
+	cause_run busy
+	cause_check busy '.TLOB_STATE == "running" and
+		(.TLOB_USER_LOCATION // "" | test("^demo_busy_loop\\+0x[0-9a-f]+ \\(/usr/local/libexec/tlob-e2e/tlob-demo\\)$"))' \
+		'^  running at demo_busy_loop\+0x[0-9a-f]+ \(/usr/local/libexec/tlob-e2e/tlob-demo\)$'
+}
+t_kmod "a busy loop: the cause names the function it loops in (watch, journal)" test_cause_busy \
+	"the BPF backend captures no cause on this branch"
+
+test_cause_cost() {
+	local causes ns
+	causes=$(awk '$1 == "causes" { print $2 }' /sys/kernel/tlob/stats)
+	ns=$(awk '$1 == "cause_ns" { print $2 }' /sys/kernel/tlob/stats)
+	[ "$causes" -gt 0 ] || fail "no cause captured: $(cat /sys/kernel/tlob/stats)"
+	echo "# cause capture: $causes causes, $ns ns in all, $((ns / causes)) ns each ($(uname -r), TCG)"
+}
+t_kmod "the module counts the causes it captured and what they cost" test_cause_cost \
+	"the module's statistics"
+
 test_dmesg() {
 	# The splat qemu caused is shown, not counted (tests/vm/emulator-faults);
 	# a filter that fails fails the test.

@@ -23,6 +23,14 @@
  *	"windows=N violated=V enospc=E" (what TRACE_STOP_RESULT said, and
  *	how often TRACE_START found the user's share of windows taken and
  *	was tried again a little later).
+ *   tlob-demo cause KIND [DEVICE]
+ *	forever, once a second: demo_cause(), which spends CAUSE_MS (400 ms)
+ *	in one way, for the causes a budget on it captures: "nanosleep";
+ *	"pipe" (read() on an empty pipe that a child fills); "futex" (a
+ *	FUTEX_WAIT a child ends with FUTEX_WAKE); "disk" (an O_DIRECT read
+ *	of 4 KiB of DEVICE, a slow block device); "hog" (pinned to CPU 0,
+ *	it wakes a SCHED_FIFO child "hog", pinned there too, that spins);
+ *	"busy" (a loop in demo_busy_loop()).
  *
  * Exit status 0, or 1 with a message on stderr.
  */
@@ -33,7 +41,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,6 +226,170 @@ static int cmd_self(int argc, char *argv[], int flood)
 	return 0;
 }
 
+/* --- tlob-demo cause ------------------------------------------------------ */
+
+#define CAUSE_MS 400
+
+__attribute__((noinline, used)) unsigned long demo_busy_loop(unsigned ms);
+__attribute__((noinline, used)) int demo_cause(void);
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Spins for @ms, in this function (the clock read now and then only). */
+__attribute__((noinline, used)) unsigned long demo_busy_loop(unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	volatile unsigned long n = 0;
+
+	do {
+		for (unsigned i = 0; i < 100000; i++)
+			n++;
+	} while (now_ms() < end);
+	return n;
+}
+
+static struct {
+	const char *kind;
+	int go, done;		/* pipes to and from the child */
+	int fd;			/* disk */
+	void *buf;
+	uint32_t *futex;	/* shared with the child */
+} cause;
+
+static long futex(uint32_t *uaddr, int op, uint32_t val)
+{
+	return syscall(SYS_futex, uaddr, op, val, NULL, NULL, 0);
+}
+
+static int pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+		fprintf(stderr, "tlob-demo: sched_setaffinity: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The child: for each byte on @go, CAUSE_MS of sleep (or spin), then answer. */
+static void cause_child(int go, int done)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	char c;
+
+	if (strcmp(cause.kind, "hog") == 0) {
+		prctl(PR_SET_NAME, "hog");
+		if (pin_cpu0() < 0 || sched_setscheduler(0, SCHED_FIFO, &sp) < 0) {
+			fprintf(stderr, "tlob-demo: hog: %s\n", strerror(errno));
+			_exit(1);
+		}
+	}
+	while (read(go, &c, 1) == 1) {
+		if (strcmp(cause.kind, "hog") == 0) {
+			demo_busy_loop(CAUSE_MS);
+			continue;
+		}
+		sleep_us(CAUSE_MS * 1000);
+		if (strcmp(cause.kind, "futex") == 0) {
+			__atomic_store_n(cause.futex, 1, __ATOMIC_SEQ_CST);
+			futex(cause.futex, FUTEX_WAKE, 1);
+		} else if (write(done, "x", 1) != 1) {
+			_exit(1);
+		}
+	}
+	_exit(0);
+}
+
+/* The window: CAUSE_MS of cause.kind. */
+__attribute__((noinline, used)) int demo_cause(void)
+{
+	const char *k = cause.kind;
+	char c;
+
+	if (strcmp(k, "nanosleep") == 0) {
+		sleep_us(CAUSE_MS * 1000);
+	} else if (strcmp(k, "busy") == 0) {
+		demo_busy_loop(CAUSE_MS);
+	} else if (strcmp(k, "disk") == 0) {
+		if (pread(cause.fd, cause.buf, 4096, 0) != 4096)
+			return -EIO;
+	} else if (strcmp(k, "futex") == 0) {
+		__atomic_store_n(cause.futex, 0, __ATOMIC_SEQ_CST);
+		if (write(cause.go, "x", 1) != 1)
+			return -EIO;
+		while (__atomic_load_n(cause.futex, __ATOMIC_SEQ_CST) == 0)
+			futex(cause.futex, FUTEX_WAIT, 0);
+	} else {
+		/* pipe: waits in read(); hog: the child preempts us at once */
+		if (write(cause.go, "x", 1) != 1)
+			return -EIO;
+		if (strcmp(k, "pipe") == 0 && read(cause.done, &c, 1) != 1)
+			return -EIO;
+	}
+	__asm__ volatile("" ::: "memory");
+	return 0;
+}
+
+static int cmd_cause(int argc, char *argv[])
+{
+	int go[2], done[2];
+
+	if (argc < 1 || argc > 2)
+		return -EINVAL;
+	cause.kind = argv[0];
+	if (strcmp(cause.kind, "disk") == 0) {
+		if (argc != 2)
+			return -EINVAL;
+		cause.fd = open(argv[1], O_RDONLY | O_DIRECT | O_CLOEXEC);
+		if (cause.fd < 0 || posix_memalign(&cause.buf, 4096, 4096) != 0) {
+			fprintf(stderr, "tlob-demo: %s: %s\n", argv[1], strerror(errno));
+			return -EIO;
+		}
+	} else if (argc != 1) {
+		return -EINVAL;
+	}
+	if (strcmp(cause.kind, "pipe") == 0 || strcmp(cause.kind, "futex") == 0 ||
+	    strcmp(cause.kind, "hog") == 0) {
+		cause.futex = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (cause.futex == MAP_FAILED || pipe(go) < 0 || pipe(done) < 0)
+			return -EIO;
+		switch (fork()) {
+		case -1:
+			return -EIO;
+		case 0:
+			close(go[1]);
+			close(done[0]);
+			cause_child(go[0], done[1]);
+		}
+		close(go[0]);
+		close(done[1]);
+		cause.go = go[1];
+		cause.done = done[0];
+		if (strcmp(cause.kind, "hog") == 0 && pin_cpu0() < 0)
+			return -EIO;
+	} else if (strcmp(cause.kind, "nanosleep") != 0 &&
+		   strcmp(cause.kind, "busy") != 0 && strcmp(cause.kind, "disk") != 0) {
+		return -EINVAL;
+	}
+	for (;;) {
+		if (demo_cause() < 0) {
+			fprintf(stderr, "tlob-demo: %s: %s\n", cause.kind, strerror(errno));
+			return -EIO;
+		}
+		sleep_us(1000000);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	int r;
@@ -225,12 +402,15 @@ int main(int argc, char *argv[])
 		r = cmd_self(argc - 2, argv + 2, 0);
 	else if (argc >= 2 && strcmp(argv[1], "flood") == 0)
 		r = cmd_self(argc - 2, argv + 2, 1);
+	else if (argc >= 2 && strcmp(argv[1], "cause") == 0)
+		r = cmd_cause(argc - 2, argv + 2);
 	else
 		r = -EINVAL;
 	if (r == -EINVAL)
 		fprintf(stderr, "usage: tlob-demo request US [COUNT [PERIOD_US]] [--wait-file PATH] [--stay]\n"
 				"       tlob-demo serve\n"
 				"       tlob-demo self BUDGET_US SLEEP_US [COUNT]\n"
-				"       tlob-demo flood BUDGET_US SLEEP_US COUNT\n");
+				"       tlob-demo flood BUDGET_US SLEEP_US COUNT\n"
+				"       tlob-demo cause nanosleep|pipe|futex|disk DEVICE|hog|busy\n");
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
