@@ -1026,9 +1026,10 @@ storm_start() {
 	systemctl start tlob-e2e-storm.service
 }
 
-# signals FILE ID: Violation signals of budget ID in FILE, all and distinct.
+# signals FILE ID: Violation signals of budget ID in FILE, all and distinct
+# (not the objects of ViolationCause signals, which have no elapsed_ns).
 signals() {
-	jq -s --arg id "$2" 'map(select(.id == $id)) | length' "$1"
+	jq -s --arg id "$2" 'map(select(.id == $id and has("elapsed_ns"))) | length' "$1"
 }
 
 # Distinct ones: a record sent twice (after a SIGKILL) has the same
@@ -1038,7 +1039,7 @@ signals() {
 # least its budget (50 us) apart: a window opens after the last one ended.
 # (A margin of 200 us counted 2999 of 3000 once, on a loaded host.)
 distinct_signals() {
-	jq -s --arg id "$2" '[.[] | select(.id == $id) |
+	jq -s --arg id "$2" '[.[] | select(.id == $id and has("elapsed_ns")) |
 		{t: .timestamp_usec, k: [.tid, .elapsed_ns, .running_ns, .waiting_ns, .sleeping_ns]}] |
 		sort_by(.t) | . as $v | if length == 0 then 0 else
 		reduce range(1; length) as $i (1;
