@@ -1328,14 +1328,14 @@ cause_check() {
 		fail "tlobctl watch --json has no cause: $(head -c 2000 "$tmp/cause-$kind.json")"
 	echo "# sample $kind: tlobctl watch"
 	awk -v re="$re" '
-		/^[A-Z]/ { head = $0; body = ""; next }
+		/^[A-Z]/ { if (hit) exit; head = $0; body = ""; next }
 		{ body = body "\n" $0 }
-		$0 ~ re && !done { print head body; done = 1 }' "$tmp/cause-$kind.txt" |
+		$0 ~ re { hit = 1 }
+		END { if (hit) print head body }' "$tmp/cause-$kind.txt" |
 		sed 's/^/#   /'
-	echo "# sample $kind: journalctl -u tlob-e2e-cause@$kind.service -o verbose (one entry)"
-	journalctl -q -u "tlob-e2e-cause@$kind.service" "MESSAGE_ID=$MID" -o verbose \
-		"TLOB_TID=$(jq -r .TLOB_TID <<<"$e")" "TLOB_ELAPSED_NSEC=$(jq -r .TLOB_ELAPSED_NSEC <<<"$e")" |
-		sed 's/^/#   /'
+	echo "# sample $kind: journalctl -u tlob-e2e-cause@$kind.service -o verbose (that entry)"
+	journalctl -q -o verbose --cursor="$(jq -r .__CURSOR <<<"$e")" |
+		awk 'NR > 1 && /^[^ ]/ { exit } { print }' | sed 's/^/#   /'
 }
 
 test_cause_nanosleep() {
