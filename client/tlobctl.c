@@ -413,9 +413,10 @@ static void print_cause_human(const PropList *c, const char *indent)
 			printf("%s%s; stack: ", indent, state);
 		print_stack(stack, wchan);
 	}
+	/* Who had its CPU: the point of a waiting task's cause. */
 	if (prop_find(c, "PreemptorComm") || (prop_find(c, "CurrentComm") &&
 					       !streq(state, "running"))) {
-		printf("%swaiting:", indent);
+		printf("%s%s", indent, streq(state, "waiting") ? "waiting:" : "last");
 		if (prop_find(c, "PreemptorComm")) {
 			format_task(c, "Preemptor", a, sizeof(a));
 			printf(" preempted by %s%s", a,
@@ -427,10 +428,12 @@ static void print_cause_human(const PropList *c, const char *indent)
 		}
 		putchar('\n');
 	}
+	/* Exact: where the timer interrupted it; else its last entry. */
 	if (loc)
 		printf("%s%s %s\n", indent,
-		       prop_true(c, "UserIPExact") ? "running at" : "entered the kernel from",
-		       loc);
+		       prop_true(c, "UserIPExact") ? "running at" :
+		       streq(state, "running") ? "running, last seen in user space at" :
+		       "entered the kernel from", loc);
 	printf("%s", indent);
 	if (prop_find(c, "WakerComm")) {
 		format_task(c, "Waker", a, sizeof(a));

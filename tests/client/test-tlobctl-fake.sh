@@ -355,8 +355,9 @@ test_watch_cause() {
 	grep -q "by demo\[$$/4244\], sleeping after 40.0ms" "$tmp/watch" || fail "watch: $(cat "$tmp/watch")"
 	grep -qx "  sleeping in pipe_read; stack: pipe_read+0x20 <- foo_read+0x10 \[foo\]" "$tmp/watch" ||
 		fail "watch, stack: $(cat "$tmp/watch")"
-	grep -qx "  waiting: preempted by hog (pid $$), cpu 1 ran hog (pid $$)" "$tmp/watch" ||
-		fail "watch, waiting: $(cat "$tmp/watch")"
+	# (a sleeping task: "last", not "waiting:")
+	grep -qx "  last preempted by hog (pid $$), cpu 1 ran hog (pid $$)" "$tmp/watch" ||
+		fail "watch, preemptor: $(cat "$tmp/watch")"
 	grep -qx "  entered the kernel from 0x1000" "$tmp/watch" ||
 		fail "watch, user: $(cat "$tmp/watch")"
 	grep -Eqx "  woken last by waker \(pid 1(, unit [^)]*)?\) from an interrupt, 3 voluntary / 1 involuntary switches, 2 migrations" \
