@@ -474,7 +474,7 @@ static __noinline int tlob_cause_finish(struct tlob_bpf_expiry *rec,
 	}
 
 	if (s->expiry_state != TLOB_BPF_RUNNING) {
-		rq = NULL;
+		rq = &runqueues ? bpf_per_cpu_ptr(&runqueues, cpu) : NULL;
 		curr = rq ? rq->curr : NULL;
 		if (curr && BPF_CORE_READ(curr, pid) != s->tid) {
 			tlob_ref_task(&c->curr, curr);
