@@ -84,6 +84,11 @@ struct tlob_bpf_counters {
 	__u64 lost_pending;		/* dropped, not reported by a LOST yet */
 	__u64 probes_dropped;		/* hits beyond TLOB_BPF_PENDING */
 	__u64 windows_reaped;		/* closed by unbind */
+	__u64 cause_windows;		/* open windows that capture causes */
+	__u64 causes;			/* causes captured at expiry */
+	__u64 cause_ns;			/* ... and the time that took */
+	__u64 stacks;			/* kernel stacks taken at a switch out */
+	__u64 stack_ns;			/* ... and the time they took */
 };
 
 #endif /* TLOB_BPF_SHARED_H */

@@ -6,8 +6,11 @@
 
 int tlob_bpf_check_bind_args(const struct tlob_bind_args *a)
 {
-	if ((a->flags & ~TLOB_BIND_FLAGS_ALL) || a->reserved)
+	if ((a->flags & ~TLOB_BIND_FLAGS_ALL) || a->signal > 64)
 		return -EINVAL;
+	/* A BPF timer cannot signal another task than current. */
+	if (a->signal)
+		return -EOPNOTSUPP;
 	if (!a->threshold_ns || a->threshold_ns > TLOB_MAX_THRESHOLD_NS)
 		return -EINVAL;
 	if (a->flags & TLOB_BIND_STOP_ON_RETURN ? a->stop_offset != 0 :

@@ -20,7 +20,8 @@
 
 /*
  * The checks TLOB_IOCTL_BIND makes on its arguments before looking at the
- * file: flags, reserved, threshold, offsets.  0 or -EINVAL.
+ * file: flags, signal, threshold, offsets.  0, -EINVAL, or -EOPNOTSUPP
+ * for a signal action (1 to 64), which the BPF monitor cannot take.
  */
 int tlob_bpf_check_bind_args(const struct tlob_bind_args *a);
 

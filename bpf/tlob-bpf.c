@@ -55,7 +55,11 @@ typedef struct TlobBpfBinding {
 	struct bpf_link *stop_link;
 } TlobBpfBinding;
 
-#define TLOB_BPF_NR_HOOKS	7
+#define TLOB_BPF_NR_HOOKS	8
+
+/* A VIOLATION and its CAUSE, as the object queues them: one ring record. */
+#define TLOB_BPF_EXPIRY_SIZE \
+	(sizeof(struct tlob_event) + sizeof(struct tlob_cause_event))
 
 struct TlobBpf {
 	struct tlob_mon *skel;
@@ -71,10 +75,17 @@ struct TlobBpf {
 	struct bpf_link *hooks[TLOB_BPF_NR_HOOKS];
 	struct bpf_link *reap_link;
 	/* Where the ring buffer callback puts records. */
-	struct tlob_event *out;
-	size_t out_count;
-	size_t out_room;
+	uint8_t *out;
+	size_t out_len;
+	size_t out_size;
 	int out_error;
+	/*
+	 * Records taken from the ring that the caller's buffer had no room
+	 * for (a buffer smaller than TLOB_BPF_EXPIRY_SIZE): handed out first
+	 * by the next read.
+	 */
+	uint8_t held[TLOB_BPF_EXPIRY_SIZE];
+	size_t held_len;
 };
 
 /* The ring buffer callback's "stop here": the caller's buffer is full. */
@@ -88,23 +99,64 @@ static int tlob_bpf_libbpf_print(enum libbpf_print_level level,
 	if (debug < 0) {
 		const char *e = getenv("TLOB_BPF_DEBUG");
 
-		debug = e && strcmp(e, "1") == 0;
+		debug = e && (strcmp(e, "1") == 0 || strcmp(e, "2") == 0);
 	}
 	return debug ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 /* --- records ----------------------------------------------------------------- */
 
+/* One record into the caller's buffer, or held back if it has no room. */
+static void tlob_bpf_put(TlobBpf *t, const void *rec, size_t size)
+{
+	if (!t->held_len && t->out_len + size <= t->out_size) {
+		memcpy(t->out + t->out_len, rec, size);
+		t->out_len += size;
+		return;
+	}
+	memcpy(t->held + t->held_len, rec, size);
+	t->held_len += size;
+}
+
 static int tlob_bpf_on_record(void *ctx, void *data, size_t size)
 {
 	TlobBpf *t = ctx;
 
-	if (size < sizeof(struct tlob_event)) {
+	if (size == sizeof(struct tlob_event)) {
+		tlob_bpf_put(t, data, size);
+	} else if (size == TLOB_BPF_EXPIRY_SIZE) {
+		/* A VIOLATION and its CAUSE: two records, adjacent. */
+		tlob_bpf_put(t, data, sizeof(struct tlob_event));
+		tlob_bpf_put(t, (uint8_t *)data + sizeof(struct tlob_event),
+			     sizeof(struct tlob_cause_event));
+	} else {
 		t->out_error = -EPROTO;
 		return -EPROTO;
 	}
-	memcpy(&t->out[t->out_count++], data, sizeof(struct tlob_event));
-	return t->out_count == t->out_room ? TLOB_BPF_OUT_FULL : 0;
+	/* Stop while any record still fits whole: nothing is held back then. */
+	return t->held_len || t->out_size - t->out_len < TLOB_BPF_EXPIRY_SIZE ?
+	       TLOB_BPF_OUT_FULL : 0;
+}
+
+/* Hand out the records held back by the previous read, as many as fit. */
+static int tlob_bpf_put_held(TlobBpf *t)
+{
+	size_t off = 0;
+
+	while (off < t->held_len) {
+		const struct tlob_event *e = (const void *)(t->held + off);
+
+		if (e->size > t->out_size - t->out_len)
+			break;
+		memcpy(t->out + t->out_len, e, e->size);
+		t->out_len += e->size;
+		off += e->size;
+	}
+	if (!off)
+		return -EINVAL;		/* the next record does not fit */
+	memmove(t->held, t->held + off, t->held_len - off);
+	t->held_len -= off;
+	return 0;
 }
 
 static uint64_t tlob_bpf_now_ns(void)
@@ -115,16 +167,23 @@ static uint64_t tlob_bpf_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int tlob_bpf_read_events(TlobBpf *t, struct tlob_event *ev, size_t n)
+ssize_t tlob_bpf_read(TlobBpf *t, void *buf, size_t size)
 {
 	int r;
 
-	if (!n)
+	if (size < sizeof(struct tlob_event))
 		return -EINVAL;
-	t->out = ev;
-	t->out_count = 0;
-	t->out_room = n;
+	t->out = buf;
+	t->out_len = 0;
+	t->out_size = size;
 	t->out_error = 0;
+	if (t->held_len) {
+		r = tlob_bpf_put_held(t);
+		if (r < 0)
+			return r;
+		if (t->held_len)
+			return (ssize_t)t->out_len;
+	}
 	r = ring_buffer__consume(t->ring);
 	if (t->out_error)
 		return t->out_error;
@@ -135,22 +194,25 @@ int tlob_bpf_read_events(TlobBpf *t, struct tlob_event *ev, size_t n)
 	 * dropped that the object could not report itself yet are reported
 	 * here, after all that were queued before them.
 	 */
-	if (r != TLOB_BPF_OUT_FULL && t->out_count < n) {
+	if (r != TLOB_BPF_OUT_FULL &&
+	    t->out_size - t->out_len >= sizeof(struct tlob_event)) {
 		uint64_t lost = __atomic_exchange_n(
 			&t->skel->bss->tlob_counters.lost_pending, 0,
 			__ATOMIC_SEQ_CST);
 
 		if (lost) {
-			struct tlob_event *l = &ev[t->out_count++];
+			struct tlob_event l = {
+				.size = sizeof(l),
+				.type = TLOB_EV_LOST,
+				.lost = lost,
+				.timestamp_ns = tlob_bpf_now_ns(),
+			};
 
-			memset(l, 0, sizeof(*l));
-			l->size = sizeof(*l);
-			l->type = TLOB_EV_LOST;
-			l->lost = lost;
-			l->timestamp_ns = tlob_bpf_now_ns();
+			memcpy(t->out + t->out_len, &l, sizeof(l));
+			t->out_len += sizeof(l);
 		}
 	}
-	return t->out_count ? (int)t->out_count : -EAGAIN;
+	return t->out_len ? (ssize_t)t->out_len : -EAGAIN;
 }
 
 int tlob_bpf_fd(const TlobBpf *t)
@@ -216,6 +278,10 @@ static int tlob_bpf_size_maps(struct tlob_mon *skel, const TlobBpfParams *p)
 
 int tlob_bpf_new(const TlobBpfParams *params, TlobBpf **ret)
 {
+	const char *debug = getenv("TLOB_BPF_DEBUG");
+	/* TLOB_BPF_DEBUG=2: the verifier's statistics of every program. */
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts,
+		    .kernel_log_level = debug && strcmp(debug, "2") == 0 ? 4 : 0);
 	TlobBpf *t;
 	int fd, r;
 
@@ -239,7 +305,7 @@ int tlob_bpf_new(const TlobBpfParams *params, TlobBpf **ret)
 		r = errno == ENOENT ? -EOPNOTSUPP : -errno;
 		goto fail;
 	}
-	t->skel = tlob_mon__open();
+	t->skel = tlob_mon__open_opts(&open_opts);
 	if (!t->skel) {
 		r = -errno;
 		goto fail;
@@ -316,6 +382,7 @@ static int tlob_bpf_attach_hooks(TlobBpf *t)
 		t->skel->progs.tlob_sched_switch,
 		t->skel->progs.tlob_sched_wakeup,
 		t->skel->progs.tlob_sched_wakeup_new,
+		t->skel->progs.tlob_sched_waking,
 		t->skel->progs.tlob_sched_process_exit,
 		t->skel->progs.tlob_sched_process_exec,
 		t->skel->progs.tlob_uprobe_notify_done,
@@ -748,6 +815,10 @@ int tlob_bpf_get_counters(TlobBpf *t, TlobBpfCounters *ret)
 		.windows_missed = __atomic_load_n(&c->windows_missed, __ATOMIC_RELAXED),
 		.probes_dropped = __atomic_load_n(&c->probes_dropped, __ATOMIC_RELAXED),
 		.windows_reaped = __atomic_load_n(&c->windows_reaped, __ATOMIC_RELAXED),
+		.causes = __atomic_load_n(&c->causes, __ATOMIC_RELAXED),
+		.cause_ns = __atomic_load_n(&c->cause_ns, __ATOMIC_RELAXED),
+		.stacks = __atomic_load_n(&c->stacks, __ATOMIC_RELAXED),
+		.stack_ns = __atomic_load_n(&c->stack_ns, __ATOMIC_RELAXED),
 	};
 	return 0;
 }

@@ -16,7 +16,7 @@
  *   TLOB_IOCTL_BINDING_INFO                tlob_bpf_binding_info()
  *   TLOB_IOCTL_LIST_BINDINGS               tlob_bpf_list_bindings()
  *   poll() for POLLIN on the fd            poll() on tlob_bpf_fd()
- *   rv_read_events()                      tlob_bpf_read_events()
+ *   read()                                tlob_bpf_read()
  *   close()                               tlob_bpf_free()
  *
  * Every record of this TlobBpf's bindings is delivered (as to a /dev/rv
@@ -36,6 +36,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/tlob.h>
 
@@ -67,6 +68,11 @@ typedef struct TlobBpfCounters {
 	uint64_t windows_missed;	/* not opened: no free window */
 	uint64_t probes_dropped;	/* probe hits beyond what one hit holds */
 	uint64_t windows_reaped;	/* closed by tlob_bpf_unbind() */
+	uint64_t causes;		/* causes captured at expiry */
+	uint64_t cause_ns;		/* time their capture at expiry took */
+	uint64_t stacks;		/* kernel stacks taken at a switch out
+					 * of a window that captures causes */
+	uint64_t stack_ns;		/* time those took */
 } TlobBpfCounters;
 
 /*
@@ -85,11 +91,13 @@ int tlob_bpf_fd(const TlobBpf *t);
 /*
  * TLOB_IOCTL_BIND: @args->fd is an open fd of the ELF file (it may be
  * closed afterwards), the rest as for the ioctl, TLOB_BIND_CGROUP_PATH
- * included; fills in @args->id.  Errors as the ioctl's: -EBADF, -EINVAL
- * (bad flags, reserved, threshold, offsets, not a regular file, malformed
- * cgroup path), -ENOENT (unknown cgroup id), -EEXIST (same file, start
- * offset and cgroup), -ENOSPC (max_bindings); and -ENAMETOOLONG for a
- * cgroup path deeper than 32 levels or over about 1000 bytes.
+ * and TLOB_BIND_CAUSE included (the parts of the cause BPF can take:
+ * docs/bpf.md); fills in @args->id.  Errors as the ioctl's: -EBADF,
+ * -EINVAL (bad flags, signal above 64, threshold, offsets, not a regular
+ * file, malformed cgroup path), -ENOENT (unknown cgroup id), -EEXIST
+ * (same file, start offset and cgroup), -ENOSPC (max_bindings); and
+ * -ENAMETOOLONG for a cgroup path deeper than 32 levels or over about
+ * 1000 bytes, -EOPNOTSUPP for a signal action (@args->signal not 0).
  */
 int tlob_bpf_bind(TlobBpf *t, struct tlob_bind_args *args);
 /*
@@ -115,12 +123,21 @@ int tlob_bpf_binding_info(TlobBpf *t, struct tlob_binding_info *info);
 int tlob_bpf_list_bindings(TlobBpf *t, struct tlob_binding_list *list);
 
 /*
- * Move up to @n queued records into @ev, in the order they were queued:
- * TLOB_EV_VIOLATION at expiry, TLOB_EV_WINDOW_END when a violated window
- * ends, TLOB_EV_LOST with the number of records the full ring dropped.
- * Returns how many (> 0), or -EAGAIN when none is queued.
+ * read() on /dev/rv: move the queued records that fit whole into the
+ * @size bytes at @buf, in the order they were queued, each stepped over
+ * by its size: TLOB_EV_VIOLATION at expiry, right after it the
+ * TLOB_EV_CAUSE of a binding made with TLOB_BIND_CAUSE (struct
+ * tlob_cause_event), TLOB_EV_WINDOW_END when a violated window ends,
+ * TLOB_EV_LOST with the number of records the full ring dropped.
+ * Returns the bytes written (> 0), -EAGAIN when none is queued, -EINVAL
+ * when the next record does not fit (as the module, it stays queued).
+ *
+ * A buffer of at least sizeof(struct tlob_event) +
+ * sizeof(struct tlob_cause_event) bytes never leaves one behind; a
+ * smaller one may, taken out of the ring with the record before it:
+ * poll() does not report it, read again until -EAGAIN before polling.
  */
-int tlob_bpf_read_events(TlobBpf *t, struct tlob_event *ev, size_t n);
+ssize_t tlob_bpf_read(TlobBpf *t, void *buf, size_t size);
 
 int tlob_bpf_get_counters(TlobBpf *t, TlobBpfCounters *ret);
 

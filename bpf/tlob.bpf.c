@@ -35,6 +35,18 @@
  * TLOB_EV_LOST record before the next record that fits (or by the loader
  * when it has emptied the ring).
  *
+ * Causes (TLOB_BIND_CAUSE, docs/bpf.md "Cause at expiry"): a window of
+ * such a binding keeps its task's switch counters at START, the last task
+ * that preempted it (sched_switch), woke it (tp_btf sched_waking, in the
+ * waker's context) and its kernel stack at its last switch out
+ * (bpf_get_stack() in sched_switch, where the task is still current: a
+ * task off its CPU keeps that stack until it runs again).  Whoever
+ * expires it fills a TLOB_EV_CAUSE right behind the VIOLATION in one ring
+ * record, which the loader hands out as the two records; what the task is
+ * doing at that moment (its CPU, the task running there, its user
+ * registers) is read after the lock through the task pointer kept at
+ * START.
+ *
  * Kernel 6.1 quirk: in callbacks (timer, for_each) the value argument
  * cannot be locked (the verifier loses the lock); the callbacks look the
  * value up again by its key and lock that.
@@ -59,6 +71,23 @@ char LICENSE[] SEC("license") = "GPL";
 #define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
 #define TLOB_CLOCK_MONOTONIC	1
 #define TLOB_TASK_RUNNING	0
+/* preempt_count() bits of NMI, hard and soft interrupt context. */
+#define TLOB_IRQ_MASK		0x00ff0100
+
+/* Kernel stack frames taken at a switch out; those before __schedule go. */
+#define TLOB_BPF_RAW_STACK	32
+
+/* The scheduler's text: the first frame in it is __schedule(). */
+extern const void __sched_text_start __ksym __weak;
+extern const void __sched_text_end __ksym __weak;
+/* The run queues: who runs on a CPU. */
+extern const struct rq runqueues __ksym __weak;
+/* preempt_count(): a per-CPU int up to 6.1, a field of pcpu_hot 6.2-6.14. */
+extern const int __preempt_count __ksym __weak;
+struct pcpu_hot___tlob {
+	int preempt_count;
+} __attribute__((preserve_access_index));
+extern const struct pcpu_hot___tlob pcpu_hot __ksym __weak;
 
 /* Set by the loader once loaded: the process allowed to reap. */
 __u32 tlob_loader_tgid;
@@ -86,6 +115,20 @@ struct tlob_bpf_window {
 	__u64 cookie;
 	__u64 cgroup_id;
 	char comm[16];
+	/* The cause (TLOB_BIND_CAUSE): set at open, constant while live. */
+	__u32 cause;
+	__u32 c_valid;			/* under @lock: TLOB_CAUSE_PREEMPTOR, _WAKER, _WAKER_IRQ */
+	__u64 c_task;			/* its task_struct */
+	__u64 c_regs;			/* its user registers, task_pt_regs() */
+	__u64 c_nvcsw;			/* switch counters at START */
+	__u64 c_nivcsw;
+	__u64 c_migrations;
+	/* Under @lock. */
+	__u32 c_nr_kstack;		/* of its last switch out in the window */
+	__u32 c_pad;
+	__u64 c_kstack[TLOB_CAUSE_KSTACK_MAX];
+	struct tlob_task_ref c_preemptor;
+	struct tlob_task_ref c_waker;
 };
 
 /* A task's windows (slot and generation; 0: none) and pending hits. */
@@ -124,6 +167,41 @@ struct tlob_bpf_snap {
 	__u64 t_end;
 	__u64 exp_ns[TLOB_BPF_NR_STATES];
 	__u64 ns[TLOB_BPF_NR_STATES];
+	__u64 task;			/* the cause's task_struct and registers */
+	__u64 regs;
+};
+
+/*
+ * A VIOLATION and its TLOB_EV_CAUSE, reserved as one ring record so that
+ * nothing comes between them; the loader splits it.
+ */
+struct tlob_bpf_expiry {
+	struct tlob_event ev;
+	struct tlob_cause_event ce;
+};
+
+/*
+ * The records an expiry may fill: one of them, or none (a full ring).
+ * Which one is in @kind: 6.1's verifier cannot test a reserved record
+ * for NULL a second time (it would take the NULL branch with the record
+ * still held), so each is tested once, when reserved.
+ */
+#define TLOB_BPF_RECS_NONE	0
+#define TLOB_BPF_RECS_EV	1
+#define TLOB_BPF_RECS_REC	2
+
+struct tlob_bpf_expiry_recs {
+	struct tlob_event *ev;		/* the VIOLATION alone */
+	struct tlob_bpf_expiry *rec;	/* with its cause */
+	__u64 kind;			/* TLOB_BPF_RECS_* */
+};
+
+/* The kernel stack of the task switching out, trimmed to __schedule(). */
+struct tlob_bpf_stack {
+	__u64 raw[TLOB_BPF_RAW_STACK];
+	__u64 ips[TLOB_CAUSE_KSTACK_MAX];
+	__u32 nr;
+	__u32 first;			/* index in @raw of __schedule() */
 };
 
 /* Sizes are set by the loader before loading. */
@@ -160,6 +238,13 @@ struct {
 	__type(key, int);
 	__type(value, struct tlob_bpf_task);
 } tlob_tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tlob_bpf_stack);
+} tlob_stack_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -228,6 +313,8 @@ static __always_inline void tlob_snap(struct tlob_bpf_snap *s,
 		s->exp_ns[i] = w->clk.exp_ns[i];
 		s->ns[i] = w->clk.ns[i];
 	}
+	s->task = w->cause ? w->c_task : 0;
+	s->regs = w->c_regs;
 }
 
 /*
@@ -268,25 +355,135 @@ static __always_inline void tlob_fill(struct tlob_event *ev,
 }
 
 /*
- * The window of @s expired by this caller, whose record @ev was reserved
- * before taking the lock (NULL: the ring was full).
+ * Before taking the lock of a window that may expire: room for its
+ * VIOLATION, and for its cause too if it captures one (@cause, read
+ * without the lock; tlob_report_expiry() copes with a stale one).
  */
-static __always_inline void tlob_report_expiry(struct tlob_event *ev,
-					       int expired,
-					       const struct tlob_bpf_snap *s)
+static __always_inline void tlob_reserve_expiry(struct tlob_bpf_expiry_recs *r,
+						int cause)
 {
-	if (!expired) {
-		if (ev)
-			bpf_ringbuf_discard(ev, 0);
-		return;
+	struct tlob_bpf_expiry *rec;
+	struct tlob_event *ev;
+
+	tlob_flush_lost();
+	r->kind = TLOB_BPF_RECS_NONE;
+	if (cause) {
+		rec = bpf_ringbuf_reserve(&tlob_events,
+					  sizeof(struct tlob_bpf_expiry), 0);
+		if (rec) {
+			r->rec = rec;
+			r->kind = TLOB_BPF_RECS_REC;
+			return;
+		}
 	}
-	__sync_fetch_and_add(&tlob_counters.violations, 1);
-	if (!ev) {
-		tlob_count_lost();
-		return;
+	ev = bpf_ringbuf_reserve(&tlob_events, sizeof(struct tlob_event), 0);
+	if (ev) {
+		r->ev = ev;
+		r->kind = TLOB_BPF_RECS_EV;
 	}
-	tlob_fill(ev, s, TLOB_EV_VIOLATION, 0);
-	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Give back what tlob_reserve_expiry() reserved: nothing expired. */
+static __always_inline void tlob_unreserve_expiry(struct tlob_bpf_expiry_recs *r)
+{
+	if (r->kind == TLOB_BPF_RECS_REC)
+		bpf_ringbuf_discard(r->rec, 0);
+	else if (r->kind == TLOB_BPF_RECS_EV)
+		bpf_ringbuf_discard(r->ev, 0);
+}
+
+/*
+ * What the window keeps for its cause, into the record; @w->lock held,
+ * @w just expired.  The counters at START go into the deltas' places.
+ */
+static __always_inline void tlob_cause_locked(struct tlob_cause *c,
+					      const struct tlob_bpf_window *w)
+{
+	__u32 i;
+
+	__builtin_memset(c, 0, sizeof(*c));
+	c->valid = w->c_valid;
+	c->nvcsw = w->c_nvcsw;
+	c->nivcsw = w->c_nivcsw;
+	c->migrations = w->c_migrations;
+	__builtin_memcpy(&c->preemptor, &w->c_preemptor, sizeof(c->preemptor));
+	__builtin_memcpy(&c->waker, &w->c_waker, sizeof(c->waker));
+	/* Off its CPU, the task is where it switched out last. */
+	if (w->clk.expiry_state != TLOB_BPF_RUNNING && w->c_nr_kstack) {
+		c->nr_kstack = w->c_nr_kstack;
+		for (i = 0; i < TLOB_CAUSE_KSTACK_MAX; i++)
+			c->kstack[i] = w->c_kstack[i];
+		c->valid |= TLOB_CAUSE_KSTACK;
+	}
+}
+
+/* The task @ref names is @t (a BTF pointer, CO-RE reads). */
+static __always_inline void tlob_ref_task(struct tlob_task_ref *ref,
+					  struct task_struct *t)
+{
+	ref->pid = BPF_CORE_READ(t, pid);
+	ref->tgid = BPF_CORE_READ(t, tgid);
+	bpf_core_read(ref->comm, sizeof(ref->comm), &t->comm);
+	ref->comm[sizeof(ref->comm) - 1] = '\0';
+}
+
+/*
+ * The rest of the cause, read now, after the lock: the task's CPU and
+ * switch counters, its user registers, the task running on its CPU.
+ * @from_timer: the budget timer expired it, in the softirq of the
+ * interrupt that stopped whatever ran on this CPU.
+ */
+static __noinline int tlob_cause_finish(struct tlob_bpf_expiry *rec,
+					const struct tlob_bpf_snap *s,
+					int from_timer)
+{
+	struct task_struct *task = (struct task_struct *)s->task;
+	struct pt_regs *regs = (struct pt_regs *)s->regs;
+	struct tlob_cause *c = &rec->ce.cause;
+	struct task_struct *curr;
+	__u64 t0 = bpf_ktime_get_ns();
+	__s64 orig_ax;
+	struct rq *rq;
+	__u32 cpu;
+
+	__builtin_memcpy(&rec->ce.ev, &rec->ev, sizeof(rec->ce.ev));
+	rec->ce.ev.type = TLOB_EV_CAUSE;
+	rec->ce.ev.size = sizeof(rec->ce);
+
+	cpu = BPF_CORE_READ(task, thread_info.cpu);
+	c->cpu = cpu;
+	c->nvcsw = BPF_CORE_READ(task, nvcsw) - c->nvcsw;
+	c->nivcsw = BPF_CORE_READ(task, nivcsw) - c->nivcsw;
+	c->migrations = BPF_CORE_READ(task, se.nr_migrations) - c->migrations;
+
+	/*
+	 * Its registers at its last entry into the kernel; exact where it
+	 * was interrupted in user space if that entry is the interrupt this
+	 * timer softirq runs on the exit of (no error code: orig_ax -1; a
+	 * system call's is its number).
+	 */
+	if (regs) {
+		c->user_ip = BPF_CORE_READ(regs, ip);
+		c->user_sp = BPF_CORE_READ(regs, sp);
+		orig_ax = (__s64)BPF_CORE_READ(regs, orig_ax);
+		if (from_timer && s->expiry_state == TLOB_BPF_RUNNING &&
+		    (__u32)bpf_get_current_pid_tgid() == s->tid && orig_ax < 0)
+			c->valid |= TLOB_CAUSE_USER_IP;
+		else
+			c->valid |= TLOB_CAUSE_USER_ENTRY;
+	}
+
+	if (s->expiry_state != TLOB_BPF_RUNNING) {
+		rq = &runqueues ? bpf_per_cpu_ptr(&runqueues, cpu) : NULL;
+		curr = rq ? rq->curr : NULL;
+		if (curr && BPF_CORE_READ(curr, pid) != s->tid) {
+			tlob_ref_task(&c->curr, curr);
+			c->valid |= TLOB_CAUSE_CURR;
+		}
+	}
+	__sync_fetch_and_add(&tlob_counters.causes, 1);
+	__sync_fetch_and_add(&tlob_counters.cause_ns, bpf_ktime_get_ns() - t0);
+	return 0;
 }
 
 /* A record reserved now, after the window's lock was dropped. */
@@ -304,6 +501,44 @@ static __noinline int tlob_emit(const struct tlob_bpf_snap *s, __u16 type,
 	return 0;
 }
 
+/*
+ * The window of @s expired by this caller (@expired), whose records @r
+ * were reserved before taking the lock; @cause: it captures causes (the
+ * part kept under the lock is in @r->rec already).  A CAUSE that found no
+ * room is counted lost, as a VIOLATION that found none.
+ */
+static __always_inline void tlob_report_expiry(struct tlob_bpf_expiry_recs *r,
+					       int expired, int cause,
+					       const struct tlob_bpf_snap *s,
+					       int from_timer)
+{
+	if (!expired) {
+		tlob_unreserve_expiry(r);
+		return;
+	}
+	__sync_fetch_and_add(&tlob_counters.violations, 1);
+	if (r->kind == TLOB_BPF_RECS_REC) {
+		if (cause) {
+			tlob_fill(&r->rec->ev, s, TLOB_EV_VIOLATION, 0);
+			tlob_cause_finish(r->rec, s, from_timer);
+			bpf_ringbuf_submit(r->rec, 0);
+			return;
+		}
+		/* The slot was reused meanwhile, without causes. */
+		bpf_ringbuf_discard(r->rec, 0);
+		tlob_emit(s, TLOB_EV_VIOLATION, 0);
+		return;
+	}
+	if (r->kind != TLOB_BPF_RECS_EV) {
+		tlob_count_lost();
+		return;
+	}
+	tlob_fill(r->ev, s, TLOB_EV_VIOLATION, 0);
+	bpf_ringbuf_submit(r->ev, 0);
+	if (cause)
+		tlob_count_lost();
+}
+
 /* --- windows ------------------------------------------------------------- */
 
 /*
@@ -313,28 +548,32 @@ static __noinline int tlob_emit(const struct tlob_bpf_snap *s, __u16 type,
 static int tlob_timer_fired(void *map, __u32 *key,
 			    struct tlob_bpf_window *unused)
 {
+	struct tlob_bpf_expiry_recs r;
 	struct tlob_bpf_snap s = {};
 	struct tlob_bpf_window *w;
-	struct tlob_event *ev;
 	__u64 now, rearm = 0;
 	__u32 idx = *key;
-	int expired = 0;
+	int expired = 0, cause = 0;
 
 	w = bpf_map_lookup_elem(&tlob_windows, &idx);
 	if (!w)
 		return 0;
-	ev = tlob_reserve();
+	tlob_reserve_expiry(&r, READ_ONCE(w->cause));
 	now = bpf_ktime_get_ns();
 	bpf_spin_lock(&w->lock);
 	if (w->live && !w->clk.violated) {
 		expired = tlob_bpf_clock_check_deadline(&w->clk, now);
-		if (expired)
+		if (expired) {
 			tlob_snap(&s, w);
-		else if (now < w->clk.deadline)
+			cause = w->cause;
+			if (cause && r.kind == TLOB_BPF_RECS_REC)
+				tlob_cause_locked(&r.rec->ce.cause, w);
+		} else if (now < w->clk.deadline) {
 			rearm = w->clk.deadline - now;	/* never seen */
+		}
 	}
 	bpf_spin_unlock(&w->lock);
-	tlob_report_expiry(ev, expired, &s);
+	tlob_report_expiry(&r, expired, cause, &s, 1);
 	if (rearm)
 		bpf_timer_start(&w->timer, rearm, 0);
 	return 0;
@@ -346,58 +585,244 @@ static __noinline int tlob_release(struct tlob_bpf_window *w, __u32 idx)
 	if (!w)
 		return 0;
 	bpf_timer_cancel(&w->timer);
+	if (READ_ONCE(w->cause))
+		__sync_fetch_and_sub(&tlob_counters.cause_windows, 1);
 	__sync_fetch_and_sub(&tlob_counters.windows_in_use, 1);
 	bpf_map_push_elem(&tlob_free_windows, &idx, 0);
 	return 0;
 }
 
-/* Apply @event at @now to window @idx if it is still (@gen, @tid)'s. */
-static __noinline int tlob_window_event(__u32 idx, __u32 gen, __u32 tid,
-					__u32 event, __u64 now)
+/*
+ * A scheduler event for the windows of one task (@win, copied from its
+ * storage): what it is, and for windows that capture causes the task
+ * switched in when it is a preemption (@other) and the stack the task
+ * switched out with (@stack).
+ */
+struct tlob_bpf_step {
+	__u32 tid;
+	__u32 event;
+	__u64 now;
+	__u32 has_other;
+	__u32 pad;
+	struct tlob_task_ref other;
+	struct tlob_bpf_stack *stack;
+	struct tlob_bpf_task_win win[TLOB_BPF_TASK_WINDOWS];
+};
+
+/* The cause's part of @st in @w, whose state was @before; @w->lock held. */
+static __always_inline void tlob_cause_step(struct tlob_bpf_window *w,
+					    const struct tlob_bpf_step *st,
+					    __u32 before)
 {
+	struct tlob_bpf_stack *stack = st->stack;
+	__u32 i;
+
+	if (st->event == TLOB_BPF_EV_PREEMPT || st->event == TLOB_BPF_EV_SLEEP) {
+		w->c_nr_kstack = 0;
+		if (stack) {
+			for (i = 0; i < TLOB_CAUSE_KSTACK_MAX; i++)
+				w->c_kstack[i] = stack->ips[i];
+			w->c_nr_kstack = stack->nr;
+		}
+	}
+	if (st->has_other && before == TLOB_BPF_RUNNING &&
+	    w->clk.state == TLOB_BPF_WAITING) {
+		__builtin_memcpy(&w->c_preemptor, &st->other, sizeof(w->c_preemptor));
+		w->c_valid |= TLOB_CAUSE_PREEMPTOR;
+	}
+}
+
+/* Apply @st to window @idx if it is still (@gen, tid)'s. */
+static __noinline int tlob_window_event(const struct tlob_bpf_step *st,
+					__u32 idx, __u32 gen)
+{
+	struct tlob_bpf_expiry_recs r = {};
 	struct tlob_bpf_snap s = {};
 	struct tlob_bpf_window *w;
-	struct tlob_event *ev = NULL;
-	int expired = 0;
+	int expired = 0, cause = 0;
+	__u32 before;
 
 	w = bpf_map_lookup_elem(&tlob_windows, &idx);
 	if (!w)
 		return 0;
-	/* A record is reserved only if this event may expire the window. */
-	if (!READ_ONCE(w->clk.violated) && now >= READ_ONCE(w->clk.deadline))
-		ev = tlob_reserve();
+	/* Records are reserved only if this event may expire the window. */
+	if (!READ_ONCE(w->clk.violated) && st->now >= READ_ONCE(w->clk.deadline))
+		tlob_reserve_expiry(&r, READ_ONCE(w->cause));
 	bpf_spin_lock(&w->lock);
-	if (w->live && w->gen == gen && w->tid == tid) {
-		expired = tlob_bpf_clock_step(&w->clk, event, now);
-		if (expired)
+	if (w->live && w->gen == gen && w->tid == st->tid) {
+		before = w->clk.state;
+		expired = tlob_bpf_clock_step(&w->clk, st->event, st->now);
+		/* As in the module: captured at expiry, before this event. */
+		if (expired) {
 			tlob_snap(&s, w);
+			cause = w->cause;
+			if (cause && r.kind == TLOB_BPF_RECS_REC)
+				tlob_cause_locked(&r.rec->ce.cause, w);
+		}
+		if (w->cause)
+			tlob_cause_step(w, st, before);
 	}
 	bpf_spin_unlock(&w->lock);
-	tlob_report_expiry(ev, expired, &s);
+	tlob_report_expiry(&r, expired, cause, &s, 0);
 	return 0;
 }
 
-/* A scheduler event of @p: step every window of @p. */
-static __always_inline void tlob_task_event(struct task_struct *p, __u32 event)
+/* Window @i of a step (a bpf_loop() callback: verified once, not 8 times). */
+static long tlob_step_one(__u32 i, struct tlob_bpf_step *st)
 {
+	if (i >= TLOB_BPF_TASK_WINDOWS)
+		return 1;
+	if (st->win[i].gen)
+		tlob_window_event(st, st->win[i].idx, st->win[i].gen);
+	return 0;
+}
+
+/*
+ * A scheduler event of @p: step every window of @p.  @other: the task
+ * switched in when @p is preempted; @stack: @p's stack as it switches out.
+ */
+static __always_inline void tlob_task_event(struct task_struct *p, __u32 event,
+					    struct task_struct *other,
+					    struct tlob_bpf_stack *stack)
+{
+	struct tlob_bpf_step st = {};
 	struct tlob_bpf_task *t;
-	__u64 now;
-	__u32 tid;
-	int i;
+	int i, any = 0;
 
 	if (!READ_ONCE(tlob_counters.windows_in_use))
 		return;
 	t = bpf_task_storage_get(&tlob_tasks, p, 0, 0);
 	if (!t)
 		return;
-	tid = BPF_CORE_READ(p, pid);
-	now = bpf_ktime_get_ns();
 	for (i = 0; i < TLOB_BPF_TASK_WINDOWS; i++) {
-		__u32 gen = t->win[i].gen;
-
-		if (gen)
-			tlob_window_event(t->win[i].idx, gen, tid, event, now);
+		st.win[i] = t->win[i];
+		any |= st.win[i].gen;
 	}
+	if (!any)
+		return;
+	st.tid = BPF_CORE_READ(p, pid);
+	st.event = event;
+	st.now = bpf_ktime_get_ns();
+	st.stack = stack;
+	if (other && READ_ONCE(tlob_counters.cause_windows)) {
+		tlob_ref_task(&st.other, other);
+		st.has_other = 1;
+	}
+	bpf_loop(TLOB_BPF_TASK_WINDOWS, tlob_step_one, &st, 0);
+}
+
+/* The waker @ref (@irq: from an interrupt) of a sleeping window's task. */
+static __noinline int tlob_window_waking(__u32 idx, __u32 gen, __u32 tid,
+					 const struct tlob_task_ref *ref,
+					 __u32 irq)
+{
+	struct tlob_bpf_window *w;
+
+	w = bpf_map_lookup_elem(&tlob_windows, &idx);
+	if (!w || !READ_ONCE(w->cause))
+		return 0;
+	bpf_spin_lock(&w->lock);
+	if (w->live && w->gen == gen && w->tid == tid && w->cause &&
+	    w->clk.state == TLOB_BPF_SLEEPING) {
+		__builtin_memcpy(&w->c_waker, ref, sizeof(w->c_waker));
+		w->c_valid |= TLOB_CAUSE_WAKER;
+		if (irq)
+			w->c_valid |= TLOB_CAUSE_WAKER_IRQ;
+		else
+			w->c_valid &= ~TLOB_CAUSE_WAKER_IRQ;
+	}
+	bpf_spin_unlock(&w->lock);
+	return 0;
+}
+
+/* preempt_count() of this CPU, where the kernel says where it is. */
+static __always_inline __u32 tlob_preempt_count(void)
+{
+	const int *pc;
+
+	if (&__preempt_count) {
+		pc = bpf_this_cpu_ptr(&__preempt_count);
+		return *pc;
+	}
+	if (&pcpu_hot) {
+		const struct pcpu_hot___tlob *hot = bpf_this_cpu_ptr(&pcpu_hot);
+
+		return BPF_CORE_READ(hot, preempt_count);
+	}
+	return 0;
+}
+
+/*
+ * The kernel stack of current, which is switching out: innermost first,
+ * from __schedule() on (the frames above it are this program and the
+ * tracepoint), at most TLOB_CAUSE_KSTACK_MAX of them.  NULL if it could
+ * not be had.  bpf_get_stack() zeroes what it did not fill, so the loops
+ * need not know how many frames there are; indices go through the map
+ * value, so that the verifier does not walk one path per frame count.
+ */
+static __noinline struct tlob_bpf_stack *tlob_switch_stack(void *ctx)
+{
+	__u64 lo = (__u64)&__sched_text_start, hi = (__u64)&__sched_text_end;
+	struct tlob_bpf_stack *st;
+	__u64 t0 = bpf_ktime_get_ns();
+	__u32 key = 0, i, first;
+
+	st = bpf_map_lookup_elem(&tlob_stack_scratch, &key);
+	if (!st || !lo || hi <= lo)
+		return NULL;
+	if (bpf_get_stack(ctx, st->raw, sizeof(st->raw), 0) <= 0)
+		return NULL;
+	st->first = TLOB_BPF_RAW_STACK;
+	for (i = 0; i < TLOB_BPF_RAW_STACK; i++) {
+		if (st->raw[i] >= lo && st->raw[i] < hi) {
+			st->first = i;
+			break;
+		}
+	}
+	first = READ_ONCE(st->first);
+	if (first >= TLOB_BPF_RAW_STACK)
+		return NULL;
+	st->nr = 0;
+	for (i = 0; i < TLOB_CAUSE_KSTACK_MAX; i++) {
+		__u32 j = first + i;
+
+		st->ips[i] = j < TLOB_BPF_RAW_STACK ?
+			     st->raw[j & (TLOB_BPF_RAW_STACK - 1)] : 0;
+		if (st->ips[i])
+			st->nr = i + 1;
+	}
+	__sync_fetch_and_add(&tlob_counters.stacks, 1);
+	__sync_fetch_and_add(&tlob_counters.stack_ns, bpf_ktime_get_ns() - t0);
+	return st;
+}
+
+/* @p's windows, if it may have any that capture causes, else NULL. */
+static __always_inline struct tlob_bpf_task *tlob_cause_task(struct task_struct *p)
+{
+	if (!READ_ONCE(tlob_counters.cause_windows))
+		return NULL;
+	return bpf_task_storage_get(&tlob_tasks, p, 0, 0);
+}
+
+/* Does @p have an open window that captures causes? */
+static __always_inline int tlob_task_wants_cause(struct task_struct *p)
+{
+	struct tlob_bpf_task *t = tlob_cause_task(p);
+	struct tlob_bpf_window *w;
+	__u32 idx;
+	int i;
+
+	if (!t)
+		return 0;
+	for (i = 0; i < TLOB_BPF_TASK_WINDOWS; i++) {
+		idx = t->win[i].idx;
+		if (!t->win[i].gen)
+			continue;
+		w = bpf_map_lookup_elem(&tlob_windows, &idx);
+		if (w && READ_ONCE(w->cause) && READ_ONCE(w->gen) == t->win[i].gen)
+			return 1;
+	}
+	return 0;
 }
 
 /* Close window @i of @t silently if it still is @t's (exit, exec). */
@@ -449,6 +874,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(tlob_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
+	struct tlob_bpf_stack *stack = NULL;
 	/*
 	 * prev stays runnable if it was preempted, or if it tried to sleep
 	 * with a signal pending: __schedule() then set it back to
@@ -458,22 +884,58 @@ int BPF_PROG(tlob_sched_switch, bool preempt, struct task_struct *prev,
 	bool runnable = preempt ||
 			BPF_CORE_READ(prev, __state) == TLOB_TASK_RUNNING;
 
-	tlob_task_event(prev, runnable ? TLOB_BPF_EV_PREEMPT : TLOB_BPF_EV_SLEEP);
-	tlob_task_event(next, TLOB_BPF_EV_SWITCH_IN);
+	/* prev is current here: its stack is the one it sleeps with. */
+	if (tlob_task_wants_cause(prev))
+		stack = tlob_switch_stack(ctx);
+	tlob_task_event(prev, runnable ? TLOB_BPF_EV_PREEMPT : TLOB_BPF_EV_SLEEP,
+			runnable ? next : NULL, stack);
+	tlob_task_event(next, TLOB_BPF_EV_SWITCH_IN, NULL, NULL);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(tlob_sched_wakeup, struct task_struct *p)
 {
-	tlob_task_event(p, TLOB_BPF_EV_WAKEUP);
+	tlob_task_event(p, TLOB_BPF_EV_WAKEUP, NULL, NULL);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(tlob_sched_wakeup_new, struct task_struct *p)
 {
-	tlob_task_event(p, TLOB_BPF_EV_WAKEUP);
+	tlob_task_event(p, TLOB_BPF_EV_WAKEUP, NULL, NULL);
+	return 0;
+}
+
+/*
+ * The waker of a task whose windows capture causes, in its own context
+ * (sched_wakeup may run later in the target CPU's interrupt, where the
+ * waker is no longer known); from an interrupt it is the task it
+ * interrupted.  Nothing but a counter read while no such window is open.
+ */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(tlob_sched_waking, struct task_struct *p)
+{
+	struct tlob_bpf_task *t = tlob_cause_task(p);
+	struct tlob_task_ref ref = {};
+	__u64 pid_tgid;
+	__u32 tid, irq;
+	int i;
+
+	if (!t)
+		return 0;
+	tid = BPF_CORE_READ(p, pid);
+	pid_tgid = bpf_get_current_pid_tgid();
+	ref.pid = (__u32)pid_tgid;
+	ref.tgid = pid_tgid >> 32;
+	bpf_get_current_comm(ref.comm, sizeof(ref.comm));
+	irq = (tlob_preempt_count() & TLOB_IRQ_MASK) != 0;
+	for (i = 0; i < TLOB_BPF_TASK_WINDOWS; i++) {
+		__u32 gen = t->win[i].gen;
+
+		if (gen)
+			tlob_window_waking(t->win[i].idx, gen, tid, &ref, irq);
+	}
 	return 0;
 }
 
@@ -625,16 +1087,19 @@ static __noinline int tlob_start(struct tlob_bpf_task *t, __u32 slot,
 	struct tlob_bpf_binding *b = bpf_map_lookup_elem(&tlob_bindings, &slot);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
-	struct tlob_bpf_window *w;
-	__u64 threshold, cookie, cgid, comm[2] = {}, rel, t_now;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 threshold, cookie, cgid, comm[2] = {}, rel, t_now, regs;
+	__u64 nvcsw, nivcsw, migrations;
 	__u32 idx, gen, place = TLOB_BPF_TASK_WINDOWS;
-	int on_return, i;
+	struct tlob_bpf_window *w;
+	int on_return, cause, i;
 
 	if (!b || b->id != id)
 		return 0;
 	threshold = b->threshold_ns;
 	cookie = b->cookie;
 	on_return = b->flags & TLOB_BIND_STOP_ON_RETURN;
+	cause = !!(b->flags & TLOB_BIND_CAUSE);
 	if (READ_ONCE(b->id) != id)
 		return 0;
 
@@ -696,6 +1161,11 @@ static __noinline int tlob_start(struct tlob_bpf_task *t, __u32 slot,
 	bpf_timer_set_callback(&w->timer, tlob_timer_fired);
 	bpf_get_current_comm(comm, sizeof(comm));
 	cgid = bpf_get_current_cgroup_id();
+	/* Where its registers are kept, and its counters, for the cause. */
+	regs = (__u64)bpf_task_pt_regs(task);
+	nvcsw = task->nvcsw;
+	nivcsw = task->nivcsw;
+	migrations = task->se.nr_migrations;
 
 	bpf_spin_lock(&w->lock);
 	gen = w->gen + 1;
@@ -712,11 +1182,21 @@ static __noinline int tlob_start(struct tlob_bpf_task *t, __u32 slot,
 	__builtin_memcpy(w->comm, comm, sizeof(w->comm));
 	w->depth = 1;
 	w->sp = sp;
+	w->cause = cause;
+	w->c_valid = 0;
+	w->c_task = (__u64)task;
+	w->c_regs = regs;
+	w->c_nvcsw = nvcsw;
+	w->c_nivcsw = nivcsw;
+	w->c_migrations = migrations;
+	w->c_nr_kstack = 0;
 	tlob_bpf_clock_start(&w->clk, now, threshold);
 	w->live = 1;
 	bpf_spin_unlock(&w->lock);
 
 	/* Counted before the scheduler hooks can find it in the list. */
+	if (cause)
+		__sync_fetch_and_add(&tlob_counters.cause_windows, 1);
 	__sync_fetch_and_add(&tlob_counters.windows_in_use, 1);
 	__sync_fetch_and_add(&tlob_counters.windows_started, 1);
 	t->win[place & (TLOB_BPF_TASK_WINDOWS - 1)].idx = idx;
@@ -769,9 +1249,10 @@ static __noinline int tlob_stop(struct tlob_bpf_task *t, __u32 id, __u64 now,
 				__u64 sp, int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tlob_bpf_expiry_recs r;
 	struct tlob_bpf_snap s = {};
 	struct tlob_bpf_window *w;
-	int i, expired = 0;
+	int i, expired = 0, cause = 0;
 	__u32 idx, gen;
 
 	for (i = 0; i < TLOB_BPF_TASK_WINDOWS; i++) {
@@ -784,6 +1265,11 @@ static __noinline int tlob_stop(struct tlob_bpf_task *t, __u32 id, __u64 now,
 		w = bpf_map_lookup_elem(&tlob_windows, &idx);
 		if (!w)
 			continue;
+		/* A STOP past the deadline before the timer expires it. */
+		r.kind = TLOB_BPF_RECS_NONE;
+		if (READ_ONCE(w->binding_id) == id && !READ_ONCE(w->clk.violated) &&
+		    now >= READ_ONCE(w->clk.deadline))
+			tlob_reserve_expiry(&r, READ_ONCE(w->cause));
 		bpf_spin_lock(&w->lock);
 		if (w->live && w->gen == gen && w->tid == tid &&
 		    w->binding_id == id) {
@@ -794,21 +1280,24 @@ static __noinline int tlob_stop(struct tlob_bpf_task *t, __u32 id, __u64 now,
 				expired = tlob_bpf_clock_step(&w->clk, TLOB_BPF_EV_STOP, now);
 				w->live = 0;
 				tlob_snap(&s, w);
+				cause = w->cause;
+				if (expired && cause && r.kind == TLOB_BPF_RECS_REC)
+					tlob_cause_locked(&r.rec->ce.cause, w);
 			}
 		}
 		bpf_spin_unlock(&w->lock);
-		if (!found)
+		if (!closing) {
+			/* Nothing expired: what was reserved goes. */
+			tlob_unreserve_expiry(&r);
+			if (found)
+				return 0;
 			continue;
-		if (!closing)
-			return 0;
+		}
 		t->win[i].gen = 0;
+		tlob_report_expiry(&r, expired, cause, &s, 0);
 		tlob_release(w, idx);
 		__sync_fetch_and_add(&tlob_counters.windows_completed, 1);
 		tlob_account(&s);
-		if (expired) {
-			__sync_fetch_and_add(&tlob_counters.violations, 1);
-			tlob_emit(&s, TLOB_EV_VIOLATION, 0);
-		}
 		if (s.violated)
 			tlob_emit(&s, TLOB_EV_WINDOW_END, bpf_ktime_get_ns());
 		return 0;

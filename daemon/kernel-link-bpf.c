@@ -92,15 +92,9 @@ static int bpf_list(void *userdata, struct tlob_binding_list *l)
 
 static ssize_t bpf_read(KernelLink *k, void *buf, size_t size)
 {
-	size_t n = size / sizeof(struct tlob_event);
-	int r;
+	ssize_t r = tlob_bpf_read(k->data, buf, size);
 
-	if (n == 0)
-		return -EINVAL;
-	r = tlob_bpf_read_events(k->data, buf, n);
-	if (r == -EAGAIN)
-		return 0;
-	return r < 0 ? r : (ssize_t)((size_t)r * sizeof(struct tlob_event));
+	return r == -EAGAIN ? 0 : r;
 }
 
 const KernelLinkVTable kernel_link_bpf_vtable = {

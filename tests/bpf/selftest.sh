@@ -19,6 +19,7 @@
 set -u
 BT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BT_DIR/../kmod/lib.sh"
+. "$BT_DIR/cause.sh"
 
 bindir=
 stress_seconds=30
@@ -111,7 +112,8 @@ t_bind_errors() {
 	drv "$WORK/o" bind:$TGT,tgt_start,tgt_stop,1s,fd=-1 =EBADF \
 		bind:$TGT,tgt_start,tgt_stop,1s,fd=/ =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,1s,flags=0x100 =EINVAL \
-		bind:$TGT,tgt_start,tgt_stop,1s,reserved=1 =EINVAL \
+		bind:$TGT,tgt_start,tgt_stop,1s,reserved=65 =EINVAL \
+		bind:$TGT,tgt_start,tgt_stop,1s,reserved=6 =EOPNOTSUPP \
 		bind:$TGT,tgt_work,tgt_stop,1s,ret =EINVAL \
 		bind:$TGT,tgt_start,tgt_start,1s =EINVAL \
 		bind:$TGT,tgt_start,tgt_stop,0 =EINVAL \
@@ -725,7 +727,7 @@ tap_begin
 echo "# kernel $(uname -r), BPF monitor through $DRV"
 
 run_test "load: the object loads on this kernel without tlob.ko" t_load
-run_test "bind: EBADF, EINVAL, ENOENT, EEXIST, ENAMETOOLONG" t_bind_errors
+run_test "bind: EBADF, EINVAL, ENOENT, EEXIST, ENAMETOOLONG, EOPNOTSUPP (signal)" t_bind_errors
 run_test "bind: max_bindings gives ENOSPC and recovers" t_bind_limit
 run_test "unbind: ENOENT; ids are not reused" t_unbind_ids
 run_test "LIST_BINDINGS, BINDING_INFO: ids, file, cookie, cgroup id and path" t_list_info
@@ -760,6 +762,7 @@ run_test "unbind: open windows closed without a report, queued records stay" t_u
 run_test "close: unloading with live windows, targets survive" t_close_live_windows
 run_test "bind: entry->return on a shared library (libc nanosleep), cgroup-scoped" t_shared_library
 run_test "bind: binary on the VM's overlay/9p root" t_overlay_binary
+bt_cause_tests
 if [ "$stress_seconds" -gt 0 ]; then
 	run_test "stress: ${stress_seconds}s of windows, bindings and unbindings" t_stress
 fi

@@ -30,8 +30,14 @@ static void check_bind_args(void)
 	a.flags = 1U << 7;
 	tap_ok(tlob_bpf_check_bind_args(&a) == -EINVAL, "bind: unknown flag");
 	a = ok;
-	a.reserved = 1;
-	tap_ok(tlob_bpf_check_bind_args(&a) == -EINVAL, "bind: reserved");
+	a.signal = 65;
+	tap_ok(tlob_bpf_check_bind_args(&a) == -EINVAL, "bind: signal 65");
+	a = ok;
+	a.signal = 6;
+	tap_ok(tlob_bpf_check_bind_args(&a) == -EOPNOTSUPP, "bind: a signal action");
+	a = ok;
+	a.flags = TLOB_BIND_CAUSE;
+	tap_ok(tlob_bpf_check_bind_args(&a) == 0, "bind: causes");
 	a = ok;
 	a.threshold_ns = 0;
 	tap_ok(tlob_bpf_check_bind_args(&a) == -EINVAL, "bind: threshold 0");

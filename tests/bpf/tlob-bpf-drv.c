@@ -29,6 +29,7 @@
 
 #include <linux/tlob.h>
 
+#include "kt-records.h"
 #include "kt-util.h"
 #include "tlob-bpf.h"
 
@@ -97,55 +98,6 @@ static int opt_duration(char **args, int nargs, const char *key, uint64_t *v)
 	if (!s)
 		return 0;
 	return kt_parse_duration(s, v) < 0 ? -EINVAL : 1;
-}
-
-static const char *type_name(unsigned int t)
-{
-	switch (t) {
-	case TLOB_EV_VIOLATION:
-		return "violation";
-	case TLOB_EV_WINDOW_END:
-		return "window_end";
-	case TLOB_EV_LOST:
-		return "lost";
-	case TLOB_EV_SUPPRESSED:
-		return "suppressed";
-	default:
-		return "unknown";
-	}
-}
-
-static const char *state_name(unsigned int s)
-{
-	switch (s) {
-	case TLOB_STATE_RUNNING:
-		return "running";
-	case TLOB_STATE_WAITING:
-		return "waiting";
-	case TLOB_STATE_SLEEPING:
-		return "sleeping";
-	default:
-		return "none";
-	}
-}
-
-static void print_event(const struct tlob_event *e)
-{
-	char comm[sizeof(e->comm) + 1];
-
-	memcpy(comm, e->comm, sizeof(e->comm));
-	comm[sizeof(e->comm)] = '\0';
-	printf("event type=%s state=%s size=%u tgid=%u tid=%u binding=%u reserved=%u "
-	       "cookie=%" PRIu64 " cgroup=%" PRIu64 " threshold_ns=%" PRIu64
-	       " elapsed_ns=%" PRIu64 " running_ns=%" PRIu64 " waiting_ns=%" PRIu64
-	       " sleeping_ns=%" PRIu64 " timestamp_ns=%" PRIu64 " lost=%" PRIu64
-	       " now_ns=%" PRIu64 " comm=%s\n",
-	       type_name(e->type), state_name(e->state), e->size, e->tgid, e->tid,
-	       e->binding_id, e->reserved, (uint64_t)e->cookie,
-	       (uint64_t)e->cgroup_id, (uint64_t)e->threshold_ns,
-	       (uint64_t)e->elapsed_ns, (uint64_t)e->running_ns,
-	       (uint64_t)e->waiting_ns, (uint64_t)e->sleeping_ns,
-	       (uint64_t)e->timestamp_ns, (uint64_t)e->lost, kt_now_ns(), comm);
 }
 
 /* --- the handle ------------------------------------------------------------ */
@@ -218,6 +170,8 @@ static int op_bind(struct drv *d, char **args, int nargs)
 	a.threshold_ns = v;
 	if (opt(args + 4, nargs - 4, "ret"))
 		a.flags |= TLOB_BIND_STOP_ON_RETURN;
+	if (opt(args + 4, nargs - 4, "cause"))
+		a.flags |= TLOB_BIND_CAUSE;
 	v = 0;
 	if (opt_u64(args + 4, nargs - 4, "flags", &v) < 0)
 		return -EINVAL;
@@ -428,25 +382,33 @@ static int op_info(struct drv *d, char **args, int nargs)
 static long read_events(TlobBpf *t, uint64_t want, uint64_t timeout_ns,
 			bool exact)
 {
-	struct tlob_event ev[64];
+	union {
+		struct tlob_event ev[64];
+		struct tlob_cause_event ce;
+	} buf;
 	uint64_t got = 0, deadline = kt_now_ns() + timeout_ns;
 
 	while (!exact || got < want || want == 0) {
 		struct pollfd pfd = { .fd = tlob_bpf_fd(t), .events = POLLIN };
 		uint64_t now = kt_now_ns(), room;
-		int r, n;
+		ssize_t n;
+		int r;
 
-		/* What is queued first: LOST counts come without a wakeup. */
+		/*
+		 * What is queued first: LOST counts come without a wakeup,
+		 * and records a small buffer left behind too.
+		 */
 		room = exact && want > got ? want - got : 64;
 		if (room > 64)
 			room = 64;
-		n = tlob_bpf_read_events(t, ev, room);
+		n = tlob_bpf_read(t, &buf, room * sizeof(buf.ev[0]));
+		/* The next record is a CAUSE, larger than the room left. */
+		if (n == -EINVAL && room * sizeof(buf.ev[0]) < sizeof(buf.ce))
+			n = tlob_bpf_read(t, &buf, sizeof(buf.ce));
 		if (n < 0 && n != -EAGAIN)
-			return n;
+			return (long)n;
 		if (n > 0) {
-			for (int i = 0; i < n; i++)
-				print_event(&ev[i]);
-			got += (uint64_t)n;
+			got += kt_print_records(&buf, (size_t)n);
 			if (!exact)
 				deadline = kt_now_ns() + timeout_ns;
 			continue;
@@ -548,7 +510,8 @@ static int get_counter(TlobBpf *t, const char *key, uint64_t *val)
 		K(windows_started), K(windows_completed), K(violations),
 		K(events_dropped), K(windows_in_use), K(windows_max),
 		K(bindings), K(windows_missed), K(probes_dropped),
-		K(windows_reaped),
+		K(windows_reaped), K(causes), K(cause_ns), K(stacks),
+		K(stack_ns),
 #undef K
 	};
 
@@ -577,10 +540,13 @@ static int op_stats(struct drv *d, char **args, int nargs)
 	       " violations=%" PRIu64 " events_dropped=%" PRIu64
 	       " windows_in_use=%" PRIu64 " windows_max=%" PRIu64
 	       " bindings=%" PRIu64 " windows_missed=%" PRIu64
-	       " probes_dropped=%" PRIu64 " windows_reaped=%" PRIu64 "\n",
+	       " probes_dropped=%" PRIu64 " windows_reaped=%" PRIu64
+	       " causes=%" PRIu64 " cause_ns=%" PRIu64 " stacks=%" PRIu64
+	       " stack_ns=%" PRIu64 "\n",
 	       c.windows_started, c.windows_completed, c.violations,
 	       c.events_dropped, c.windows_in_use, c.windows_max, c.bindings,
-	       c.windows_missed, c.probes_dropped, c.windows_reaped);
+	       c.windows_missed, c.probes_dropped, c.windows_reaped,
+	       c.causes, c.cause_ns, c.stacks, c.stack_ns);
 	return 0;
 }
 
@@ -751,7 +717,7 @@ static int op_pid(struct drv *d, char **args, int nargs)
 static const struct op ops[] = {
 	{ "open", op_open, 0, "open[:max_windows=N,max_bindings=N,ring=N]  load now (else at first use, defaults)" },
 	{ "close", op_close, 0, "close            unload (every binding goes)" },
-	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cgroup=ID|PATH,cgpath=REL,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
+	{ "bind", op_bind, 4, "bind:FILE,START,STOP,DUR[,ret,cause,cgroup=ID|PATH,cgpath=REL,cookie=N,flags=N,reserved=N,fd=N|PATH]" },
 	{ "unbind", op_unbind, 1, "unbind:ID|@K     (@K: the K-th bind of this run)" },
 	{ "bstats", op_bstats, 1, "bstats:ID|@K     binding statistics" },
 	{ "missed", op_missed, 1, "missed:ID|@K     windows a binding could not open" },

@@ -138,31 +138,46 @@ t_cause_waker() {
 	expect_gt "$(cause_kv "$o" 1 nvcsw)" 1 "voluntary switches"
 }
 
+# cause_rt_hog_named FILE: the cause of a window of tlob-target rt-preempt
+# (kept waiting by a SCHED_FIFO hog pinned to its CPU) names the hog as
+# the task running there (else the test fails); sets CAUSE_HOG_PREEMPTED
+# to 1 if it names it as the preemptor too, else 0.  The preemptor is the
+# last task that took the CPU from it: now and then a kernel thread
+# (ksoftirqd) does so after the hog did.  Called as a plain command, so
+# that set -e applies to its checks.
+cause_rt_hog_named() {
+	local o=$1 cur pre
+	CAUSE_HOG_PREEMPTED=0
+	expect_eq "$(ev "$o" violation 1 state)" waiting "state"
+	cause_valid "$o" 1 $CAUSE_CURR || fail "no task on the CPU"
+	cur=$(cause_kv "$o" 1 curr)
+	pre=$(cause_kv "$o" 1 preemptor)
+	expect_eq "${cur##*/}" tlob-hog "task on the CPU"
+	[ "${cur%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "curr is the task itself"
+	[ "${pre%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "preemptor is the task itself"
+	expect_gt "$(cause_kv "$o" 1 nivcsw)" 0 "involuntary switches"
+	expect_eq "$(cause_kv "$o" 1 cpu)" 0 "cpu"
+	# The preemptor's name is the one it had when it preempted (the
+	# hog may have done so before it renamed itself).
+	if [ "${pre%%/*}" = "${cur%%/*}" ]; then
+		CAUSE_HOG_PREEMPTED=1
+	else
+		echo "# preemptor $pre, on the CPU $cur"
+	fi
+}
+
 # A task kept off its CPU by a SCHED_FIFO hog pinned there: the cause
-# names the hog as the task running there and as the preemptor. The
-# preemptor is the last task that took the CPU from it: now and then a
-# kernel thread (ksoftirqd) does so after the hog did, so up to three
-# runs, of which one must name the hog as both.
+# names the hog as the task running there and as the preemptor; up to
+# three runs, of which one must name the hog as both.
 t_cause_rt_hog() {
-	local o=$WORK/o cur pre i acc
+	local o=$WORK/o i acc
 	for i in 1 2 3; do
 		acc=$(stat_get windows_accounted)
 		drv "$o" sub:cause bind:$TGT,tgt_start,tgt_stop,100ms,cause run:$TGT,rt-preempt,400 read:3
 		# The preemptor comes from the probes: causes are stepped.
 		expect_eq "$(stat_get windows_accounted)" "$acc" "windows accounted with a cause"
-		expect_eq "$(ev "$o" violation 1 state)" waiting "state"
-		cause_valid "$o" 1 $CAUSE_CURR || fail "no task on the CPU"
-		cur=$(cause_kv "$o" 1 curr)
-		pre=$(cause_kv "$o" 1 preemptor)
-		expect_eq "${cur##*/}" tlob-hog "task on the CPU"
-		[ "${cur%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "curr is the task itself"
-		[ "${pre%%/*}" != "$(ev "$o" violation 1 tid)" ] || fail "preemptor is the task itself"
-		expect_gt "$(cause_kv "$o" 1 nivcsw)" 0 "involuntary switches"
-		expect_eq "$(cause_kv "$o" 1 cpu)" 0 "cpu"
-		# The preemptor's name is the one it had when it preempted (the
-		# hog may have done so before it renamed itself).
-		[ "${pre%%/*}" = "${cur%%/*}" ] && return 0
-		echo "# run $i: preemptor $pre, on the CPU $cur"
+		cause_rt_hog_named "$o"
+		[ "$CAUSE_HOG_PREEMPTED" = 1 ] && return 0
 	done
 	fail "the hog was never the preemptor in 3 runs"
 }

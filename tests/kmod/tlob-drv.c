@@ -33,6 +33,7 @@
 #include <linux/futex.h>
 #include <linux/tlob.h>
 
+#include "kt-records.h"
 #include "kt-util.h"
 
 #define DRV_MAX_FDS	16
@@ -116,129 +117,6 @@ static int opt_duration(char **args, int nargs, const char *key, uint64_t *v)
 static int ioctl_ret(int r)
 {
 	return r < 0 ? -errno : 0;
-}
-
-static const char *type_name(unsigned int t)
-{
-	switch (t) {
-	case TLOB_EV_VIOLATION:
-		return "violation";
-	case TLOB_EV_WINDOW_END:
-		return "window_end";
-	case TLOB_EV_LOST:
-		return "lost";
-	case TLOB_EV_SUPPRESSED:
-		return "suppressed";
-	case TLOB_EV_CAUSE:
-		return "cause";
-	default:
-		return "unknown";
-	}
-}
-
-static const char *state_name(unsigned int s)
-{
-	switch (s) {
-	case TLOB_STATE_RUNNING:
-		return "running";
-	case TLOB_STATE_WAITING:
-		return "waiting";
-	case TLOB_STATE_SLEEPING:
-		return "sleeping";
-	default:
-		return "none";
-	}
-}
-
-static void print_event(const struct tlob_event *e)
-{
-	char comm[sizeof(e->comm) + 1];
-
-	memcpy(comm, e->comm, sizeof(e->comm));
-	comm[sizeof(e->comm)] = '\0';
-	printf("event type=%s state=%s size=%u tgid=%u tid=%u binding=%u reserved=%u "
-	       "cookie=%" PRIu64 " cgroup=%" PRIu64 " threshold_ns=%" PRIu64
-	       " elapsed_ns=%" PRIu64 " running_ns=%" PRIu64 " waiting_ns=%" PRIu64
-	       " sleeping_ns=%" PRIu64 " timestamp_ns=%" PRIu64 " lost=%" PRIu64
-	       " now_ns=%" PRIu64 " comm=%s\n",
-	       type_name(e->type), state_name(e->state), e->size, e->tgid, e->tid,
-	       e->binding_id, e->reserved, (uint64_t)e->cookie,
-	       (uint64_t)e->cgroup_id, (uint64_t)e->threshold_ns,
-	       (uint64_t)e->elapsed_ns, (uint64_t)e->running_ns,
-	       (uint64_t)e->waiting_ns, (uint64_t)e->sleeping_ns,
-	       (uint64_t)e->timestamp_ns, (uint64_t)e->lost, kt_now_ns(), comm);
-}
-
-static void print_task_ref(const char *name, const struct tlob_task_ref *t)
-{
-	char comm[sizeof(t->comm) + 1];
-
-	memcpy(comm, t->comm, sizeof(t->comm));
-	comm[sizeof(t->comm)] = '\0';
-	for (char *c = comm; *c; c++)
-		if (*c == ' ' || *c == '=' || *c == '/')
-			*c = '_';
-	printf(" %s=%u/%u/%s", name, t->pid, t->tgid, comm[0] ? comm : "-");
-}
-
-/*
- * "cause ..." after the event line of a TLOB_EV_CAUSE record: kernel
- * addresses as 16 hex digits, comma-separated, innermost first.
- */
-static void print_cause(const struct tlob_cause_event *ce)
-{
-	const struct tlob_cause *c = &ce->cause;
-
-	printf("cause tid=%u valid=0x%x cpu=%u signal=%u nvcsw=%" PRIu64
-	       " nivcsw=%" PRIu64 " migrations=%" PRIu64 " user_ip=0x%" PRIx64
-	       " user_sp=0x%" PRIx64 " nr_kstack=%u kstack=",
-	       ce->ev.tid, c->valid, c->cpu, c->signal, (uint64_t)c->nvcsw,
-	       (uint64_t)c->nivcsw, (uint64_t)c->migrations,
-	       (uint64_t)c->user_ip, (uint64_t)c->user_sp, c->nr_kstack);
-	for (unsigned int i = 0; i < c->nr_kstack && i < TLOB_CAUSE_KSTACK_MAX; i++)
-		printf("%s%016" PRIx64, i ? "," : "", (uint64_t)c->kstack[i]);
-	if (!c->nr_kstack)
-		printf("-");
-	print_task_ref("curr", &c->curr);
-	print_task_ref("preemptor", &c->preemptor);
-	print_task_ref("waker", &c->waker);
-	printf("\n");
-}
-
-/*
- * Print the records of @n bytes read into @buf, stepping by their size;
- * returns how many there were.
- */
-static size_t print_records(const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-	size_t off = 0, count = 0;
-	struct tlob_event e;
-	union {
-		struct tlob_event ev;
-		struct tlob_cause_event ce;
-	} u;
-
-	while (n - off >= sizeof(e)) {
-		memcpy(&e, p + off, sizeof(e));
-		if (e.size < sizeof(e) || e.size > n - off) {
-			fprintf(stderr, "tlob-drv: record of %u bytes at %zu of %zu\n",
-				e.size, off, n);
-			break;
-		}
-		print_event(&e);
-		if (e.type == TLOB_EV_CAUSE) {
-			memset(&u, 0, sizeof(u));
-			memcpy(&u, p + off, e.size < sizeof(u) ? e.size : sizeof(u));
-			print_cause(&u.ce);
-		}
-		off += e.size;
-		count++;
-	}
-	if (off != n)
-		fprintf(stderr, "tlob-drv: read returned %zu bytes, %zu parsed\n",
-			n, off);
-	return count;
 }
 
 static void print_result(const struct tlob_result *r)
@@ -1027,7 +905,7 @@ static long read_events(int fd, uint64_t want, uint64_t timeout_ns, bool exact)
 			continue;
 		if (n < 0)
 			return -errno;
-		got += print_records(ev, (size_t)n);
+		got += kt_print_records(ev, (size_t)n);
 		if (!exact)
 			deadline = kt_now_ns() + timeout_ns;
 	}
@@ -1100,7 +978,7 @@ static int op_readraw(struct drv *d, char **args, int nargs)
 	if (nb)
 		fcntl(fd, F_SETFL, fl);
 	if (n > 0)
-		print_records(ev, (size_t)n);
+		kt_print_records(ev, (size_t)n);
 	if (n >= 0)
 		printf("readraw bytes=%zd\n", n);
 	return r;

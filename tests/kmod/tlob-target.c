@@ -36,6 +36,10 @@
  *                             SIGUSR1 and SIGABRT caught; prints "sig tid=TID
  *                             n=N" then "sigwin i=I got=COUNT stid=TID
  *                             at_ns=NS start_ns=NS stop_ns=NS" per window
+ *   sleepspin SLEEP MS        as spin, sleeping SLEEP ms in the window first
+ *   pipe MS SLEEP             tgt_start(); read() a pipe a thread writes
+ *                             after MS; sleep SLEEP ms; tgt_stop(); prints
+ *                             "waker tid=TID" (the writer)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -87,10 +91,12 @@ static void spin_alarm(int sig)
 	tgt_spin_done = 1;
 }
 
-static int spin(unsigned int ms)
+/* The window sleeps @sleep_ms, then spins until @sleep_ms + @ms. */
+static int spin(unsigned int sleep_ms, unsigned int ms)
 {
-	struct itimerval it = { .it_value.tv_sec = ms / 1000,
-				.it_value.tv_usec = (ms % 1000) * 1000 };
+	unsigned int end = sleep_ms + ms;
+	struct itimerval it = { .it_value.tv_sec = end / 1000,
+				.it_value.tv_usec = (end % 1000) * 1000 };
 
 	printf("spin tgt_spin=%p\n", (void *)tgt_spin);
 	fflush(stdout);
@@ -98,6 +104,8 @@ static int spin(unsigned int ms)
 	    setitimer(ITIMER_REAL, &it, NULL) < 0)
 		return -errno;
 	tgt_start();
+	if (sleep_ms)
+		kt_sleep_ns(sleep_ms * KT_NSEC_PER_MSEC);
 	tgt_spin();
 	tgt_stop();
 	return 0;
@@ -145,6 +153,51 @@ static void *sig_thread(void *p)
 }
 
 /* The windows are opened by a second thread: the signal must go to it. */
+struct pipe_waker {
+	int fd;
+	unsigned int ms;
+	pid_t tid;
+};
+
+static void *pipe_waker_thread(void *p)
+{
+	struct pipe_waker *a = p;
+
+	a->tid = (pid_t)syscall(SYS_gettid);
+	kt_sleep_ns(a->ms * KT_NSEC_PER_MSEC);
+	if (write(a->fd, "x", 1) != 1)
+		perror("tlob-target: pipe write");
+	return NULL;
+}
+
+/* A window that blocks in pipe_read() for @ms, then sleeps @sleep_ms. */
+static int pipe_window(unsigned int ms, unsigned int sleep_ms)
+{
+	struct pipe_waker a = { .ms = ms };
+	int p[2], r;
+	pthread_t th;
+	char c;
+
+	if (pipe(p) < 0)
+		return -errno;
+	a.fd = p[1];
+	tgt_start();
+	r = -pthread_create(&th, NULL, pipe_waker_thread, &a);
+	if (r == 0) {
+		if (read(p[0], &c, 1) != 1)
+			r = -EIO;
+		kt_sleep_ns(sleep_ms * KT_NSEC_PER_MSEC);
+	}
+	tgt_stop();
+	if (r == 0) {
+		pthread_join(th, NULL);
+		printf("waker tid=%d\n", a.tid);
+	}
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
 static int sig_windows(unsigned int ms, unsigned int n)
 {
 	struct sig_arg a = { .ms = ms, .n = n };
@@ -427,7 +480,7 @@ static int loop(unsigned int seconds)
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s work|pair|alt|both|nest|recurse|threads|exit-in|"
-		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek|spin|sig ARGS... (see the source)\n", prog);
+		"thread-exit-in|exec-in|jumpy|rt-preempt|loop|hot|peek|spin|sleepspin|sig|pipe ARGS... (see the source)\n", prog);
 	return 2;
 }
 
@@ -515,7 +568,15 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "loop")) {
 		r = loop(a);
 	} else if (!strcmp(cmd, "spin")) {
-		r = spin(a);
+		r = spin(0, a);
+	} else if (!strcmp(cmd, "sleepspin")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		r = spin(a, b);
+	} else if (!strcmp(cmd, "pipe")) {
+		if (argc < 4 || parse_uint(argv[3], &b) < 0)
+			return usage(argv[0]);
+		r = pipe_window(a, b);
 	} else if (!strcmp(cmd, "sig")) {
 		if (argc < 4 || parse_uint(argv[3], &b) < 0)
 			return usage(argv[0]);
