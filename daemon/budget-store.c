@@ -24,6 +24,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "actions.h"
 #include "budget-store.h"
 #include "dropin.h"
 #include "log.h"
@@ -182,6 +183,9 @@ static int budget_from_entry(Manager *m, char *unit, const TlobBudgetEntry *e,
 		return r;	/* the parser gave us this text: only ENOMEM */
 	b->file = rcstr_ref(*file);
 	b->source = source;
+	r = budget_set_actions(b, &e->actions);
+	if (r < 0)
+		return r;
 	if (source != BUDGET_SOURCE_DROPIN)
 		b->description = read_description(e->file);
 	*ret = TAKE_PTR(b);
@@ -365,9 +369,10 @@ static int mkdir_parents(char *path, mode_t mode)
 
 int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, char **ret_file)
+		       const char *description, const TlobActions *actions,
+		       char **ret_file)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *action_text = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	char span[TLOB_TIMESPAN_MAX];
 	int fd, r;
@@ -375,6 +380,9 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", strempty(root),
 		     runtime ? RUNTIME_DIR : API_DIR, unit, id) < 0 ||
 	    asprintf(&tmp, "%s" TMP_SUFFIX, path) < 0)
+		return -ENOMEM;
+	if (actions && !tlob_actions_is_default(actions) &&
+	    tlob_actions_format(actions, &action_text) < 0)
 		return -ENOMEM;
 	r = mkdir_parents(path, 0755);
 	if (r < 0)
@@ -397,6 +405,9 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	fprintf(f, "[X-Tlob]\nTlobBudget=%s %s\n", probe,
 		tlob_format_timespan(span, sizeof(span), budget_ns,
 				     TLOB_TIMESPAN_EXACT));
+	/* For this file's budget only (tlob-manager(8)). */
+	if (action_text)
+		fprintf(f, "TlobAction=%s\n", action_text);
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
 		r = negative_errno();
 		goto fail;

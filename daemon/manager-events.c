@@ -35,6 +35,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "actions.h"
 #include "journal.h"
 #include "kernel-link.h"
 #include "log.h"
@@ -315,20 +316,21 @@ static Budget *budget_of(Manager *m, const struct tlob_event *ev, bool *ours)
 	return b;
 }
 
-static void report(Manager *m, const Batch *batch, Budget *b,
+/* Returns whether the journal entry was written. */
+static bool report(Manager *m, const Batch *batch, Budget *b,
 		   const char *unit, const struct tlob_event *ev, bool signal,
 		   bool log)
 {
+	bool logged = log && journal_log_violation(m, b, unit, ev, batch->now);
 	int r;
 
-	if (log)
-		journal_log_violation(m, b, unit, ev, batch->now);
 	if (!signal)
-		return;
+		return logged;
 	r = manager_emit_violation(m, b, unit, ev,
 				   batch_realtime_usec(batch, ev->timestamp_ns));
 	if (r < 0)
 		log_debug_errno(r, "Failed to send Violation signal, ignoring: %m");
+	return logged;
 }
 
 static void handle_violation(Manager *m, Batch *batch,
@@ -336,7 +338,7 @@ static void handle_violation(Manager *m, Batch *batch,
 {
 	_cleanup_free_ char *unit = NULL;
 	Budget *b = NULL;
-	bool ours = false, below;
+	bool ours = false, below, logged;
 	uid_t uid;
 
 	if (ev->binding_id) {
@@ -351,7 +353,9 @@ static void handle_violation(Manager *m, Batch *batch,
 		if (b->unit && b->unit->template)
 			unit = unit_tracker_instance_of(b->unit, ev->tgid,
 							ev->cgroup_id);
-		report(m, batch, b, unit ?: b->unit_name, ev, true, true);
+		logged = report(m, batch, b, unit ?: b->unit_name, ev, true, true);
+		actions_on_violation(m, b, unit ?: b->unit_name, ev, batch->now,
+				     logged);
 		return;
 	}
 	if (ev->binding_id) {

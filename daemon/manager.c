@@ -24,6 +24,7 @@
 #include "manager.h"
 #include "rcstr.h"
 #include "sandbox.h"
+#include "snapshot.h"
 #include "state.h"
 #include "strv.h"
 
@@ -41,6 +42,7 @@ struct AddRequest {
 	char *description;
 	uint64_t budget_ns;
 	bool runtime;
+	TlobActions actions;
 };
 
 static const char *const kernel_backend_table[_KERNEL_BACKEND_MAX] = {
@@ -83,8 +85,14 @@ int manager_new(Manager **ret)
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
 	m->cgroup_root = strdup("/sys/fs/cgroup");
+	m->tracefs = strdup("/sys/kernel/tracing");
+	/* StateDirectory=tlob-manager of the unit. */
+	if (asprintf(&m->snapshot_dir, "%s/snapshots",
+		     getenv("STATE_DIRECTORY") ?: "/var/lib/tlob-manager") < 0)
+		m->snapshot_dir = NULL;
 	m->elf_cache = tlob_elf_cache_new(MANAGER_ELF_CACHE_MAX);
-	if (!m->root || !m->cgroup_root || !m->elf_cache)
+	if (!m->root || !m->cgroup_root || !m->tracefs || !m->snapshot_dir ||
+	    !m->elf_cache)
 		return -ENOMEM;
 
 	r = sd_event_default(&m->event);
@@ -121,6 +129,7 @@ Manager *manager_free(Manager *m)
 	 * closing it removes them all at once.
 	 */
 	m->kernel = kernel_link_free(m->kernel);
+	snapshot_stop(m);
 	/* Units go all at once below: no refresh of one another. */
 	for (size_t i = 0; i < m->n_budgets; i++)
 		budget_free(m->budgets[i]);
@@ -148,6 +157,8 @@ Manager *manager_free(Manager *m)
 	tlob_elf_cache_free(m->elf_cache);
 	free(m->root);
 	free(m->cgroup_root);
+	free(m->tracefs);
+	free(m->snapshot_dir);
 	tlob_strv_free(m->patterns);
 	state_free(m->state);
 	return mfree(m);
@@ -401,7 +412,17 @@ static int reload_apply(Manager *m, char **matching)
 		Budget *old = manager_find_budget(m, fresh[j]->id);
 
 		if (old) {
-			/* Same budget; the file or description may be new. */
+			/*
+			 * Same budget; the file, description or actions may
+			 * be new (a new signal: rebound with its unit below).
+			 */
+			r = budget_set_actions(old, &fresh[j]->actions);
+			if (r < 0) {
+				for (size_t k = j; k < n_fresh; k++)
+					budget_free(fresh[k]);
+				free(fresh);
+				return r;
+			}
 			rcstr_unref(old->file);
 			old->file = TAKE_PTR(fresh[j]->file);
 			free(old->description);
@@ -460,6 +481,7 @@ static int reload_apply(Manager *m, char **matching)
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
+	snapshot_sync(m);
 	if (refused > MANAGER_REFUSED_LOGGED)
 		log_warning("%u more budget(s) refused, over the limit of %u.",
 			    refused - MANAGER_REFUSED_LOGGED, m->budgets_max);
@@ -679,7 +701,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	if (r >= 0)
 		r = budget_store_write(m->root, a->unit, id, a->probe,
 				       a->budget_ns, a->runtime, a->description,
-				       &file);
+				       &a->actions, &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return sd_bus_error_set_errnof(error, -r,
@@ -692,7 +714,8 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	b->source = a->runtime ? BUDGET_SOURCE_RUNTIME : BUDGET_SOURCE_API;
 	b->file = rcstr_new(file);
 	b->description = isempty(a->description) ? NULL : strdup(a->description);
-	if (!b->file || (!isempty(a->description) && !b->description))
+	if (!b->file || (!isempty(a->description) && !b->description) ||
+	    budget_set_actions(b, &a->actions) < 0)
 		goto oom;
 	r = manager_append_budget(m, b);
 	if (r < 0)
@@ -714,6 +737,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,
 		 b->probe_text, (unsigned long long)a->budget_ns,
 		 a->runtime ? " (runtime)" : "");
+	snapshot_sync(m);
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	*ret_id = TAKE_PTR(id);
@@ -764,7 +788,8 @@ static void on_add_unit_known(UnitQuery *q, int r, UnitState *state,
 
 int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, sd_bus_error *error)
+		       const char *description, const TlobActions *actions,
+		       sd_bus_error *error)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_free_ char *canonical = NULL;
@@ -791,6 +816,7 @@ int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		.description = isempty(description) ? NULL : strdup(description),
 		.budget_ns = budget_ns,
 		.runtime = runtime,
+		.actions = *actions,
 	};
 	if (!a->unit || (!isempty(description) && !a->description)) {
 		add_request_free(a);
@@ -821,6 +847,7 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 	log_info("Removed budget %s: %s %s.", b->id, b->unit_name,
 		 b->probe_text);
 	manager_drop_budget(m, b);
+	snapshot_sync(m);
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	return 0;
@@ -981,7 +1008,8 @@ chosen:
 	/*
 	 * The unit grants what both need, the choice being made here: with
 	 * the module, what only BPF needs goes (CAP_SYS_ADMIN,
-	 * which the kernel requires to create a uprobe through perf).
+	 * which the kernel requires to create a uprobe through perf); with
+	 * BPF, what only the module needs (CAP_KILL, for signal=).
 	 */
 	if (m->backend == KERNEL_BACKEND_KMOD) {
 		r = sandbox_drop_capabilities(UINT64_C(1) << CAP_SYS_ADMIN);
@@ -990,6 +1018,11 @@ chosen:
 		r = sandbox_deny_tracing_syscalls();
 		if (r < 0)
 			log_warning_errno(r, "Failed to deny bpf() and perf_event_open() to myself, ignoring: %m");
+	} else {
+		/* Only the module sends signals (the signal= action). */
+		r = sandbox_drop_capabilities(UINT64_C(1) << CAP_KILL);
+		if (r < 0)
+			log_warning_errno(r, "Failed to drop CAP_KILL, ignoring: %m");
 	}
 	return 0;
 }

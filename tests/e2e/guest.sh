@@ -264,20 +264,21 @@ test_sandbox() {
 	local pid caps want
 	pid=$(main_pid tlob-manager.service)
 	[ "$pid" -gt 0 ] || fail "no main pid"
-	# The unit's: CAP_PERFMON (38), CAP_SYS_ADMIN (21) and
-	# CAP_DAC_READ_SEARCH (2); with the module, tlob-manager keeps
-	# CAP_PERFMON and CAP_DAC_READ_SEARCH only.
-	if [ "$backend" = kmod ]; then want=0000004000000004; else want=0000004000200004; fi
+	# The unit's: CAP_PERFMON (38), CAP_SYS_ADMIN (21),
+	# CAP_DAC_READ_SEARCH (2) and CAP_KILL (5); with the module,
+	# tlob-manager keeps CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_KILL
+	# (signal=), with BPF all but CAP_KILL.
+	if [ "$backend" = kmod ]; then want=0000004000000024; else want=0000004000200004; fi
 	caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")
 	[ "$caps" = $want ] || fail "CapEff $caps, expected $want"
 	caps=$(awk '/^CapPrm:/ { print $2 }' "/proc/$pid/status")
 	[ "$caps" = $want ] || fail "CapPrm $caps, expected $want"
 	caps=$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")
-	[ "$caps" = 0000004000200004 ] || fail "CapBnd $caps, expected 0000004000200004"
+	[ "$caps" = 0000004000200024 ] || fail "CapBnd $caps, expected 0000004000200024"
 	grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$pid/status" || fail "NoNewPrivs is not set"
 	# With the module, a seccomp filter of its own denies it bpf() and
 	# perf_event_open() (tests/unit/test-sandbox: that it works).
-	if journalctl -q -u tlob-manager.service -o cat | grep -E 'Failed to (drop CAP_SYS_ADMIN|deny bpf)'; then
+	if journalctl -q -u tlob-manager.service -o cat | grep -E 'Failed to (drop CAP_SYS_ADMIN|drop CAP_KILL|deny bpf)'; then
 		fail "the manager could not give up what the module does not need"
 	fi
 	echo "# $(grep '^Seccomp_filters:' "/proc/$pid/status" || echo 'Seccomp_filters: ?') ($backend)"
@@ -286,7 +287,7 @@ test_sandbox() {
 	systemd-analyze security --no-pager --threshold=20 tlob-manager.service >"$tmp/security" ||
 		fail "$(tail -n 1 "$tmp/security")"
 }
-t "tlob-manager runs sandboxed: CAP_PERFMON and CAP_DAC_READ_SEARCH, CAP_SYS_ADMIN with BPF only, exposure <= 2.0" test_sandbox
+t "tlob-manager runs sandboxed: CAP_PERFMON and CAP_DAC_READ_SEARCH, CAP_KILL with the module only, CAP_SYS_ADMIN with BPF only, exposure <= 2.0" test_sandbox
 
 test_backend() {
 	local v
