@@ -2494,11 +2494,16 @@ static void test_actions(void **state)
 	ssize_t n;
 	int fd;
 
-	/* What the tests before left, as a reload makes it. */
+	/*
+	 * What the tests before left, as a reload makes it, once bound
+	 * (binding follows systemd's answers about the units).
+	 */
 	assert_ok(call("Reload", NULL, NULL));
-	usleep(300000);
+	do {
+		bindings0 = count_bindings(NULL);
+		usleep(500000);
+	} while (count_bindings(NULL) != bindings0);
 	budgets0 = prop_u32("BudgetCount");
-	bindings0 = count_bindings(NULL);
 	make_tracefs();
 	fake_systemd("unit act.service %s", fake_exec);
 	fake_systemd("start act.service");
@@ -2666,6 +2671,62 @@ static void test_actions(void **state)
 	assert_int_equal(prop_u32("BudgetCount"), budgets0);
 	/* Stopped by the action; what systemd said of it is handled. */
 	usleep(500000);
+}
+
+/*
+ * A restarted manager takes over a binding from the fd store only if
+ * its signal is the one the budget's actions say; else it is made again.
+ */
+static void test_actions_adopt(void **state)
+{
+	_cleanup_free_ char *file = NULL, *text = NULL;
+	char id[64], *at;
+	uint32_t b0;
+	BudgetInfo bi;
+
+	manager_stop();
+	if (notify_fd < 0)
+		store_open();
+	store_clear();
+	use_store = true;
+	manager_start(NULL);
+	fake_systemd("unit adopt.service %s", fake_exec);
+	fake_systemd("start adopt.service");
+	assert_ok(add_budget("adopt.service", "tlob_fixture_start", 20 * MS, id,
+			     "{sv}", "action", "s", "signal=SIGQUIT"));
+	WAIT_FOR(count_bindings(" signal=3") == 1);
+	assert_ok(get_budget(id, &bi));
+	b0 = bi.binding_id;
+	file = strdup(bi.file);
+	assert_non_null(file);
+
+	/* The same actions: the binding is taken over. */
+	manager_stop();
+	manager_start(NULL);
+	WAIT_FOR(budget_active(id));
+	assert_ok(get_budget(id, &bi));
+	assert_int_equal(bi.binding_id, b0);
+	assert_int_equal(count_bindings(" signal=3"), 1);
+
+	/* Another signal in its drop-in meanwhile: bound again with it. */
+	manager_stop();
+	text = read_file(file);
+	at = strstr(text, "signal=SIGQUIT");
+	assert_non_null(at);
+	memcpy(at, "signal=SIGUSR2", strlen("signal=SIGUSR2"));
+	write_file(file, text);
+	manager_start(NULL);
+	WAIT_FOR(count_bindings(" signal=12") == 1);
+	assert_int_equal(count_bindings(" signal=3"), 0);
+	assert_ok(get_budget(id, &bi));
+	assert_true(bi.binding_id != b0);
+
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	fake_systemd("stop adopt.service");
+	manager_stop();
+	store_clear();
+	use_store = false;
+	manager_start(NULL);
 }
 
 static void test_backend_bpf(void **state)
@@ -2850,6 +2911,7 @@ int main(void)
 		cmocka_unit_test(test_fd_store_sigkill),
 		cmocka_unit_test(test_fd_store_orphans),
 		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_actions_adopt),
 		cmocka_unit_test(test_backend_bpf),
 	};
 
