@@ -205,6 +205,8 @@ const char *prop_label(const char *name)
 		{ "SuppressedViolations", "Withheld by kernel" },
 		{ "BindingId", "Binding" },
 		{ "ControlGroup", "Control group" },
+		{ "ActionsTaken", "Actions taken" },
+		{ "ActionsSuppressed", "Suppressed" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(labels); i++)
