@@ -93,11 +93,12 @@ static int on_unit_call_reply(sd_bus_message *reply, void *userdata,
 	const char *job = NULL;
 	Budget *b;
 
-	if (e)
-		(void)asprintf(&result, "failed: %s", e->message ?: e->name);
-	else if (sd_bus_message_read(reply, "o", &job) >= 0)
-		(void)asprintf(&result, "job %s", job);
-	/* The budget may be gone by now: its id is enough for the entry. */
+	if (e && asprintf(&result, "failed: %s", e->message ?: e->name) < 0)
+		result = NULL;
+	else if (!e && sd_bus_message_read(reply, "o", &job) >= 0 &&
+		 asprintf(&result, "job %s", job) < 0)
+		result = NULL;
+	/* A budget removed meanwhile gets no entry: the log line below is all. */
 	b = manager_find_budget(m, c->budget_id);
 	if (b)
 		actions_log(b, c->unit, c->pid, c->action, !e,
