@@ -3,6 +3,8 @@
  * Property dictionaries of org.tlob.Manager, see props.h.
  */
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 
 #include "bus-dict.h"
 #include "macro.h"
@@ -91,6 +93,33 @@ static int read_items(sd_bus_message *m, Prop *p)
 }
 
 /* Reads the variant of the current dict entry into @p. */
+/* a{st} (ActionsTaken...) as the text "NAME=COUNT NAME=COUNT". */
+static int read_counts(sd_bus_message *m, Prop *p)
+{
+	char *s = NULL;
+	size_t size = 0;
+	FILE *f;
+	const char *k;
+	uint64_t v;
+	int r;
+
+	r = sd_bus_message_enter_container(m, 'a', "{st}");
+	if (r < 0)
+		return r;
+	f = open_memstream(&s, &size);
+	if (!f)
+		return -ENOMEM;
+	while ((r = sd_bus_message_read(m, "{st}", &k, &v)) > 0)
+		fprintf(f, "%s%s=%" PRIu64, ftell(f) > 0 ? " " : "", k, v);
+	if (fclose(f) != 0)
+		r = -ENOMEM;
+	p->type = 's';
+	p->str = s;
+	if (r < 0)
+		return r;
+	return sd_bus_message_exit_container(m);
+}
+
 static int read_variant(sd_bus_message *m, Prop *p)
 {
 	const char *contents, *s;
@@ -132,6 +161,8 @@ static int read_variant(sd_bus_message *m, Prop *p)
 	} else if (streq(contents, "aa{sv}")) {
 		r = read_items(m, p);
 		p->type = 'L';
+	} else if (streq(contents, "a{st}")) {
+		r = read_counts(m, p);
 	} else {
 		r = sd_bus_message_skip(m, contents);
 	}
@@ -218,6 +249,8 @@ const char *prop_label(const char *name)
 		{ "SuppressedViolations", "Withheld by kernel" },
 		{ "BindingId", "Binding" },
 		{ "ControlGroup", "Control group" },
+		{ "ActionsTaken", "Actions taken" },
+		{ "ActionsSuppressed", "Suppressed" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(labels); i++)

@@ -3,6 +3,7 @@
  * tlobctl: control tlob-manager over D-Bus (org.tlob.Manager), in the
  * manner of systemctl. See tlobctl(1).
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "polkit-agent.h"
 #include "props.h"
 #include "table.h"
+#include "tlob-action.h"
 #include "tlob-parse.h"
 
 #define TLOB_BUS_NAME	"org.tlob.Manager"
@@ -37,6 +39,8 @@ static const char *arg_host;
 static bool arg_runtime;
 static const char *arg_description;
 static int arg_cause = -1;		/* -1: the manager's default (yes) */
+static char *arg_action;		/* the --action= lists, joined */
+static bool arg_list;
 
 #define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
 #define _cleanup_table_	    _cleanup_(table_freep)
@@ -156,6 +160,8 @@ static int verb_add(int argc, char *argv[])
 		r = sd_bus_message_append(m, "{sv}", "description", "s", arg_description);
 	if (r >= 0 && arg_cause >= 0)
 		r = sd_bus_message_append(m, "{sv}", "cause", "b", arg_cause);
+	if (r >= 0 && arg_action)
+		r = sd_bus_message_append(m, "{sv}", "action", "s", arg_action);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r < 0)
@@ -212,6 +218,134 @@ static int verb_reload(int argc, char *argv[])
 	r = bus_call(bus, "Reload", &error, NULL, "");
 	if (r < 0)
 		return log_bus_error("reload tlob-manager", &error, r);
+	return 0;
+}
+
+/* "snapshot ID --list": the snapshots of budget ID. */
+static int snapshot_print_list(sd_bus *bus, const char *id)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_table_ Table *t = NULL;
+	uint64_t index, ts, size;
+	int r;
+
+	r = bus_call(bus, "ListSnapshots", &error, &reply, "s", id);
+	if (r < 0)
+		return log_bus_error("list snapshots", &error, r);
+	t = table_new();
+	if (!t)
+		return log_oom();
+	r = table_add_column(t, "INDEX", "index", TABLE_U64, TABLE_ALIGN_RIGHT);
+	if (r >= 0)
+		r = table_add_column(t, "TIME", NULL, TABLE_STRING, 0);
+	if (r >= 0)
+		r = table_add_column(t, NULL, "timestamp_usec", TABLE_U64, 0);
+	if (r >= 0)
+		r = table_add_column(t, "SIZE", "size", TABLE_U64, TABLE_ALIGN_RIGHT);
+	if (r < 0)
+		return table_error(r);
+	r = sd_bus_message_enter_container(reply, 'a', "(ttt)");
+	if (r < 0)
+		return bus_parse_error(r);
+	while ((r = sd_bus_message_read(reply, "(ttt)", &index, &ts, &size)) > 0) {
+		time_t sec = (time_t)(ts / USEC_PER_SEC);
+		char when[64] = "-";
+		struct tm tm;
+
+		if (localtime_r(&sec, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		if ((r = table_add_u64(t, index)) < 0 ||
+		    (r = table_add_string(t, when)) < 0 ||
+		    (r = table_add_u64(t, ts)) < 0 ||
+		    (r = table_add_u64(t, size)) < 0)
+			return table_error(r);
+	}
+	if (r < 0)
+		return bus_parse_error(r);
+	if (arg_json != JSON_OFF) {
+		json_print_table(t, false);
+		return 0;
+	}
+	table_set_header(t, arg_legend);
+	return table_print(t, stdout, arg_color);
+}
+
+/* The newest snapshot of @id, for "snapshot ID". */
+static int snapshot_newest(sd_bus *bus, const char *id, uint64_t *ret)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	uint64_t index, ts, size;
+	bool any = false;
+	int r;
+
+	r = bus_call(bus, "ListSnapshots", &error, &reply, "s", id);
+	if (r < 0)
+		return log_bus_error("list snapshots", &error, r);
+	r = sd_bus_message_enter_container(reply, 'a', "(ttt)");
+	if (r < 0)
+		return bus_parse_error(r);
+	while ((r = sd_bus_message_read(reply, "(ttt)", &index, &ts, &size)) > 0) {
+		*ret = any ? MAX(*ret, index) : index;
+		any = true;
+	}
+	if (r < 0)
+		return bus_parse_error(r);
+	if (!any)
+		return log_error_errno(-ENOENT, "Budget %s has no snapshots.", id);
+	return 0;
+}
+
+static int verb_snapshot(int argc, char *argv[])
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+	const char *id = argv[1];
+	uint64_t index = 0;
+	char buf[65536];
+	ssize_t n;
+	int fd, r;
+
+	if (argc > 2) {
+		char *end;
+
+		errno = 0;
+		index = strtoull(argv[2], &end, 10);
+		if (errno || *end || !isdigit((unsigned char)argv[2][0]))
+			return log_error_errno(-EINVAL, "Invalid snapshot index '%s'.",
+					       argv[2]);
+	}
+	if (arg_list && argc > 2)
+		return log_error_errno(-EINVAL, "--list takes no INDEX.");
+	/* Trace data shows every task: authorized as changes are. */
+	r = bus_connect(true, &bus);
+	if (r < 0)
+		return r;
+	if (arg_list) {
+		if (arg_pager)
+			pager_open();
+		return snapshot_print_list(bus, id);
+	}
+	if (argc <= 2) {
+		r = snapshot_newest(bus, id, &index);
+		if (r < 0)
+			return r;
+	}
+	r = bus_call(bus, "OpenSnapshot", &error, &reply, "st", id, index);
+	if (r < 0)
+		return log_bus_error("open the snapshot", &error, r);
+	r = sd_bus_message_read(reply, "h", &fd);
+	if (r < 0)
+		return bus_parse_error(r);
+	if (arg_pager)
+		pager_open();
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			break;
+	if (n < 0)
+		return log_error_errno(-errno, "Failed to read the snapshot: %m");
 	return 0;
 }
 
@@ -862,7 +996,9 @@ static int help(void)
 	       "                          histogram of a budget, or a summary of all\n"
 	       "  watch                   Print budget violations as they happen, with\n"
 	       "                          their causes\n"
-	       "  reload                  Re-read the TlobBudget= drop-ins of all units\n\n"
+	       "  reload                  Re-read the TlobBudget= drop-ins of all units\n"
+	       "  snapshot ID [INDEX]     Show a snapshot of budget ID (default: the\n"
+	       "                          newest); with --list, list them\n\n"
 	       "Options:\n"
 	       "  -h --help               Show this help\n"
 	       "     --version            Show the version\n"
@@ -874,7 +1010,11 @@ static int help(void)
 	       "  -H --host=[USER@]HOST   Operate on a remote host (over ssh)\n"
 	       "     --runtime            add: only until the next reboot\n"
 	       "     --description=TEXT   add: a description of the budget\n"
-	       "     --cause=BOOL         add: capture the cause of violations (default yes)\n\n"
+	       "     --cause=BOOL         add: capture the cause of violations (default yes)\n"
+	       "     --action=LIST        add: what to do on a violation (log,\n"
+	       "                          signal=SIGNAME, restart[=N/TIME],\n"
+	       "                          stop[=N/TIME], snapshot)\n"
+	       "     --list               snapshot: list the snapshots of ID\n\n"
 	       "See the tlobctl(1) man page for details.\n",
 	       program_invocation_short_name);
 	return 0;
@@ -892,6 +1032,8 @@ static int parse_argv(int argc, char *argv[])
 		ARG_RUNTIME,
 		ARG_DESCRIPTION,
 		ARG_CAUSE,
+		ARG_ACTION,
+		ARG_LIST,
 	};
 	static const struct option options[] = {
 		{ "help",	 no_argument,	    NULL, 'h' },
@@ -905,6 +1047,8 @@ static int parse_argv(int argc, char *argv[])
 		{ "runtime",	 no_argument,	    NULL, ARG_RUNTIME },
 		{ "description", required_argument, NULL, ARG_DESCRIPTION },
 		{ "cause",	 required_argument, NULL, ARG_CAUSE },
+		{ "action",	 required_argument, NULL, ARG_ACTION },
+		{ "list",	 no_argument,	    NULL, ARG_LIST },
 		{}
 	};
 	int c;
@@ -955,6 +1099,26 @@ static int parse_argv(int argc, char *argv[])
 				return log_error_errno(-EINVAL, "--cause= takes yes or no, not '%s'.",
 						       optarg);
 			break;
+		case ARG_ACTION: {
+			TlobActions a = {};
+			TlobActionError e;
+			char *j;
+
+			/* Checked here for a message at once; the manager checks again. */
+			if (tlob_actions_parse(optarg, &a, &e) < 0)
+				return log_error_errno(-EINVAL, "Invalid action \"%s\" in --action=: %s.",
+						       e.item, e.why);
+			/* Several --action= add up, as TlobAction= lines do. */
+			if (asprintf(&j, "%s%s%s", strempty(arg_action),
+				     arg_action ? " " : "", optarg) < 0)
+				return log_oom();
+			free(arg_action);
+			arg_action = j;
+			break;
+		}
+		case ARG_LIST:
+			arg_list = true;
+			break;
 		case '?':
 			/* getopt_long() printed what was wrong */
 			return -EINVAL;
@@ -980,6 +1144,8 @@ static const Verb verbs[] = {
 	{ "status", 1, 2, "[ID]",              true,  verb_status },
 	{ "watch",  1, 1, "",                  false, verb_watch },
 	{ "reload", 1, 1, "",                  false, verb_reload },
+	/* Its own pager: not before polkit may have asked for a password. */
+	{ "snapshot", 2, 3, "ID [INDEX]",      false, verb_snapshot },
 };
 
 static int dispatch_verb(int argc, char *argv[])
@@ -1001,8 +1167,10 @@ static int dispatch_verb(int argc, char *argv[])
 		return log_error_errno(-EINVAL, "Usage: %s %s%s%s",
 				       program_invocation_short_name, v->name,
 				       isempty(v->usage) ? "" : " ", v->usage);
-	if ((arg_runtime || arg_description) && !streq(v->name, "add"))
-		return log_error_errno(-EINVAL, "--runtime and --description= only apply to 'add'.");
+	if ((arg_runtime || arg_description || arg_action) && !streq(v->name, "add"))
+		return log_error_errno(-EINVAL, "--runtime, --description= and --action= only apply to 'add'.");
+	if (arg_list && !streq(v->name, "snapshot"))
+		return log_error_errno(-EINVAL, "--list only applies to 'snapshot'.");
 
 	if (v->pager && arg_pager)
 		pager_open();
@@ -1032,5 +1200,6 @@ int main(int argc, char *argv[])
 		r = log_error_errno(negative_errno(), "Failed to write the output: %m");
 	polkit_agent_close();
 	pager_close();
+	free(arg_action);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

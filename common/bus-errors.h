@@ -10,7 +10,7 @@
  *   NoSuchSymbol       ENXIO     Exists             EEXIST
  *   NoSuchFile         ENOENT    TooMany            ENOSPC
  *   InvalidBudget      ERANGE    KernelUnavailable  ENODEV
- *   NoSuchUnit         ENOENT
+ *   NoSuchUnit         ENOENT    InvalidAction      EINVAL
  */
 #ifndef TLOB_BUS_ERRORS_H
 #define TLOB_BUS_ERRORS_H
@@ -26,6 +26,7 @@
 #define TLOB_ERROR_EXISTS		"org.tlob.Error.Exists"
 #define TLOB_ERROR_TOO_MANY		"org.tlob.Error.TooMany"
 #define TLOB_ERROR_KERNEL_UNAVAILABLE	"org.tlob.Error.KernelUnavailable"
+#define TLOB_ERROR_INVALID_ACTION	"org.tlob.Error.InvalidAction"
 
 extern const sd_bus_error_map tlob_bus_error_map[];
 

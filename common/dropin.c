@@ -95,9 +95,27 @@ static const char *budget_error_text(int r)
 	}
 }
 
+/* TlobAction=: added to the actions of the file's budgets. */
+static void handle_action(const char *value, const char *fname, unsigned line,
+			  TlobBudgetList *list, TlobActions *actions,
+			  tlob_dropin_warn_t warn, void *userdata)
+{
+	TlobActionError err;
+	char what[160];
+
+	if (tlob_actions_parse(value, actions, &err) >= 0)
+		return;
+	list->n_invalid++;
+	snprintf(what, sizeof(what), "Invalid TlobAction= item \"%s\": %s",
+		 err.item, err.why);
+	if (warn)
+		warn(fname, line, -EINVAL, what, userdata);
+}
+
 /* One "key=value" line inside [X-Tlob]. */
 static int handle_assignment(char *l, const char *fname, unsigned line,
 			     TlobBudgetList *list, int *cause,
+			     TlobActions *actions,
 			     tlob_dropin_warn_t warn, void *userdata)
 {
 	char *eq = strchr(l, '='), *key, *value, *probe;
@@ -123,6 +141,10 @@ static int handle_assignment(char *l, const char *fname, unsigned line,
 				warn(fname, line, r, "Invalid boolean in TlobCause=",
 				     userdata);
 		}
+		return 0;
+	}
+	if (streq(key, "TlobAction")) {
+		handle_action(value, fname, line, list, actions, warn, userdata);
 		return 0;
 	}
 	if (!streq(key, "TlobBudget")) {
@@ -212,7 +234,8 @@ int tlob_dropin_parse(FILE *f, const char *fname, TlobBudgetList *list,
 	_cleanup_free_ char *buf = NULL;
 	unsigned lineno = 0, first = 0;
 	bool in_section = false;
-	size_t size = 0;
+	TlobActions actions = {};
+	size_t size = 0, own = list->n;	/* this file's entries: [own, n) */
 	int r, cause = -1;
 
 	for (;;) {
@@ -247,15 +270,22 @@ int tlob_dropin_parse(FILE *f, const char *fname, TlobBudgetList *list,
 		}
 		if (!in_section)
 			continue;
-		r = handle_assignment(l, fname, first, list, &cause, warn,
+		r = handle_assignment(l, fname, first, list, &cause, &actions,
+				      warn,
 				      userdata);
 		if (r < 0)
 			return r;
+		own = MIN(own, list->n);	/* cleared */
 	}
-	/* TlobCause= is the file's: its TlobBudget= lines, before or after. */
-	for (size_t i = 0; cause >= 0 && i < list->n; i++)
-		if (streq(list->entries[i].file, fname))
+	/*
+	 * TlobCause= and TlobAction= are the file's: its TlobBudget= lines,
+	 * before or after.
+	 */
+	for (size_t i = own; i < list->n; i++) {
+		if (cause >= 0)
 			list->entries[i].cause = cause;
+		list->entries[i].actions = actions;
+	}
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -5,7 +5,9 @@
  * A drop-in may carry a section [X-Tlob] (systemd ignores sections whose
  * name starts with "X-") with "TlobBudget=PROBE BUDGET" lines. As for list
  * settings in systemd, an empty "TlobBudget=" clears the list built so far,
- * across files. Drop-ins are found as systemd finds them: in every
+ * across files. "TlobAction=LIST" (tlob-action.h) sets the actions of the
+ * TlobBudget= lines of the same file, before or after it; its lists add
+ * up within the file, an empty one clears them. Drop-ins are found as systemd finds them: in every
  * directory of the unit search path, in the directories "UNIT.d",
  * "TEMPLATE@.TYPE.d", "PREFIX-.TYPE.d" and "TYPE.d"; a file name seen in a
  * directory of higher precedence shadows the same name elsewhere; the
@@ -24,6 +26,7 @@
 #include <stdio.h>
 
 #include "strv.h"
+#include "tlob-action.h"
 
 typedef struct TlobBudgetEntry {
 	char *probe;		/* canonical probe specification */
@@ -31,6 +34,7 @@ typedef struct TlobBudgetEntry {
 	char *file;		/* the drop-in it was read from */
 	unsigned line;		/* line of the TlobBudget= assignment */
 	bool cause;		/* TlobCause= of its file */
+	TlobActions actions;	/* TlobAction= of the same file */
 } TlobBudgetEntry;
 
 typedef struct TlobBudgetList {

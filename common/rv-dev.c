@@ -24,7 +24,7 @@ int rv_subscribe(int fd, uint32_t flags)
 
 int rv_bind(int fd, struct tlob_bind_args *args)
 {
-	args->reserved = 0;
+	/* @args->signal (the former reserved field) as the caller set it. */
 	return rv_ioctl(fd, TLOB_IOCTL_BIND, args);
 }
 

@@ -16,7 +16,7 @@
 /* Open @path (RV_DEV_PATH if NULL) O_RDWR|O_CLOEXEC, plus @extra_flags. */
 int rv_open(const char *path, int extra_flags);
 int rv_subscribe(int fd, uint32_t flags);
-/* Fills @args->id on success. */
+/* Fills @args->id on success; @args->signal is passed as it is (0: none). */
 int rv_bind(int fd, struct tlob_bind_args *args);
 int rv_unbind(int fd, uint32_t id);
 /* @st->id is the input. */

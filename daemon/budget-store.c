@@ -24,6 +24,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "actions.h"
 #include "budget-store.h"
 #include "dropin.h"
 #include "log.h"
@@ -183,6 +184,9 @@ static int budget_from_entry(Manager *m, char *unit, const TlobBudgetEntry *e,
 	b->file = rcstr_ref(*file);
 	b->source = source;
 	b->cause = e->cause;
+	r = budget_set_actions(b, &e->actions);
+	if (r < 0)
+		return r;
 	if (source != BUDGET_SOURCE_DROPIN)
 		b->description = read_description(e->file);
 	*ret = TAKE_PTR(b);
@@ -366,9 +370,10 @@ static int mkdir_parents(char *path, mode_t mode)
 
 int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, bool cause, char **ret_file)
+		       const char *description, bool cause,
+		       const TlobActions *actions, char **ret_file)
 {
-	_cleanup_free_ char *path = NULL, *tmp = NULL;
+	_cleanup_free_ char *path = NULL, *tmp = NULL, *action_text = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	char span[TLOB_TIMESPAN_MAX];
 	int fd, r;
@@ -376,6 +381,9 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 	if (asprintf(&path, "%s%s/%s.d/" FILE_PREFIX "%s.conf", strempty(root),
 		     runtime ? RUNTIME_DIR : API_DIR, unit, id) < 0 ||
 	    asprintf(&tmp, "%s" TMP_SUFFIX, path) < 0)
+		return -ENOMEM;
+	if (actions && !tlob_actions_is_default(actions) &&
+	    tlob_actions_format(actions, &action_text) < 0)
 		return -ENOMEM;
 	r = mkdir_parents(path, 0755);
 	if (r < 0)
@@ -400,6 +408,9 @@ int budget_store_write(const char *root, const char *unit, const char *id,
 				     TLOB_TIMESPAN_EXACT));
 	if (!cause)
 		fputs("TlobCause=no\n", f);
+	/* For this file's budget only (tlob-manager(8)). */
+	if (action_text)
+		fprintf(f, "TlobAction=%s\n", action_text);
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
 		r = negative_errno();
 		goto fail;

@@ -22,11 +22,13 @@ int budget_store_load(Manager *m, char **extra_units, Budget ***ret,
  * NULL: /): ROOT/etc/systemd/system.control/UNIT.d/50-TlobBudget-ID.conf,
  * or under ROOT/run/systemd/system.control when @runtime; directories are
  * made as needed, the file replaced atomically; "TlobCause=no" in it
- * without @cause. Returns its path.
+ * without @cause; @actions (NULL: log only) go in a TlobAction= line when
+ * not the default. Returns its path.
  */
 int budget_store_write(const char *root, const char *unit, const char *id,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, bool cause, char **ret_file);
+		       const char *description, bool cause,
+		       const TlobActions *actions, char **ret_file);
 /* Delete the drop-in of an "api" or "runtime" budget (-EPERM for others),
  * and its UNIT.d directory when that is left empty. */
 int budget_store_remove(const Budget *b);

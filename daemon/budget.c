@@ -14,6 +14,7 @@
  */
 #include <sys/stat.h>
 
+#include "actions.h"
 #include "budget.h"
 #include "bus-errors.h"
 #include "elf-resolve.h"
@@ -42,6 +43,7 @@ Budget *budget_free(Budget *b)
 	if (!b)
 		return NULL;
 	sd_event_source_disable_unref(b->ratelimit_source);
+	budget_actions_free(b);
 	rcstr_unref(b->unit_name);
 	rcstr_unref(b->file);
 	free(b->description);
@@ -137,6 +139,47 @@ int budget_new(Manager *m, char *unit_name, const char *id, const char *probe,
 				      m->ratelimit_burst);
 	*ret = b;
 	return 0;
+}
+
+void budget_actions_free(Budget *b)
+{
+	if (!b->act)
+		return;
+	free(b->act->times);
+	b->act = mfree(b->act);
+}
+
+int budget_set_actions(Budget *b, const TlobActions *a)
+{
+	bool kernel = (a->mask & TLOB_ACTION_SIGNAL ? a->signal : 0) !=
+		      (b->actions.mask & TLOB_ACTION_SIGNAL ? b->actions.signal : 0);
+	uint64_t *times = NULL;
+
+	if (tlob_actions_is_default(a)) {
+		budget_actions_free(b);
+		b->actions = *a;
+		return kernel;
+	}
+	if (!b->act) {
+		b->act = calloc(1, sizeof(*b->act));
+		if (!b->act)
+			return -ENOMEM;
+	}
+	/* A new N/TIME: the violations counted so far no longer apply. */
+	if (a->unit_count != b->actions.unit_count ||
+	    a->unit_window_usec != b->actions.unit_window_usec ||
+	    !b->act->times) {
+		if (a->unit_count > 0) {
+			times = calloc(a->unit_count, sizeof(*times));
+			if (!times)
+				return -ENOMEM;
+		}
+		free(b->act->times);
+		b->act->times = times;
+		b->act->n_times = b->act->head = 0;
+	}
+	b->actions = *a;
+	return kernel;
 }
 
 bool budget_is_active(const Budget *b)
@@ -323,6 +366,7 @@ static void clear_binding(Budget *b)
 	b->binary = rcstr_unref(b->binary);
 	b->cgroup_path = rcstr_unref(b->cgroup_path);
 	b->dev = b->ino = 0;
+	b->bound_signal = 0;
 }
 
 void budget_unbind(Budget *b)
@@ -364,6 +408,8 @@ int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
 	b->bound_cause = b->cause;
 	b->dev = info->dev;
 	b->ino = info->ino;
+	/* Another signal than @b's actions say: bound again at the sync. */
+	b->bound_signal = info->signal;
 	/* The file is checked (budget_bind()) once the unit is known. */
 	log_debug("Budget %s (%s %s) adopted binding %u.", b->id, b->unit_name,
 		  b->probe_text, id);
@@ -378,6 +424,27 @@ static bool binding_is(const Budget *b, const struct stat *st, uint64_t start,
 	       b->dev == (uint64_t)st->st_dev &&
 	       b->ino == (uint64_t)st->st_ino && b->start_offset == start &&
 	       b->stop_offset == stop && streq_ptr(b->cgroup_path, cgroup_path);
+}
+
+/* The signal @b's binding sends at expiry, 0: none. */
+static uint32_t budget_signal(const Budget *b)
+{
+	return b->actions.mask & TLOB_ACTION_SIGNAL ? b->actions.signal : 0;
+}
+
+/* Why binding @b with its signal failed with @r, if the signal is why. */
+static int signal_bind_error(const Budget *b, int r, sd_bus_error *error)
+{
+	if (!budget_signal(b))
+		return r;
+	if (b->manager->backend == KERNEL_BACKEND_BPF &&
+	    IN_SET(r, -EINVAL, -EOPNOTSUPP))
+		return sd_bus_error_set(error, TLOB_ERROR_INVALID_ACTION,
+					"The BPF backend cannot send signals (signal= action); use the tlob module.");
+	if (r == -EPERM)
+		return sd_bus_error_set(error, TLOB_ERROR_INVALID_ACTION,
+					"The kernel refused the signal= action: tlob-manager lacks CAP_KILL.");
+	return r;
 }
 
 int budget_bind(Budget *b, sd_bus_error *error)
@@ -408,6 +475,15 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	if (!b->has_stop)
 		stop = 0;
 
+	if (binding_is(b, &st, start, stop, b->unit->cgroup_path) &&
+	    b->bound_signal != budget_signal(b)) {
+		/*
+		 * Only the signal changed: the kernel takes no second binding
+		 * of the same file, offset and cgroup, so this one goes first.
+		 */
+		retire_binding(b, b->binding_id);
+		clear_binding(b);
+	}
 	if (binding_is(b, &st, start, stop, b->unit->cgroup_path)) {
 		/* Adopted, or the same file under another name. */
 		if (!streq_ptr(b->binary, binary)) {
@@ -429,6 +505,7 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	args.threshold_ns = b->budget_ns;
 	args.cgroup_id = (uint64_t)(uintptr_t)b->unit->cgroup_path;
 	args.cookie = b->cookie;
+	args.signal = budget_signal(b);
 	copy = budget_binary_ref(b);
 	cgroup_path = rcstr_ref(b->unit->cgroup_path);
 	if (!copy) {
@@ -440,7 +517,7 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	if (r < 0) {
 		rcstr_unref(copy);
 		rcstr_unref(cgroup_path);
-		return r;
+		return signal_bind_error(b, r, error);
 	}
 	old = b->binding_id;
 	if (old)
@@ -455,6 +532,7 @@ int budget_bind(Budget *b, sd_bus_error *error)
 	b->dev = (uint64_t)st.st_dev;
 	b->ino = (uint64_t)st.st_ino;
 	b->binding_id = id;
+	b->bound_signal = args.signal;
 	b->bind_error = 0;
 	log_debug("Budget %s (%s %s) bound as %u (replacing %u): %s 0x%llx..0x%llx cgroup %s.",
 		  b->id, b->unit_name, b->probe_text, id, old, binary,

@@ -22,9 +22,11 @@
 #include "cause.h"
 #include "elf-resolve.h"
 #include "ratelimit.h"
+#include "tlob-action.h"
 #include "tlob-parse.h"
 
 typedef struct Manager Manager;
+typedef struct ActionState ActionState;
 typedef struct Unit Unit;
 typedef struct Budget Budget;
 
@@ -111,6 +113,11 @@ struct Budget {
 	int bind_error;			/* last failure to bind, for logs */
 	uint32_t last_pid;		/* of the last violation */
 	BudgetHistory *history;		/* NULL until it has violations */
+	uint32_t bound_signal;		/* the binding's signal, 0: none */
+
+	/* TlobAction= (actions.h); @act only with other actions than log. */
+	TlobActions actions;
+	ActionState *act;
 
 	RateLimit ratelimit;
 	sd_event_source *ratelimit_source;	/* logs the summary */
@@ -130,6 +137,13 @@ static inline void budget_freep(Budget **b)
 {
 	budget_free(*b);
 }
+
+/*
+ * Give @b the actions @a. Returns 1 when the kernel's part (the signal)
+ * changed, so that its binding must be made again, 0 if not, -ENOMEM.
+ */
+int budget_set_actions(Budget *b, const TlobActions *a);
+void budget_actions_free(Budget *b);
 
 /* The cookie of a budget (never 0); @salt tells apart clashing ones. */
 uint64_t budget_cookie(const char *id, const char *unit, const char *probe,
@@ -191,7 +205,7 @@ int budget_bind_error(int r, sd_bus_error *error);
  * Take over binding @id (found on the fd a predecessor kept in the fd
  * store), which @info says has @b's cookie: kept if it measures what @b
  * would (its threshold, flags and cgroup path), checked against the file
- * at the next budget_sync(). Returns 0, or -ESTALE if it does not match.
+ * (and its signal against @b's actions) at the next budget_sync(). Returns 0, or -ESTALE if it does not match.
  */
 int budget_adopt(Budget *b, uint32_t id, const struct tlob_binding_info *info,
 		 const char *cgroup_path);

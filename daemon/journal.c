@@ -25,9 +25,7 @@
 #include "strv.h"
 #include "tlob-parse.h"
 
-/* Send the "FIELD=value" list @l; failures are not worth more than a
- * debug message. */
-static void send_fields(int r, char **l)
+void journal_send_fields(int r, char **l)
 {
 	struct iovec iov[64];
 	size_t n = 0;
@@ -64,7 +62,7 @@ static void log_summary(const char *unit, const char *what, const char *id,
 	int r;
 
 	r = journal_format_summary(unit, what, id, pid, suppressed, &l);
-	send_fields(r, l);
+	journal_send_fields(r, l);
 }
 
 static int on_budget_ratelimit(sd_event_source *s, uint64_t usec,
@@ -147,7 +145,7 @@ void journal_log_lost(Manager *m, uint64_t lost)
 		    (unsigned long long)lost);
 }
 
-void journal_log_violation(Manager *m, Budget *b, const char *unit,
+bool journal_log_violation(Manager *m, Budget *b, const char *unit,
 			   const struct tlob_event *ev, const Cause *cause,
 			   uint64_t now)
 {
@@ -159,15 +157,15 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 		snprintf(what, sizeof(what), "self-instrumented window (tag 0x%llx)",
 			 (unsigned long long)ev->cookie);
 		r = journal_format_violation(unit, what, "", "", ev, cause, &l);
-		send_fields(r, l);
-		return;
+		journal_send_fields(r, l);
+		return true;
 	}
 
 	b->last_pid = ev->tgid;
 	if (!ratelimit_below(&b->ratelimit, now, &suppressed)) {
 		arm_summary(m, &b->ratelimit_source, &b->ratelimit,
 			    on_budget_ratelimit, b);
-		return;
+		return false;
 	}
 	if (suppressed > 0)
 		log_summary(b->unit_name, probe_label(b), b->id, b->last_pid,
@@ -182,5 +180,6 @@ void journal_log_violation(Manager *m, Budget *b, const char *unit,
 		r = asprintf(&f, "TLOB_BUDGET_UNIT=%s", b->unit_name) < 0 ? -ENOMEM :
 		    tlob_strv_consume(&l, TAKE_PTR(f));
 	}
-	send_fields(r, l);
+	journal_send_fields(r, l);
+	return true;
 }

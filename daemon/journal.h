@@ -6,6 +6,7 @@
 #ifndef TLOB_JOURNAL_H
 #define TLOB_JOURNAL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <linux/tlob.h>
@@ -14,13 +15,21 @@
 #include "cause.h"
 
 /*
+ * Send the "FIELD=value" list @l (NULL-ended, freed) unless @r is a
+ * negative errno (from building it); failures are not worth more than
+ * a debug message.
+ */
+void journal_send_fields(int r, char **l);
+
+/*
  * Log the violation @ev of @b in @unit (for a template's budget, the
  * instance), rate-limited per budget at @now (CLOCK_MONOTONIC µs); with
  * @b NULL a self-instrumented window's (or another program's binding's),
  * not limited here. @cause: its cause (journal_format_violation()), or
- * NULL.
+ * NULL. Returns whether the entry was written (false when over the rate
+ * limit).
  */
-void journal_log_violation(Manager *m, Budget *b, const char *unit,
+bool journal_log_violation(Manager *m, Budget *b, const char *unit,
 			   const struct tlob_event *ev, const Cause *cause,
 			   uint64_t now);
 

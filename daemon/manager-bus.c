@@ -5,9 +5,11 @@
  * state) asks polkit, then acts.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "actions.h"
 #include "bus-dict.h"
 #include "bus-errors.h"
 #include "journal-format.h"
@@ -15,6 +17,7 @@
 #include "macro.h"
 #include "manager-bus.h"
 #include "manager.h"
+#include "snapshot.h"
 #include "tlob-hist.h"
 #include "utf8.h"
 
@@ -86,6 +89,7 @@ typedef struct AddOptions {
 	int runtime;
 	int cause;
 	const char *description;
+	const char *action;
 	sd_bus_error *error;
 } AddOptions;
 
@@ -100,6 +104,8 @@ static int add_option(sd_bus_message *msg, const char *key, void *userdata)
 		r = sd_bus_message_read(msg, "v", "s", &o->description);
 	else if (streq(key, "cause"))
 		r = sd_bus_message_read(msg, "v", "b", &o->cause);
+	else if (streq(key, "action"))
+		r = sd_bus_message_read(msg, "v", "s", &o->action);
 	else
 		return sd_bus_error_setf(o->error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Unknown option \"%s\".", key);
@@ -116,6 +122,8 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	Manager *m = userdata;
 	AddOptions o = { .error = error, .cause = true };
 	const char *unit, *probe;
+	TlobActions actions = {};
+	TlobActionError ae;
 	TlobProbe p = {};
 	uint64_t budget_ns;
 	int r;
@@ -146,13 +154,17 @@ static int method_add_budget(sd_bus_message *msg, void *userdata,
 	if (o.description && !description_is_valid(o.description))
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
 					"The description must be one line of at most 1024 bytes.");
+	if (o.action && tlob_actions_parse(o.action, &actions, &ae) < 0)
+		return sd_bus_error_setf(error, TLOB_ERROR_INVALID_ACTION,
+					 "Invalid action \"%s\": %s.", ae.item,
+					 ae.why);
 
 	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
 	if (r <= 0)
 		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
 
 	r = manager_add_budget(m, msg, unit, probe, budget_ns, o.runtime,
-			       o.description, o.cause, error);
+			       o.description, o.cause, &actions, error);
 	if (r < 0)
 		return r;
 	return 1;	/* answered once systemd told about the unit */
@@ -378,10 +390,108 @@ static int method_get_budget(sd_bus_message *msg, void *userdata,
 	r = append_last_violations(reply, b);
 	if (r < 0)
 		return r;
+	r = actions_append_properties(reply, b);
+	if (r < 0)
+		return r;
 	r = sd_bus_message_close_container(reply);
 	if (r < 0)
 		return r;
 	return sd_bus_send(NULL, reply, NULL);
+}
+
+/*
+ * The id argument of the snapshot methods: a budget's, or one whose
+ * snapshots are still kept. The budget's snapshot list in *@ret.
+ */
+static int read_snapshot_list(Manager *m, sd_bus_message *msg,
+			      const char **ret_id, SnapshotInfo **ret,
+			      size_t *ret_n, sd_bus_error *error)
+{
+	const char *id;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &id);
+	if (r < 0)
+		return r;
+	if (!tlob_budget_id_is_valid(id))
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+					 "No budget with id \"%s\".", id);
+	/* Trace data shows every task of the system. */
+	r = manager_polkit_check(m, msg, POLKIT_ACTION, error);
+	if (r <= 0)
+		return r;
+	r = snapshot_list(m, id, ret, ret_n);
+	if (r == -ENOENT && manager_find_budget(m, id)) {
+		*ret = NULL;
+		*ret_n = 0;
+		r = 0;
+	}
+	if (r == -ENOENT)
+		return sd_bus_error_setf(error, TLOB_ERROR_NO_SUCH_BUDGET,
+					 "No budget with id \"%s\", and no snapshots of one.",
+					 id);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, -r,
+					       "Failed to list the snapshots of %s: %m",
+					       id);
+	*ret_id = id;
+	return 1;
+}
+
+static int method_list_snapshots(sd_bus_message *msg, void *userdata,
+				 sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ SnapshotInfo *l = NULL;
+	Manager *m = userdata;
+	const char *id;
+	size_t n = 0;
+	int r;
+
+	r = read_snapshot_list(m, msg, &id, &l, &n, error);
+	if (r <= 0)
+		return r < 0 ? r : 1;	/* 0: answered once polkit replied */
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ttt)");
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = sd_bus_message_append(reply, "(ttt)", l[i].index,
+					  l[i].timestamp_usec, l[i].size);
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_open_snapshot(sd_bus_message *msg, void *userdata,
+				sd_bus_error *error)
+{
+	_cleanup_free_ SnapshotInfo *l = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	Manager *m = userdata;
+	const char *id;
+	uint64_t index;
+	size_t n = 0;
+	int r;
+
+	r = read_snapshot_list(m, msg, &id, &l, &n, error);
+	if (r <= 0)
+		return r < 0 ? r : 1;
+	r = sd_bus_message_read(msg, "t", &index);
+	if (r < 0)
+		return r;
+	fd = snapshot_open(m, id, index);
+	if (fd == -ENOENT)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Budget %s has no snapshot %llu.", id,
+					 (unsigned long long)index);
+	if (fd < 0)
+		return sd_bus_error_set_errnof(error, -fd,
+					       "Failed to open snapshot %llu of %s: %m",
+					       (unsigned long long)index, id);
+	return sd_bus_reply_method_return(msg, "h", fd);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata,
@@ -439,6 +549,12 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Reload",
 		SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
 		method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ListSnapshots",
+		SD_BUS_ARGS("s", id), SD_BUS_RESULT("a(ttt)", snapshots),
+		method_list_snapshots, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("OpenSnapshot",
+		SD_BUS_ARGS("s", id, "t", index), SD_BUS_RESULT("h", fd),
+		method_open_snapshot, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL_WITH_ARGS("Violation",
 		SD_BUS_ARGS("s", id, "s", unit, "u", pid, "u", tid,
 			    "s", comm, "t", budget_ns, "t", elapsed_ns,

@@ -44,6 +44,7 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "actions.h"
 #include "cause.h"
 #include "journal.h"
 #include "kernel-link.h"
@@ -408,13 +409,15 @@ static int cause_new(Manager *m, const struct tlob_cause_event *ce, Cause **ret)
 /*
  * Report violation @ev: its journal entry (if @log), Violation signal (if
  * @signal) and, with a cause @ce, ViolationCause; remembered by @b.
+ * Returns whether the journal entry was written.
  */
-static void report(Manager *m, const Batch *batch, Budget *b,
+static bool report(Manager *m, const Batch *batch, Budget *b,
 		   const char *unit, const struct tlob_event *ev,
 		   const struct tlob_cause_event *ce, bool signal, bool log)
 {
 	_cleanup_(cause_freep) Cause *cause = NULL;
 	uint64_t realtime = batch_realtime_usec(batch, ev->timestamp_ns);
+	bool logged = false;
 	int r;
 
 	if (ce) {
@@ -423,7 +426,7 @@ static void report(Manager *m, const Batch *batch, Budget *b,
 			log_debug_errno(r, "Failed to resolve the cause of a violation, reporting it without: %m");
 	}
 	if (log)
-		journal_log_violation(m, b, unit, ev, cause, batch->now);
+		logged = journal_log_violation(m, b, unit, ev, cause, batch->now);
 	if (signal) {
 		r = manager_emit_violation(m, b, unit, ev, realtime);
 		if (r >= 0 && cause)
@@ -435,6 +438,7 @@ static void report(Manager *m, const Batch *batch, Budget *b,
 	if (b && budget_note_violation(b, ev, realtime, TAKE_PTR(cause)) < 0)
 		log_debug("Out of memory for the last violations of %s, ignoring.",
 			  b->id);
+	return logged;
 }
 
 static void handle_violation(Manager *m, Batch *batch,
@@ -443,7 +447,7 @@ static void handle_violation(Manager *m, Batch *batch,
 {
 	_cleanup_free_ char *unit = NULL;
 	Budget *b = NULL;
-	bool ours = false, below;
+	bool ours = false, below, logged;
 	uid_t uid;
 
 	if (ev->binding_id) {
@@ -458,7 +462,10 @@ static void handle_violation(Manager *m, Batch *batch,
 		if (b->unit && b->unit->template)
 			unit = unit_tracker_instance_of(b->unit, ev->tgid,
 							ev->cgroup_id);
-		report(m, batch, b, unit ?: b->unit_name, ev, ce, true, true);
+		logged = report(m, batch, b, unit ?: b->unit_name, ev, ce, true,
+				true);
+		actions_on_violation(m, b, unit ?: b->unit_name, ev, batch->now,
+				     logged);
 		return;
 	}
 	if (ev->binding_id) {

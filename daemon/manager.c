@@ -25,6 +25,7 @@
 #include "symbolize.h"
 #include "rcstr.h"
 #include "sandbox.h"
+#include "snapshot.h"
 #include "state.h"
 #include "strv.h"
 
@@ -43,6 +44,7 @@ struct AddRequest {
 	bool cause;
 	uint64_t budget_ns;
 	bool runtime;
+	TlobActions actions;
 };
 
 static const char *const kernel_backend_table[_KERNEL_BACKEND_MAX] = {
@@ -85,8 +87,14 @@ int manager_new(Manager **ret)
 	m->rv_path = "/dev/rv";
 	m->root = strdup("");
 	m->cgroup_root = strdup("/sys/fs/cgroup");
+	m->tracefs = strdup("/sys/kernel/tracing");
+	/* StateDirectory=tlob-manager of the unit. */
+	if (asprintf(&m->snapshot_dir, "%s/snapshots",
+		     getenv("STATE_DIRECTORY") ?: "/var/lib/tlob-manager") < 0)
+		m->snapshot_dir = NULL;
 	m->elf_cache = tlob_elf_cache_new(MANAGER_ELF_CACHE_MAX);
-	if (!m->root || !m->cgroup_root || !m->elf_cache)
+	if (!m->root || !m->cgroup_root || !m->tracefs || !m->snapshot_dir ||
+	    !m->elf_cache)
 		return -ENOMEM;
 
 	r = sd_event_default(&m->event);
@@ -123,6 +131,7 @@ Manager *manager_free(Manager *m)
 	 * closing it removes them all at once.
 	 */
 	m->kernel = kernel_link_free(m->kernel);
+	snapshot_stop(m);
 	/* Units go all at once below: no refresh of one another. */
 	for (size_t i = 0; i < m->n_budgets; i++)
 		budget_free(m->budgets[i]);
@@ -151,6 +160,8 @@ Manager *manager_free(Manager *m)
 	symbolizer_free(m->symbolizer);
 	free(m->root);
 	free(m->cgroup_root);
+	free(m->tracefs);
+	free(m->snapshot_dir);
 	tlob_strv_free(m->patterns);
 	state_free(m->state);
 	return mfree(m);
@@ -404,8 +415,19 @@ static int reload_apply(Manager *m, char **matching)
 		Budget *old = manager_find_budget(m, fresh[j]->id);
 
 		if (old) {
-			/* Same budget; the file, description, TlobCause= may
-			 * be new (another TlobCause= is another binding). */
+			/*
+			 * Same budget; the file, description, actions or
+			 * TlobCause= may be new (a new signal: rebound with
+			 * its unit below; another TlobCause= is another
+			 * binding).
+			 */
+			r = budget_set_actions(old, &fresh[j]->actions);
+			if (r < 0) {
+				for (size_t k = j; k < n_fresh; k++)
+					budget_free(fresh[k]);
+				free(fresh);
+				return r;
+			}
 			if (old->cause != fresh[j]->cause) {
 				old->cause = fresh[j]->cause;
 				if (old->binding_id)
@@ -469,6 +491,7 @@ static int reload_apply(Manager *m, char **matching)
 	}
 	log_info("Loaded %zu budget(s) of %zu unit(s).", m->n_budgets,
 		 m->n_units);
+	snapshot_sync(m);
 	if (refused > MANAGER_REFUSED_LOGGED)
 		log_warning("%u more budget(s) refused, over the limit of %u.",
 			    refused - MANAGER_REFUSED_LOGGED, m->budgets_max);
@@ -688,7 +711,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	if (r >= 0)
 		r = budget_store_write(m->root, a->unit, id, a->probe,
 				       a->budget_ns, a->runtime, a->description,
-				       a->cause, &file);
+				       a->cause, &a->actions, &file);
 	if (r < 0) {
 		unit_tracker_unref(m, u);
 		return sd_bus_error_set_errnof(error, -r,
@@ -702,7 +725,8 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	b->cause = a->cause;
 	b->file = rcstr_new(file);
 	b->description = isempty(a->description) ? NULL : strdup(a->description);
-	if (!b->file || (!isempty(a->description) && !b->description))
+	if (!b->file || (!isempty(a->description) && !b->description) ||
+	    budget_set_actions(b, &a->actions) < 0)
 		goto oom;
 	r = manager_append_budget(m, b);
 	if (r < 0)
@@ -724,6 +748,7 @@ static int add_budget_now(Manager *m, AddRequest *a, UnitState *state,
 	log_info("Added budget %s: %s %s %llu ns%s.", id, a->unit,
 		 b->probe_text, (unsigned long long)a->budget_ns,
 		 a->runtime ? " (runtime)" : "");
+	snapshot_sync(m);
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	*ret_id = TAKE_PTR(id);
@@ -774,7 +799,8 @@ static void on_add_unit_known(UnitQuery *q, int r, UnitState *state,
 
 int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, bool cause, sd_bus_error *error)
+		       const char *description, bool cause,
+		       const TlobActions *actions, sd_bus_error *error)
 {
 	_cleanup_(tlob_probe_done) TlobProbe p = {};
 	_cleanup_free_ char *canonical = NULL;
@@ -802,6 +828,7 @@ int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		.budget_ns = budget_ns,
 		.runtime = runtime,
 		.cause = cause,
+		.actions = *actions,
 	};
 	if (!a->unit || (!isempty(description) && !a->description)) {
 		add_request_free(a);
@@ -832,6 +859,7 @@ int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error)
 	log_info("Removed budget %s: %s %s.", b->id, b->unit_name,
 		 b->probe_text);
 	manager_drop_budget(m, b);
+	snapshot_sync(m);
 	manager_tell_systemd(m);
 	manager_emit_budget_count_changed(m);
 	return 0;
@@ -992,7 +1020,8 @@ chosen:
 	/*
 	 * The unit grants what both need, the choice being made here: with
 	 * the module, what only BPF needs goes (CAP_SYS_ADMIN,
-	 * which the kernel requires to create a uprobe through perf).
+	 * which the kernel requires to create a uprobe through perf); with
+	 * BPF, what only the module needs (CAP_KILL, for signal=).
 	 */
 	if (m->backend == KERNEL_BACKEND_KMOD) {
 		r = sandbox_drop_capabilities(UINT64_C(1) << CAP_SYS_ADMIN);
@@ -1001,6 +1030,11 @@ chosen:
 		r = sandbox_deny_tracing_syscalls();
 		if (r < 0)
 			log_warning_errno(r, "Failed to deny bpf() and perf_event_open() to myself, ignoring: %m");
+	} else {
+		/* Only the module sends signals (the signal= action). */
+		r = sandbox_drop_capabilities(UINT64_C(1) << CAP_KILL);
+		if (r < 0)
+			log_warning_errno(r, "Failed to drop CAP_KILL, ignoring: %m");
 	}
 	return 0;
 }

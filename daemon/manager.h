@@ -65,6 +65,14 @@ struct Manager {
 	State *state;
 	StateCounters counters;
 
+	/*
+	 * The snapshot action (snapshot.h): tracefs (writable), where
+	 * snapshots are kept, and whether the scheduler events are on.
+	 */
+	char *tracefs;
+	char *snapshot_dir;
+	bool snapshot_events;
+
 	char *root;			/* prefix of the drop-in dirs ("" = /) */
 	char *cgroup_root;		/* cgroup2 mount, /sys/fs/cgroup */
 	const char *rv_path;		/* /dev/rv */
@@ -195,7 +203,8 @@ Budget *manager_find_budget_by_probe(Manager *m, const char *unit,
  */
 int manager_add_budget(Manager *m, sd_bus_message *call, const char *unit,
 		       const char *probe, uint64_t budget_ns, bool runtime,
-		       const char *description, bool cause, sd_bus_error *error);
+		       const char *description, bool cause,
+		       const TlobActions *actions, sd_bus_error *error);
 int manager_remove_budget(Manager *m, Budget *b, sd_bus_error *error);
 
 /* Bind/unbind every budget of @u after its state changed. */

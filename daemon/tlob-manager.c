@@ -19,6 +19,7 @@
 static const char *arg_root;
 static const char *arg_cgroup_root;
 static const char *arg_device;
+static const char *arg_tracefs;
 static KernelBackend arg_backend = _KERNEL_BACKEND_INVALID;	/* $TLOB_BACKEND, else auto */
 static unsigned arg_burst = 10;
 static unsigned arg_max_budgets = MANAGER_BUDGETS_MAX;
@@ -41,12 +42,16 @@ static void help(void)
 	       "                            opens, else BPF (auto; default: $TLOB_BACKEND,\n"
 	       "                            else auto)\n"
 	       "     --device=PATH          The tlob device (/dev/rv)\n"
+	       "     --tracefs=PATH         Where tracefs is, writable, for the snapshot\n"
+	       "                            action (/sys/kernel/tracing)\n"
 	       "     --log-burst=N          Journal entries per budget and interval (10)\n"
 	       "     --log-interval=SPAN    The interval of that limit, and of the warning\n"
 	       "                            about events the kernel dropped (10s)\n"
 	       "     --max-budgets=N        Budgets managed at most, drop-ins and\n"
 	       "                            tlobctl add alike (%u)\n\n"
-	       "SIGHUP re-reads the drop-ins. $SYSTEMD_LOG_LEVEL sets the log level.\n",
+	       "SIGHUP re-reads the drop-ins. $SYSTEMD_LOG_LEVEL sets the log level.\n"
+	       "Snapshots are kept in $STATE_DIRECTORY/snapshots\n"
+	       "(/var/lib/tlob-manager/snapshots).\n",
 	       program_invocation_short_name, MANAGER_BUDGETS_MAX);
 }
 
@@ -59,6 +64,7 @@ enum {
 	ARG_LOG_BURST,
 	ARG_LOG_INTERVAL,
 	ARG_MAX_BUDGETS,
+	ARG_TRACEFS,
 };
 
 /* A decimal number of at least @min that fits in unsigned. */
@@ -87,6 +93,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "log-burst", required_argument, NULL, ARG_LOG_BURST },
 		{ "log-interval", required_argument, NULL, ARG_LOG_INTERVAL },
 		{ "max-budgets", required_argument, NULL, ARG_MAX_BUDGETS },
+		{ "tracefs", required_argument, NULL, ARG_TRACEFS },
 		{}
 	};
 	uint64_t ns;
@@ -108,6 +115,9 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_DEVICE:
 			arg_device = optarg;
+			break;
+		case ARG_TRACEFS:
+			arg_tracefs = optarg;
 			break;
 		case ARG_BACKEND:
 			arg_backend = kernel_backend_from_string(optarg);
@@ -220,7 +230,8 @@ static int run(int argc, char *argv[])
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate the manager: %m");
 	if (set_string(&m->root, arg_root) < 0 ||
-	    set_string(&m->cgroup_root, arg_cgroup_root) < 0)
+	    set_string(&m->cgroup_root, arg_cgroup_root) < 0 ||
+	    set_string(&m->tracefs, arg_tracefs) < 0)
 		return log_oom();
 	if (arg_device)
 		m->rv_path = arg_device;

@@ -3,7 +3,7 @@
 #
 # bash completion of tlobctl(1): commands, options, unit names (from
 # systemctl) for "add", budget ids (from "tlobctl list --no-legend") for
-# "remove" and "status". Installed as
+# "remove", "status" and "snapshot". Installed as
 # $(pkg-config --variable=completionsdir bash-completion)/tlobctl.
 
 # Budget ids, from the manager of the host given with -H, if any.
@@ -25,9 +25,10 @@ __tlobctl_units() {
 
 _tlobctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local verbs='add remove list status watch reload'
+	local verbs='add remove list status watch reload snapshot'
 	local opts='--help --version --json= --no-pager --no-legend --quiet
-		    --no-ask-password --host= --runtime --description= --cause='
+		    --no-ask-password --host= --runtime --description= --cause=
+		    --action= --list'
 	local i w verb='' nargs=0 host=() candidates=''
 
 	# Options with a separate argument, and --opt=value split at '='
@@ -38,7 +39,7 @@ _tlobctl() {
 		cur=''
 	else
 		case "$prev" in
-		--json | --host | -H | --description | --cause) ;;
+		--json | --host | -H | --description | --cause | --action) ;;
 		*) prev='' ;;
 		esac
 	fi
@@ -56,6 +57,10 @@ _tlobctl() {
 	--cause)
 		mapfile -t COMPREPLY < <(compgen -W 'yes no' -- "$cur")
 		return 0 ;;
+	--action)
+		mapfile -t COMPREPLY < <(compgen -W 'log signal=SIGABRT signal=SIGQUIT
+			restart restart= stop stop= snapshot' -- "$cur")
+		return 0 ;;
 	esac
 
 	# The command and how many of its arguments come before this word.
@@ -66,7 +71,7 @@ _tlobctl() {
 			host=(-H "${COMP_WORDS[i + 1]}")
 			i=$((i + 1)) ;;
 		--host=*) host=(-H "${w#--host=}") ;;
-		--json | --description | --cause)
+		--json | --description | --cause | --action)
 			i=$((i + 1)) ;;
 		=) i=$((i + 1)) ;;
 		-*) ;;
@@ -99,7 +104,7 @@ _tlobctl() {
 	case "$verb" in
 	'') candidates=$verbs ;;
 	add) [ "$nargs" = 0 ] && candidates=$(__tlobctl_units "${host[@]}") ;;
-	remove | status) [ "$nargs" = 0 ] && candidates=$(__tlobctl_ids "${host[@]}") ;;
+	remove | status | snapshot) [ "$nargs" = 0 ] && candidates=$(__tlobctl_ids "${host[@]}") ;;
 	esac
 	mapfile -t COMPREPLY < <(compgen -W "$candidates" -- "$cur")
 	return 0

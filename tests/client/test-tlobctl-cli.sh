@@ -66,6 +66,12 @@ expect "--host= empty" 1 "--host= needs" "" -- --host= list
 expect "-H without argument" 1 "requires an argument" "" -- -H
 expect "--description without add" 1 "only apply to 'add'" "" -- --description=x list
 expect "--runtime without add" 1 "only apply to 'add'" "" -- status --runtime
+expect "--action without add" 1 "only apply to 'add'" "" -- --action=log list
+expect "--action= bad item" 1 'Invalid action "reboot" in --action=: unknown action' "" -- --action="log reboot" add a.service main 1s
+expect "--action=signal=SIGKILL" 1 'Invalid action "signal=SIGKILL" in --action=: SIGKILL and SIGSTOP are refused' "" -- --action=signal=SIGKILL add a.service main 1s
+expect "--list without snapshot" 1 "only applies to 'snapshot'" "" -- --list status
+expect "snapshot without ID" 1 "^Usage: tlobctl snapshot ID \\[INDEX\\]$" "" -- snapshot
+expect "snapshot bad index" 1 "Invalid snapshot index 'x'" "" -- snapshot abc x
 
 expect "add without arguments" 1 "^Usage: tlobctl add UNIT PROBE BUDGET$" "" -- add
 expect "add without budget" 1 "^Usage: tlobctl add" "" -- add a.service main

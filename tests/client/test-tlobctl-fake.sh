@@ -193,7 +193,7 @@ test_completion() {
 	bash -c '. "$1"; complete -p tlobctl' x "$here/../../shell-completion/tlobctl.bash" >"$tmp/c" ||
 		fail "sourcing the completion failed: $(cat "$tmp/c")"
 	[ "$(cat "$tmp/c")" = "complete -F _tlobctl tlobctl" ] || fail "complete -p: $(cat "$tmp/c")"
-	[ "$(complete_words tlobctl '' | tr '\n' ' ')" = "add remove list status watch reload " ] ||
+	[ "$(complete_words tlobctl '' | tr '\n' ' ')" = "add remove list status watch reload snapshot " ] ||
 		fail "verbs: $(complete_words tlobctl '')"
 	[ "$(complete_words tlobctl --json=short st)" = status ] || fail "after --json=short: $(complete_words tlobctl --json=short st)"
 	[ "$(complete_words tlobctl --json = p)" = pretty ] || fail "--json=p: $(complete_words tlobctl --json = p)"
@@ -208,6 +208,9 @@ test_completion() {
 	[ "$(complete_words tlobctl --runtime add w | tr '\n' ' ')" = "web@.service web@1.service " ] ||
 		fail "add w: $(complete_words tlobctl --runtime add w)"
 	[ -z "$(complete_words tlobctl add demo.service '')" ] || fail "add UNIT <TAB>: $(complete_words tlobctl add demo.service '')"
+	[ "$(complete_words tlobctl --action = snap)" = snapshot ] || fail "--action=snap: $(complete_words tlobctl --action = snap)"
+	[ "$(complete_words tlobctl snapshot "${rid:0:3}")" = "$rid" ] ||
+		fail "snapshot ${rid:0:3}: $(complete_words tlobctl snapshot "${rid:0:3}")"
 }
 t "bash completion: verbs, options, --json= modes, budget ids from the bus, unit names" test_completion
 
@@ -512,6 +515,29 @@ test_stop_unit() {
 	tc list | grep -Eq "^$id .* no\$" || fail "list: $(tc list)"
 }
 t "a stopped unit's budget is listed inactive" test_stop_unit
+
+test_actions() {
+	local aid
+	aid=$(tc add --action="signal=SIGQUIT" --action="restart=2/1min" demo.service tlob_fixture_stop+1 5ms)
+	tc status --json=short "$aid" | jq -e '.actions == "log signal=SIGQUIT restart=2/1min" and
+		.actions_taken == "signal=0 restart=0" and .actions_suppressed == "signal=0 restart=0"' >/dev/null ||
+		fail "status: $(tc status --json=short "$aid")"
+	grep -qx 'TlobAction=log signal=SIGQUIT restart=2/1min' \
+		"$FAKE_DIR/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-$aid.conf" ||
+		fail "drop-in: $(cat "$FAKE_DIR"/root/etc/systemd/system.control/demo.service.d/50-TlobBudget-"$aid".conf)"
+	tc status "$aid" | grep -q 'log signal=SIGQUIT restart=2/1min' || fail "status: $(tc status "$aid")"
+	# No snapshots yet: an empty list, and nothing to show.
+	[ -z "$(tc snapshot --no-legend --list "$aid")" ] || fail "snapshot --list: $(tc snapshot --list "$aid")"
+	[ "$(tc snapshot --list --json=short "$aid")" = "[]" ] || fail "snapshot --list --json: $(tc snapshot --list --json=short "$aid")"
+	tc snapshot "$aid" 2>"$tmp/err" && fail "snapshot without snapshots succeeded"
+	grep -q "Budget $aid has no snapshots" "$tmp/err" || fail "snapshot: $(cat "$tmp/err")"
+	tc add --action="restart=0/1s" demo.service tlob_fixture_stop+2 5ms 2>"$tmp/err" &&
+		fail "a bad action list was taken"
+	tc snapshot nosuch 2>"$tmp/err" && fail "snapshot of no budget succeeded"
+	grep -q 'No budget with id "nosuch"' "$tmp/err" || fail "snapshot nosuch: $(cat "$tmp/err")"
+	tc remove "$aid"
+}
+t "add --action: the list is kept and shown; snapshot --list and its errors" test_actions
 
 test_remove() {
 	local id rid

@@ -14,8 +14,11 @@
  * After every change of the bindings they are listed in the file named by
  * $TLOB_FAKE_KERNEL_STATE, one per line:
  *   ID PATH START_OFFSET STOP_OFFSET FLAGS THRESHOLD_NS CGROUP COOKIE
+ *   [signal=SIGNAL]
  * (offsets in hex with 0x, CGROUP the cgroup path or "-", cookie hex, the
- * rest decimal).
+ * rest decimal; the signal of a binding that sends one at expiry). As
+ * the module, the kmod backend takes signals 1 to 64; as libtlob_bpf,
+ * the bpf backend refuses any (EINVAL, its reserved field).
  *
  * The test drives "the kernel" by writing lines to the FIFO named by
  * $TLOB_FAKE_KERNEL_FIFO. BINDING is a binding id, or @ID: the binding of
@@ -101,6 +104,8 @@ typedef struct FakeBinding {
 	uint64_t threshold_ns;
 	uint64_t cookie;
 	uint64_t dev, ino;
+	uint32_t signal;
+	uint32_t reserved;
 	char path[256];
 	char cgroup[128];
 } FakeBinding;
@@ -177,12 +182,15 @@ static void write_state(KernelLink *k)
 		FakeBinding b;
 
 		get_binding(k, i, &b);
-		fprintf(f, "%u %s 0x%llx 0x%llx %u %llu %s %llx\n", b.id,
+		fprintf(f, "%u %s 0x%llx 0x%llx %u %llu %s %llx", b.id,
 			b.path, (unsigned long long)b.start_offset,
 			(unsigned long long)b.stop_offset, b.flags,
 			(unsigned long long)b.threshold_ns,
 			b.cgroup[0] ? b.cgroup : "-",
 			(unsigned long long)b.cookie);
+		if (b.signal)
+			fprintf(f, " signal=%u", b.signal);
+		fputc('\n', f);
 	}
 	fclose(f);
 	(void)rename(tmp, k->state_path);
@@ -632,7 +640,8 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 	struct stat st;
 	ssize_t n;
 
-	if (args->flags & ~TLOB_BIND_FLAGS_ALL || args->reserved ||
+	if (args->flags & ~TLOB_BIND_FLAGS_ALL || args->signal > 64 ||
+	    (args->signal && k->backend == KERNEL_BACKEND_BPF) ||
 	    !tlob_budget_is_valid(args->threshold_ns) ||
 	    ((args->flags & TLOB_BIND_STOP_ON_RETURN) && args->stop_offset))
 		return -EINVAL;
@@ -667,6 +676,7 @@ int kernel_link_bind(KernelLink *k, int elf_fd, struct tlob_bind_args *args,
 		.cookie = args->cookie,
 		.dev = (uint64_t)st.st_dev,
 		.ino = (uint64_t)st.st_ino,
+		.signal = args->signal,
 	};
 	memcpy(b.path, path, (size_t)n + 1);
 	strcpy(b.cgroup, strempty(cg));
@@ -760,6 +770,7 @@ int kernel_link_info(KernelLink *k, uint32_t id,
 		.dev = b.dev,
 		.ino = b.ino,
 		.owner = TLOB_OWNER_THIS_FD,
+		.signal = b.signal,
 	};
 	*ret_cgroup_path = NULL;
 	if ((b.flags & TLOB_BIND_CGROUP_PATH) &&

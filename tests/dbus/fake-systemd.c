@@ -7,7 +7,9 @@
  *
  * Owns org.freedesktop.systemd1; Manager methods Subscribe, LoadUnit,
  * GetUnit, ListUnitsByPatterns and Reload (logged as "call Reload", then
- * Reloading); signals
+ * Reloading), RestartUnit and StopUnit (logged as "call RestartUnit NAME
+ * MODE", then done as the FIFO's restart and stop, answered with a job
+ * path; a unit that is not there fails with NoSuchUnit); signals
  * JobRemoved, UnitNew, UnitRemoved, Reloading; per unit the properties
  * Id, ActiveState, SubState, LoadState (org.freedesktop.systemd1.Unit)
  * and ControlGroup, Slice, ExecStart (...Service). Units are made and
@@ -461,6 +463,9 @@ static int method_list_units_by_patterns(sd_bus_message *msg, void *userdata,
 	return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_restart_stop_unit(sd_bus_message *msg, void *userdata,
+				    sd_bus_error *error);
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_METHOD("Subscribe", "", "", method_subscribe,
@@ -473,6 +478,10 @@ static const sd_bus_vtable manager_vtable[] = {
 		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("ListUnitsByPatterns", "asas", "a(ssssssouso)",
 		      method_list_units_by_patterns, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("RestartUnit", "ss", "o", method_restart_stop_unit,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("StopUnit", "ss", "o", method_restart_stop_unit,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_SIGNAL("JobRemoved", "uoss", 0),
 	SD_BUS_SIGNAL("UnitNew", "so", 0),
 	SD_BUS_SIGNAL("UnitRemoved", "so", 0),
@@ -610,6 +619,34 @@ static void handle_line(char *line)
 		changed(u, false);
 	} else
 		fprintf(stderr, "fake-systemd: bad command %s\n", cmd);
+}
+
+/* RestartUnit and StopUnit: at once, whatever the mode. */
+static int method_restart_stop_unit(sd_bus_message *msg, void *userdata,
+				    sd_bus_error *error)
+{
+	bool restart = streq(sd_bus_message_get_member(msg), "RestartUnit");
+	const char *name, *mode;
+	char job[64];
+	FakeUnit *u;
+	int r;
+
+	r = sd_bus_message_read(msg, "ss", &name, &mode);
+	if (r < 0)
+		return r;
+	fprintf(stderr, "call %s %s %s\n", sd_bus_message_get_member(msg),
+		name, mode);
+	u = is_template(name) ? NULL : find_or_instantiate(name);
+	if (!u || !u->exec)
+		return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit",
+					 "Unit %s not found.", name);
+	if (restart)
+		unit_start(u);
+	else
+		unit_stop(u);
+	changed(u, true);
+	snprintf(job, sizeof(job), "/org/freedesktop/systemd1/job/%u", job_id);
+	return sd_bus_reply_method_return(msg, "o", job);
 }
 
 static int on_fifo(sd_event_source *s, int fd, uint32_t revents,

@@ -255,11 +255,15 @@ static pid_t manager_fork(const char *extra_env, const char *extra_arg)
 		_cleanup_free_ char *state = fake_path("bindings");
 		_cleanup_free_ char *journal = fake_path("journal");
 		_cleanup_free_ char *root = NULL, *cg = NULL, *log = NULL;
+		_cleanup_free_ char *tracefs = NULL, *statedir = fake_path("state");
 
 		if (asprintf(&root, "--root=%s/root", fake_dir) < 0 ||
 		    asprintf(&cg, "--cgroup-root=%s/cgroup", fake_dir) < 0 ||
+		    asprintf(&tracefs, "--tracefs=%s/tracefs", fake_dir) < 0 ||
 		    asprintf(&log, "%s/manager.log", fake_dir) < 0)
 			_exit(127);
+		/* The unit's StateDirectory=: snapshots. */
+		setenv("STATE_DIRECTORY", statedir, 1);
 		setenv("TLOB_FAKE_KERNEL_FIFO", fifo, 1);
 		setenv("TLOB_FAKE_KERNEL_STATE", state, 1);
 		setenv("TLOB_FAKE_JOURNAL", journal, 1);
@@ -279,8 +283,8 @@ static pid_t manager_fork(const char *extra_env, const char *extra_arg)
 			store_pass();
 		if (!freopen(log, "a", stderr))
 			_exit(126);
-		execl(manager_bin, manager_bin, root, cg, "--log-interval=1s",
-		      extra_arg, (char *)NULL);
+		execl(manager_bin, manager_bin, root, cg, tracefs,
+		      "--log-interval=1s", extra_arg, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -370,17 +374,20 @@ static const char *call_plain(sd_bus *b, const char *member, bool interactive)
 	return name;
 }
 
-static const char *call(const char *member, sd_bus_message **ret,
-			const char *types, ...)
+/* @member with arguments, on connection @b, not interactive. */
+static const char *call_on(sd_bus *b, const char *member, sd_bus_message **ret,
+			   const char *types, ...)
 {
 	const char *r;
 	va_list ap;
 
 	va_start(ap, types);
-	r = callv(bus, member, ret, false, types, ap);
+	r = callv(b, member, ret, false, types, ap);
 	va_end(ap);
 	return r;
 }
+
+#define call(...) call_on(bus, __VA_ARGS__)
 
 static const char *add_budget_on(sd_bus *b, bool interactive, const char *unit,
 				 const char *probe, uint64_t ns, char *ret_id,
@@ -1695,6 +1702,9 @@ static void test_restart_manager(void **state)
 }
 
 /* In a child with uid/gid 65534: call @what, expect error @want (or none). */
+/* The budget of test_actions, for as_nobody("snapshots"). */
+static char action_id[64];
+
 static void as_nobody(const char *what, bool interactive, const char *want)
 {
 	int status;
@@ -1714,6 +1724,14 @@ static void as_nobody(const char *what, bool interactive, const char *want)
 		if (streq(what, "add"))
 			err = add_budget_on(b, interactive, "demo.service",
 					    "tlob_fixture_stop", MS, id, NULL);
+		else if (streq(what, "add-action"))
+			err = add_budget_on(b, interactive, "demo.service",
+					    "tlob_fixture_stop", MS, id, "{sv}",
+					    "action", "s", "signal=SIGQUIT");
+		else if (streq(what, "snapshots"))
+			err = call_on(b, "ListSnapshots", NULL, "s", action_id);
+		else if (streq(what, "open-snapshot"))
+			err = call_on(b, "OpenSnapshot", NULL, "st", action_id, (uint64_t)1);
 		else if (streq(what, "list"))
 			err = call_plain(b, "ListBudgets", false);
 		else if (streq(what, "reload"))
@@ -2581,6 +2599,347 @@ static const char *manager_log_line(const char *what)
 	return line;
 }
 
+/* What GetBudget says of a budget's actions. */
+typedef struct ActionInfo {
+	char actions[256];
+	uint64_t taken[4], suppressed[4];	/* signal restart stop snapshot */
+} ActionInfo;
+
+static int action_index(const char *name)
+{
+	static const char *const names[] = { "signal", "restart", "stop", "snapshot" };
+
+	for (int i = 0; i < 4; i++)
+		if (streq(names[i], name))
+			return i;
+	fail_msg("unknown action %s", name);
+	return -1;
+}
+
+static void get_actions(const char *id, ActionInfo *ai)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *key, *s;
+	uint64_t v;
+	int r;
+
+	*ai = (ActionInfo) {};
+	assert_ok(call("GetBudget", &reply, "s", id));
+	assert_true(sd_bus_message_enter_container(reply, 'a', "{sv}") > 0);
+	while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+		assert_true(sd_bus_message_read(reply, "s", &key) > 0);
+		if (streq(key, "Actions")) {
+			assert_true(sd_bus_message_read(reply, "v", "s", &s) > 0);
+			copy_str(ai->actions, sizeof(ai->actions), s);
+		} else if (streq(key, "ActionsTaken") ||
+			   streq(key, "ActionsSuppressed")) {
+			uint64_t *to = streq(key, "ActionsTaken") ? ai->taken :
+				       ai->suppressed;
+
+			assert_true(sd_bus_message_enter_container(reply, 'v', "a{st}") > 0);
+			assert_true(sd_bus_message_enter_container(reply, 'a', "{st}") > 0);
+			while (sd_bus_message_read(reply, "{st}", &s, &v) > 0)
+				to[action_index(s)] = v;
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+			assert_true(sd_bus_message_exit_container(reply) > 0);
+		} else {
+			assert_true(sd_bus_message_skip(reply, "v") >= 0);
+		}
+		assert_true(sd_bus_message_exit_container(reply) > 0);
+	}
+	assert_true(r >= 0);
+}
+
+/*
+ * A tracefs with an instance "tlob", as the module makes it, and the
+ * state directory (systemd makes it for StateDirectory=).
+ */
+static void make_tracefs(void)
+{
+	_cleanup_free_ char *statedir = fake_path("state");
+
+	static const char *const files[] = {
+		"trace", "tracing_on", "buffer_size_kb",
+		"events/sched/sched_switch/enable",
+		"events/sched/sched_wakeup/enable",
+		"events/sched/sched_migrate_task/enable",
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		_cleanup_free_ char *p = NULL;
+
+		assert_true(asprintf(&p, "%s/tracefs/instances/tlob/%s", fake_dir,
+				     files[i]) > 0);
+		write_file(p, streq(files[i], "trace") ?
+			   "# tracer: nop\n  act-4242 [000] d..2. 1.000: sched_switch: prev_comm=act prev_pid=4242\n" :
+			   streq(files[i], "tracing_on") ? "1\n" : "0\n");
+	}
+	assert_true(mkdir(statedir, 0755) == 0 || errno == EEXIST);
+}
+
+static char *tracefs_file(const char *rel)
+{
+	_cleanup_free_ char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/tracefs/instances/tlob/%s", fake_dir, rel) > 0);
+	return read_file(p);
+}
+
+/*
+ * TlobAction= and AddBudget's "action": parsing, persistence, the
+ * signal in the binding, restart/stop through PID 1 after N violations
+ * within TIME with the rate limit, snapshots of the trace instance,
+ * ListSnapshots/OpenSnapshot, the journal entries and the counters, and
+ * authorization.
+ */
+static void test_actions(void **state)
+{
+	_cleanup_free_ char *drop = NULL, *text = NULL, *snap = NULL;
+	_cleanup_free_ char *hand = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t index, ts, size;
+	unsigned restarts, budgets0, bindings0;
+	ActionInfo ai;
+	BudgetInfo bi;
+	char buf[512];
+	ssize_t n;
+	int fd;
+
+	/*
+	 * What the tests before left, as a reload makes it, once bound
+	 * (binding follows systemd's answers about the units).
+	 */
+	assert_ok(call("Reload", NULL, NULL));
+	do {
+		bindings0 = count_bindings(NULL);
+		usleep(500000);
+	} while (count_bindings(NULL) != bindings0);
+	budgets0 = prop_u32("BudgetCount");
+	make_tracefs();
+	fake_systemd("unit act.service %s", fake_exec);
+	fake_systemd("start act.service");
+
+	/* Bad lists: refused before anything is written, naming the item. */
+	assert_error(add_budget("act.service", "tlob_fixture_start", 20 * MS, NULL,
+				"{sv}", "action", "s", "log signal=SIGKILL"),
+		     "org.tlob.Error.InvalidAction");
+	assert_non_null(strstr(last_message, "signal=SIGKILL"));
+	assert_error(add_budget("act.service", "tlob_fixture_start", 20 * MS, NULL,
+				"{sv}", "action", "s", "restart=0/1s"),
+		     "org.tlob.Error.InvalidAction");
+	assert_non_null(strstr(last_message, "restart=0/1s"));
+	assert_error(add_budget("act.service", "tlob_fixture_start", 20 * MS, NULL,
+				"{sv}", "action", "s", "reboot"),
+		     "org.tlob.Error.InvalidAction");
+	assert_error(add_budget("act.service", "tlob_fixture_start", 20 * MS, NULL,
+				"{sv}", "action", "u", 1),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	assert_int_equal(prop_u32("BudgetCount"), budgets0);
+
+	/* Unprivileged callers: AddBudget with actions as any AddBudget. */
+	set_polkit("no");
+	as_nobody("add-action", false, SD_BUS_ERROR_ACCESS_DENIED);
+	assert_int_equal(prop_u32("BudgetCount"), budgets0);
+
+	assert_ok(add_budget("act.service", "tlob_fixture_start", 20 * MS, action_id,
+			     "{sv}", "action", "s",
+			     "snapshot signal=quit restart=2/1min"));
+	get_actions(action_id, &ai);
+	assert_string_equal(ai.actions, "log signal=SIGQUIT restart=2/1min snapshot");
+	/* Persisted for this budget, in its own drop-in. */
+	assert_ok(get_budget(action_id, &bi));
+	text = read_file(bi.file);
+	assert_non_null(strstr(text, "\nTlobAction=log signal=SIGQUIT restart=2/1min snapshot\n"));
+	/* The kernel sends the signal: it is in the binding. */
+	WAIT_FOR(count_bindings(" signal=3") == 1);
+	/* Scheduler events on in the instance while a budget wants snapshots. */
+	WAIT_FOR(strstr(tracefs_file("events/sched/sched_switch/enable"), "1"));
+	free(text);
+	text = tracefs_file("buffer_size_kb");
+	assert_string_equal(text, "1024");
+
+	/* First violation: signal and snapshot, no restart yet (2 needed). */
+	restarts = count_in_log("systemd.log", "call RestartUnit act.service replace");
+	fake_kernel("violation @%s 4242 30000000 3 4242 act", action_id);
+	WAIT_FOR((get_actions(action_id, &ai), ai.taken[0] == 1 && ai.taken[3] == 1));
+	assert_int_equal(ai.taken[1], 0);
+	WAIT_FOR(count_in_log("journal", "TLOB_ACTION_RESULT=saved as ") == 1);
+	snap = fake_path("state/snapshots");
+	{
+		_cleanup_free_ char *p = NULL, *t = NULL;
+
+		assert_true(asprintf(&p, "%s/%s/1.trace", snap, action_id) > 0);
+		t = read_file(p);
+		assert_non_null(strstr(t, "sched_switch: prev_comm=act"));
+	}
+	free(text);
+	text = tracefs_file("tracing_on");
+	assert_string_equal(text, "1");	/* on again after the copy */
+	assert_int_equal(count_in_log("journal", "TLOB_ACTION=snapshot\n"), 1);
+	assert_int_equal(count_in_log("journal", "TLOB_ACTION=signal\n"), 1);
+	assert_true(count_in_log("journal", "MESSAGE_ID=73a969b5e0a9432eac52ed24d4daa4a1") >= 2);
+	assert_true(count_in_log("journal", "OBJECT_SYSTEMD_UNIT=act.service") >= 2);
+
+	/* Second: restart=2/1min is due; the snapshot within 10 s is not. */
+	fake_kernel("violation @%s 4242 30000000 3 4242 act", action_id);
+	WAIT_FOR(count_in_log("systemd.log", "call RestartUnit act.service replace") == restarts + 1);
+	WAIT_FOR(count_in_log("journal", "TLOB_ACTION=restart\n") == 1);
+	assert_true(count_in_log("journal", "TLOB_ACTION_RESULT=job /org/freedesktop/systemd1/job/") >= 1);
+	get_actions(action_id, &ai);
+	assert_int_equal(ai.taken[0], 2);
+	assert_int_equal(ai.taken[1], 1);
+	assert_int_equal(ai.taken[3], 1);
+	assert_int_equal(ai.suppressed[3], 1);
+	assert_int_equal(ai.suppressed[1], 0);
+
+	/* Two more at once: the window is full again, but within a minute. */
+	fake_kernel("violation @%s 4242 30000000 3 4242 act", action_id);
+	fake_kernel("violation @%s 4242 30000000 3 4242 act", action_id);
+	WAIT_FOR((get_actions(action_id, &ai), ai.taken[0] == 4));
+	assert_int_equal(ai.taken[1], 1);
+	assert_int_equal(ai.suppressed[1], 1);
+	assert_int_equal(count_in_log("systemd.log", "call RestartUnit act.service replace"),
+			 restarts + 1);
+
+	/* The snapshots: root may list and open them. */
+	assert_ok(call("ListSnapshots", &reply, "s", action_id));
+	assert_true(sd_bus_message_enter_container(reply, 'a', "(ttt)") > 0);
+	assert_true(sd_bus_message_read(reply, "(ttt)", &index, &ts, &size) > 0);
+	assert_int_equal(index, 1);
+	assert_true(size > 20);
+	assert_true(ts > now_usec(CLOCK_REALTIME) - 60 * 1000000ULL);
+	assert_int_equal(sd_bus_message_read(reply, "(ttt)", &index, &ts, &size), 0);
+	reply = sd_bus_message_unref(reply);
+	assert_ok(call("OpenSnapshot", &reply, "st", action_id, (uint64_t)1));
+	assert_true(sd_bus_message_read(reply, "h", &fd) > 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "sched_switch"));
+	assert_error(call("OpenSnapshot", NULL, "st", action_id, (uint64_t)7),
+		     SD_BUS_ERROR_INVALID_ARGS);
+	assert_error(call("ListSnapshots", NULL, "s", "nosuch"),
+		     "org.tlob.Error.NoSuchBudget");
+	assert_error(call("ListSnapshots", NULL, "s", "../x"),
+		     "org.tlob.Error.NoSuchBudget");
+	/* ...others as AddBudget: trace data shows every task. */
+	as_nobody("snapshots", false, SD_BUS_ERROR_ACCESS_DENIED);
+	as_nobody("open-snapshot", false, SD_BUS_ERROR_ACCESS_DENIED);
+	set_polkit("yes");
+	as_nobody("snapshots", false, NULL);
+	set_polkit("no");
+
+	/*
+	 * A hand-written drop-in: TlobAction= for the budgets of its own
+	 * file; stop=1/0 stops the unit at the first violation. Another
+	 * signal on a reload makes the binding again.
+	 */
+	assert_true(asprintf(&hand, "%s/root/etc/systemd/system/act.service.d/20-act.conf",
+			     fake_dir) > 0);
+	write_file(hand, "[X-Tlob]\nTlobAction=stop signal=USR1\n"
+		   "TlobBudget=tlob_fixture_stop 5ms\nTlobAction=bogus\n");
+	assert_ok(call("Reload", NULL, NULL));
+	{
+		static ListEntry l[MANY + 16];
+		size_t k = MIN(list_budgets(l, ELEMENTSOF(l)), ELEMENTSOF(l));
+		const char *did = NULL;
+
+		for (size_t i = 0; i < k; i++)
+			if (streq(l[i].source, "dropin") && streq(l[i].unit, "act.service"))
+				did = l[i].id;
+		assert_non_null(did);
+		get_actions(did, &ai);
+		assert_string_equal(ai.actions, "log signal=SIGUSR1 stop");
+		/* The other budget of the unit keeps its own. */
+		get_actions(action_id, &ai);
+		assert_string_equal(ai.actions, "log signal=SIGQUIT restart=2/1min snapshot");
+		WAIT_FOR(count_bindings(" signal=10") == 1);
+		assert_true(manager_log_count("Invalid TlobAction= item \"bogus\"") >= 1);
+
+		write_file(hand, "[X-Tlob]\nTlobAction=stop signal=SIGABRT\n"
+			   "TlobBudget=tlob_fixture_stop 5ms\n");
+		assert_ok(call("Reload", NULL, NULL));
+		WAIT_FOR(count_bindings(" signal=6") == 1);
+		assert_int_equal(count_bindings(" signal=10"), 0);
+		get_actions(did, &ai);
+		assert_string_equal(ai.actions, "log signal=SIGABRT stop");
+
+		fake_kernel("violation @%s 4243 9000000 1 4243 act", did);
+		WAIT_FOR(count_in_log("systemd.log", "call StopUnit act.service replace") == 1);
+		WAIT_FOR(count_in_log("journal", "TLOB_ACTION=stop\n") == 1);
+		get_actions(did, &ai);
+		assert_int_equal(ai.taken[2], 1);
+	}
+
+	/* No budget with snapshots left: the events go off again. */
+	assert_int_equal(unlink(hand), 0);
+	assert_ok(call("RemoveBudget", NULL, "s", action_id));
+	WAIT_FOR(strstr(tracefs_file("events/sched/sched_switch/enable"), "0"));
+	assert_ok(call("Reload", NULL, NULL));
+	/* The snapshots of a removed budget are still there to read. */
+	assert_ok(call("ListSnapshots", NULL, "s", action_id));
+	WAIT_FOR(count_bindings(NULL) == bindings0);
+	assert_int_equal(prop_u32("BudgetCount"), budgets0);
+	/* Stopped by the action; what systemd said of it is handled. */
+	usleep(500000);
+}
+
+/*
+ * A restarted manager takes over a binding from the fd store only if
+ * its signal is the one the budget's actions say; else it is made again.
+ */
+static void test_actions_adopt(void **state)
+{
+	_cleanup_free_ char *file = NULL, *text = NULL;
+	char id[64], *at;
+	uint32_t b0;
+	BudgetInfo bi;
+
+	manager_stop();
+	if (notify_fd < 0)
+		store_open();
+	store_clear();
+	use_store = true;
+	manager_start(NULL);
+	fake_systemd("unit adopt.service %s", fake_exec);
+	fake_systemd("start adopt.service");
+	assert_ok(add_budget("adopt.service", "tlob_fixture_start", 20 * MS, id,
+			     "{sv}", "action", "s", "signal=SIGQUIT"));
+	WAIT_FOR(count_bindings(" signal=3") == 1);
+	assert_ok(get_budget(id, &bi));
+	b0 = bi.binding_id;
+	file = strdup(bi.file);
+	assert_non_null(file);
+
+	/* The same actions: the binding is taken over. */
+	manager_stop();
+	manager_start(NULL);
+	WAIT_FOR(budget_active(id));
+	assert_ok(get_budget(id, &bi));
+	assert_int_equal(bi.binding_id, b0);
+	assert_int_equal(count_bindings(" signal=3"), 1);
+
+	/* Another signal in its drop-in meanwhile: bound again with it. */
+	manager_stop();
+	text = read_file(file);
+	at = strstr(text, "signal=SIGQUIT");
+	assert_non_null(at);
+	memcpy(at, "signal=SIGUSR2", strlen("signal=SIGUSR2"));
+	write_file(file, text);
+	manager_start(NULL);
+	WAIT_FOR(count_bindings(" signal=12") == 1);
+	assert_int_equal(count_bindings(" signal=3"), 0);
+	assert_ok(get_budget(id, &bi));
+	assert_true(bi.binding_id != b0);
+
+	assert_ok(call("RemoveBudget", NULL, "s", id));
+	fake_systemd("stop adopt.service");
+	manager_stop();
+	store_clear();
+	use_store = false;
+	manager_start(NULL);
+}
+
 static void test_backend_bpf(void **state)
 {
 	_cleanup_free_ char *backend = NULL;
@@ -2601,6 +2960,11 @@ static void test_backend_bpf(void **state)
 	assert_string_equal(backend, "bpf");
 	assert_true(store_rv < 0 && store_state >= 0);
 	fake_systemd("start demo.service");
+	/* The BPF backend sends no signals: refused, nothing left behind. */
+	assert_error(add_budget("demo.service", "tlob_fixture_stop+5", 20 * MS, NULL,
+				"{sv}", "action", "s", "signal=SIGABRT"),
+		     "org.tlob.Error.InvalidAction");
+	assert_non_null(strstr(last_message, "BPF backend"));
 	assert_ok(add_budget("demo.service", "tlob_fixture_stop+7", 20 * MS, id, NULL));
 	WAIT_FOR(budget_active(id));
 	usleep(300000);	/* every budget bound */
@@ -2758,6 +3122,8 @@ int main(void)
 		cmocka_unit_test(test_fd_store_restart),
 		cmocka_unit_test(test_fd_store_sigkill),
 		cmocka_unit_test(test_fd_store_orphans),
+		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_actions_adopt),
 		cmocka_unit_test(test_backend_bpf),
 	};
 

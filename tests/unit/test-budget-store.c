@@ -115,7 +115,7 @@ static void test_write_persistent(void **state)
 
 	assert_int_equal(budget_store_write(root, "nginx.service", "0123abcd",
 					    "getaddrinfo", 100 * NSEC_PER_MSEC,
-					    false, "DNS lookups", true, &file), 0);
+					    false, "DNS lookups", true, NULL, &file), 0);
 	want = path_of("/etc/systemd/system.control/nginx.service.d/50-TlobBudget-0123abcd.conf");
 	assert_string_equal(file, want);
 	text = read_all(file);
@@ -135,7 +135,7 @@ static void test_write_runtime(void **state)
 	assert_int_equal(budget_store_write(root, "a@1.service", "r1",
 					    "/usr/bin/x:main..exit",
 					    1500 * NSEC_PER_MSEC, true, NULL,
-					    true, &file), 0);
+					    true, NULL, &file), 0);
 	want = path_of("/run/systemd/system.control/a@1.service.d/50-TlobBudget-r1.conf");
 	assert_string_equal(file, want);
 	text = read_all(file);
@@ -147,7 +147,7 @@ static void test_write_runtime(void **state)
 	/* Not the default: said in the file. */
 	assert_int_equal(budget_store_write(root, "a@1.service", "r2",
 					    "/usr/bin/x:main", NSEC_PER_MSEC,
-					    true, NULL, false, &file), 0);
+					    true, NULL, false, NULL, &file), 0);
 	text = read_all(file);
 	assert_string_equal(strstr(text, "[X-Tlob]"),
 			    "[X-Tlob]\nTlobBudget=/usr/bin/x:main 1ms\nTlobCause=no\n");
@@ -161,7 +161,7 @@ static void test_write_fails(void **state)
 	write_file("/etc/systemd/system.control/blocked.service.d", "");
 	assert_int_equal(budget_store_write(root, "blocked.service", "b1",
 					    "f", NSEC_PER_MSEC, false, NULL,
-					    true, &file), -ENOTDIR);
+					    true, NULL, &file), -ENOTDIR);
 	assert_null(file);
 }
 
@@ -174,10 +174,10 @@ static void test_load_sources_and_ids(void **state)
 
 	assert_int_equal(budget_store_write(root, "web.service", "api1",
 					    "handle", 20 * NSEC_PER_MSEC, false,
-					    "requests", true, &file), 0);
+					    "requests", true, NULL, &file), 0);
 	assert_int_equal(budget_store_write(root, "web.service", "rt1",
 					    "parse..parse_end", NSEC_PER_MSEC,
-					    true, NULL, false, &file2), 0);
+					    true, NULL, false, NULL, &file2), 0);
 	write_file("/etc/systemd/system/web.service.d/tlob.conf",
 		   "[X-Tlob]\n"
 		   "TlobBudget=/usr/lib/libc.so.6:getaddrinfo 100ms\n"
@@ -277,9 +277,9 @@ static void test_id_clash_falls_back(void **state)
 
 	/* The same id for two units: the second gets a hashed one. */
 	assert_int_equal(budget_store_write(root, "one.service", "same", "a",
-					    NSEC_PER_MSEC, false, NULL, true, &f1), 0);
+					    NSEC_PER_MSEC, false, NULL, true, NULL, &f1), 0);
 	assert_int_equal(budget_store_write(root, "two.service", "same", "b",
-					    NSEC_PER_MSEC, false, NULL, true, &f2), 0);
+					    NSEC_PER_MSEC, false, NULL, true, NULL, &f2), 0);
 	assert_int_equal(budget_store_load(m, NULL, &l, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(l[0]->id, "same");
@@ -298,7 +298,7 @@ static void test_remove(void **state)
 	size_t n = 0;
 
 	assert_int_equal(budget_store_write(root, "rm.service", "gone", "f",
-					    NSEC_PER_MSEC, false, NULL, true, &file), 0);
+					    NSEC_PER_MSEC, false, NULL, true, NULL, &file), 0);
 	write_file("/etc/systemd/system/keep.service.d/tlob.conf",
 		   "[X-Tlob]\nTlobBudget=g 1ms\n");
 	assert_int_equal(budget_store_load(m, NULL, &l, &n), 0);
@@ -327,7 +327,7 @@ static void test_clean(void **state)
 	/* A budget, the .tmp files of two interrupted writes, and files
 	 * that are not ours. */
 	assert_int_equal(budget_store_write(root, "keep.service", "k1", "f",
-					    NSEC_PER_MSEC, false, NULL, true, &file), 0);
+					    NSEC_PER_MSEC, false, NULL, true, NULL, &file), 0);
 	write_file("/etc/systemd/system.control/keep.service.d/50-TlobBudget-k2.conf.tmp",
 		   "[X-Tlob]\nTlobBudget=f 1");
 	write_file("/run/systemd/system.control/lone.service.d/50-TlobBudget-r9.conf.tmp", "");

@@ -129,6 +129,7 @@ static void test_error_map(void **state)
 		{ TLOB_ERROR_EXISTS, EEXIST },
 		{ TLOB_ERROR_TOO_MANY, ENOSPC },
 		{ TLOB_ERROR_KERNEL_UNAVAILABLE, ENODEV },
+		{ TLOB_ERROR_INVALID_ACTION, EINVAL },
 	};
 	size_t n = 0;
 

@@ -136,6 +136,54 @@ static void test_parse_bad(void **state)
 	tlob_budget_list_done(&l);
 }
 
+/* TlobAction= sets the actions of the TlobBudget= lines of its own file. */
+static void test_parse_actions(void **state)
+{
+	TlobBudgetList l = {};
+	struct warnings w = {};
+
+	assert_int_equal(parse_string(
+		"[X-Tlob]\n"
+		"TlobBudget=a 1ms\n"
+		"TlobAction=signal=SIGQUIT\n"		/* 3 */
+		"TlobAction=restart=2/1min bogus\n"	/* 4: refused whole */
+		"TlobAction=snapshot\n"			/* 5 */
+		"TlobBudget=b 2ms\n", &l, &w), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.errors[0], -EINVAL);
+	assert_int_equal(w.lines[0], 4);
+	assert_int_equal(l.n_invalid, 1);
+	/* Before and after the TlobAction= lines alike. */
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(l.entries[i].actions.mask,
+				 TLOB_ACTION_SIGNAL | TLOB_ACTION_SNAPSHOT);
+		assert_int_equal(l.entries[i].actions.signal, 3);
+	}
+
+	/* Another file: its own actions (none), the first one's kept. */
+	assert_int_equal(parse_string("[X-Tlob]\nTlobBudget=c 3ms\n", &l, &w), 0);
+	assert_int_equal(l.n, 3);
+	assert_true(tlob_actions_is_default(&l.entries[2].actions));
+	assert_int_equal(l.entries[0].actions.mask,
+			 TLOB_ACTION_SIGNAL | TLOB_ACTION_SNAPSHOT);
+
+	/* An empty TlobAction= clears; a reset of the list keeps the file's. */
+	assert_int_equal(parse_string(
+		"[X-Tlob]\n"
+		"TlobAction=stop\n"
+		"TlobBudget=\n"
+		"TlobBudget=d 4ms\n"
+		"TlobAction=\n"
+		"TlobAction=restart=3/10s\n", &l, &w), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.entries[0].probe, "d");
+	assert_int_equal(l.entries[0].actions.mask, TLOB_ACTION_RESTART);
+	assert_int_equal(l.entries[0].actions.unit_count, 3);
+	assert_int_equal(l.entries[0].actions.unit_window_usec, 10000000);
+	tlob_budget_list_done(&l);
+}
+
 static void test_parse_long_and_binary(void **state)
 {
 	TlobBudgetList l = {};
@@ -445,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_parse_basic),
 		cmocka_unit_test(test_parse_reset),
 		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_parse_actions),
 		cmocka_unit_test(test_parse_long_and_binary),
 		cmocka_unit_test(test_parse_cause),
 		cmocka_unit_test(test_dirnames),
