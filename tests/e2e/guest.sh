@@ -1590,8 +1590,7 @@ test_cause_nanosleep() {
 		(.TLOB_WCHAN // "" | test("^(do_nanosleep|hrtimer_nanosleep)$"))' \
 		'^  sleeping in (do_nanosleep|hrtimer_nanosleep); stack: '
 }
-t_kmod "a service blocked in nanosleep: the cause names do_nanosleep (watch, journal)" test_cause_nanosleep \
-	"the BPF backend captures no cause on this branch"
+t "a service blocked in nanosleep: the cause names do_nanosleep (watch, journal)" test_cause_nanosleep
 
 test_cause_pipe() {
 	cause_run pipe
@@ -1600,8 +1599,7 @@ test_cause_pipe() {
 		(.TLOB_USER_LOCATION // "" | test("(read|__libc_read)"))' \
 		'^  sleeping in pipe_read; stack: pipe_read\+0x[0-9a-f]+ <- vfs_read'
 }
-t_kmod "read() on an empty pipe: the cause names pipe_read (watch, journal)" test_cause_pipe \
-	"the BPF backend captures no cause on this branch"
+t "read() on an empty pipe: the cause names pipe_read (watch, journal)" test_cause_pipe
 
 test_cause_futex() {
 	cause_run futex
@@ -1609,8 +1607,7 @@ test_cause_futex() {
 		(.TLOB_KSTACK // "" | test("(^|\n)futex_wait")) and (.TLOB_WCHAN // "" | startswith("futex_wait"))' \
 		'^  sleeping in futex_wait[a-z_]*; stack: futex_wait'
 }
-t_kmod "a futex wait: the cause names futex_wait (watch, journal)" test_cause_futex \
-	"the BPF backend captures no cause on this branch"
+t "a futex wait: the cause names futex_wait (watch, journal)" test_cause_futex
 
 test_cause_disk() {
 	local img=/run/tlob-e2e/disk.img loop dev how
@@ -1640,8 +1637,7 @@ test_cause_disk() {
 		(.TLOB_KSTACK // "" | test("(^|\n)(io_schedule|blk_io_schedule|__blkdev_direct_IO|blkdev_direct_IO|submit_bio_wait|folio_wait)"))' \
 		'^  sleeping in [a-z_]+; stack: .*(io_schedule|blk|folio_wait)'
 }
-t_kmod "disk I/O (O_DIRECT read of a slow block device): the cause names the block layer's wait (watch, journal)" test_cause_disk \
-	"the BPF backend captures no cause on this branch"
+t "disk I/O (O_DIRECT read of a slow block device): the cause names the block layer's wait (watch, journal)" test_cause_disk
 
 test_cause_hog() {
 	cause_run hog
@@ -1650,8 +1646,7 @@ test_cause_hog() {
 		(.TLOB_CURR_UNIT // .TLOB_PREEMPTOR_UNIT) == "tlob-e2e-cause@hog.service"' \
 		'^  waiting: (preempted by hog \(pid [0-9]+, unit tlob-e2e-cause@hog.service\)|.* cpu 0 ran hog \(pid [0-9]+, unit tlob-e2e-cause@hog.service\))'
 }
-t_kmod "a task kept waiting by a pinned SCHED_FIFO hog: the cause names the hog (watch, journal)" test_cause_hog \
-	"the BPF backend captures no cause on this branch"
+t "a task kept waiting by a pinned SCHED_FIFO hog: the cause names the hog (watch, journal)" test_cause_hog
 
 test_cause_busy() {
 	cause_run busy
@@ -1659,8 +1654,7 @@ test_cause_busy() {
 		(.TLOB_USER_LOCATION // "" | test("^demo_busy_loop\\+0x[0-9a-f]+ \\(/usr/local/libexec/tlob-e2e/tlob-demo\\)$"))' \
 		'^  running at demo_busy_loop\+0x[0-9a-f]+ \(/usr/local/libexec/tlob-e2e/tlob-demo\)$'
 }
-t_kmod "a busy loop: the cause names the function it loops in (watch, journal)" test_cause_busy \
-	"the BPF backend captures no cause on this branch"
+t "a busy loop: the cause names the function it loops in (watch, journal)" test_cause_busy
 
 test_cause_cost() {
 	local causes ns
