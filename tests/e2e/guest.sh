@@ -1421,10 +1421,13 @@ test_action_restart() {
 	action_entries $u restart | head -n 1 | jq -e --arg p "$pid0" \
 		'.OBJECT_PID == $p and (.TLOB_ACTION_RESULT | startswith("job /org/freedesktop/systemd1/job/"))' \
 		>/dev/null || fail "entry: $(action_entries $u restart)"
-	# In the journal of the first process: two violations, then the restart.
+	# In the journal of the first process: two violations, then the
+	# restart, logged when PID 1 answered (a slow PID 1 under emulation
+	# may answer after a third one; tests/dbus test_actions checks that
+	# the call goes out at the 2nd violation exactly).
 	order=$({ journal_entries $u "OBJECT_PID=$pid0"; action_entries $u restart; } |
 		jq -r -s 'sort_by(.__REALTIME_TIMESTAMP | tonumber) | map(.TLOB_ACTION // "v") | join(" ")')
-	[[ "$order" == "v v restart"* ]] || fail "order of entries: $order"
+	[[ "$order" =~ ^v\ v\ (v\ )*restart ]] || fail "order of entries: $order"
 	journalctl -u $u --no-pager -o short-precise | tail -n 16 | sample restart-journal.txt
 	echo "# restarted (MainPID $pid0 -> $(main_pid $u)); entries of the first process: $order"
 	act_cleanup $u "$id"
