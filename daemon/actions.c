@@ -229,7 +229,8 @@ static void do_snapshot(Manager *m, Budget *b, const char *unit,
 }
 
 void actions_on_violation(Manager *m, Budget *b, const char *unit,
-			  const struct tlob_event *ev, uint64_t now,
+			  const struct tlob_event *ev,
+			  const struct tlob_cause_event *ce, uint64_t now,
 			  bool logged)
 {
 	char sig[16], result[64];
@@ -237,7 +238,7 @@ void actions_on_violation(Manager *m, Budget *b, const char *unit,
 	if (!b->act)
 		return;
 	/* The signal of the binding that measured it: sent at expiry. */
-	if (b->bound_signal) {
+	if (b->bound_signal && (!ce || ce->cause.signal)) {
 		b->act->taken[bit_index(TLOB_ACTION_SIGNAL)]++;
 		if (logged) {
 			snprintf(result, sizeof(result), "%s queued for thread %u by the kernel",

@@ -45,11 +45,13 @@ typedef struct ActionState {
 /*
  * The violation @ev of @b, in @unit (a template's instance), was read at
  * @now (CLOCK_MONOTONIC µs); @logged: its journal entry was written (not
- * rate-limited). Counts the signal the kernel sent, and carries out the
- * other actions that are due.
+ * rate-limited); @ce its CAUSE record, or NULL. Counts the signal the
+ * kernel sent (as the CAUSE tells, when there is one: none for a task
+ * already exiting), and carries out the other actions that are due.
  */
 void actions_on_violation(Manager *m, Budget *b, const char *unit,
-			  const struct tlob_event *ev, uint64_t now,
+			  const struct tlob_event *ev,
+			  const struct tlob_cause_event *ce, uint64_t now,
 			  bool logged);
 
 /* GetBudget's "Actions", "ActionsTaken" and "ActionsSuppressed". */

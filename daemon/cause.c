@@ -85,10 +85,13 @@ int cause_append_bus(sd_bus_message *msg, const Cause *c)
 		if (r < 0)
 			return r;
 	}
-	if (c->valid & (TLOB_CAUSE_USER_IP | TLOB_CAUSE_USER_ENTRY)) {
-		r = sd_bus_message_append(msg, "{sv}{sv}{sv}",
-					  "UserIP", "t", c->user_ip,
-					  "UserLocation", "s", strempty(c->user_location),
+	/*
+	 * Named, never the address: the bus is every user's, and a
+	 * service's addresses would undo its ASLR.
+	 */
+	if (c->user_location) {
+		r = sd_bus_message_append(msg, "{sv}{sv}",
+					  "UserLocation", "s", c->user_location,
 					  "UserIPExact", "b",
 					  (int)!!(c->valid & TLOB_CAUSE_USER_IP));
 		if (r < 0)

@@ -352,7 +352,13 @@ static Symbolizer *symbolizer_of(Manager *m)
 	return m->symbolizer;
 }
 
-static int cause_new(Manager *m, const struct tlob_cause_event *ce, Cause **ret)
+/*
+ * The cause of @ce; user-space addresses are named only for the windows
+ * of our budgets (@ours): others' are any user's, whose files
+ * tlob-manager does not parse for them.
+ */
+static int cause_new(Manager *m, const struct tlob_cause_event *ce, bool ours,
+		     Cause **ret)
 {
 	_cleanup_(cause_freep) Cause *c = NULL;
 	const struct tlob_cause *k = &ce->cause;
@@ -390,7 +396,7 @@ static int cause_new(Manager *m, const struct tlob_cause_event *ce, Cause **ret)
 		if (r < 0)
 			return r;
 	}
-	if (k->valid & (TLOB_CAUSE_USER_IP | TLOB_CAUSE_USER_ENTRY)) {
+	if (ours && (k->valid & (TLOB_CAUSE_USER_IP | TLOB_CAUSE_USER_ENTRY))) {
 		r = symbolizer_user(s, (pid_t)ce->ev.tgid, k->user_ip,
 				    &c->user_location);
 		if (r < 0)
@@ -421,7 +427,7 @@ static bool report(Manager *m, const Batch *batch, Budget *b,
 	int r;
 
 	if (ce) {
-		r = cause_new(m, ce, &cause);
+		r = cause_new(m, ce, b != NULL, &cause);
 		if (r < 0)
 			log_debug_errno(r, "Failed to resolve the cause of a violation, reporting it without: %m");
 	}
@@ -464,8 +470,8 @@ static void handle_violation(Manager *m, Batch *batch,
 							ev->cgroup_id);
 		logged = report(m, batch, b, unit ?: b->unit_name, ev, ce, true,
 				true);
-		actions_on_violation(m, b, unit ?: b->unit_name, ev, batch->now,
-				     logged);
+		actions_on_violation(m, b, unit ?: b->unit_name, ev, ce,
+				     batch->now, logged);
 		return;
 	}
 	if (ev->binding_id) {
@@ -622,8 +628,16 @@ static ssize_t read_batch(Manager *m, void **ret_buf)
 	n = kernel_link_read(m->kernel, buf, size - sizeof(struct tlob_cause_event));
 	if (n <= 0 || !ends_in_violation(buf, (size_t)n))
 		return n;
-	more = kernel_link_read(m->kernel, buf + n, size - (size_t)n);
-	return more < 0 ? more : n + more;
+	/*
+	 * Its CAUSE only: a second batch could end in a VIOLATION of its
+	 * own, and what the first read took must not be lost to an error
+	 * of this one (reported at the next read).
+	 */
+	more = kernel_link_read(m->kernel, buf + n,
+				sizeof(struct tlob_cause_event));
+	if (more < 0)
+		log_debug_errno((int)more, "Failed to read the cause of the last violation of a batch: %m");
+	return more < 0 ? n : n + more;
 }
 
 /*

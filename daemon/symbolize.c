@@ -11,6 +11,7 @@
 #include "elf-resolve.h"
 #include "macro.h"
 #include "symbolize.h"
+#include "utf8.h"
 
 /* A kernel text symbol: its name and module (0: none) in @names. */
 typedef struct KSym {
@@ -235,8 +236,9 @@ int symbolizer_kernel(Symbolizer *s, uint64_t addr, char **ret)
 	char sz[32] = "";
 	int r;
 
+	/* Never the address: it would undo KASLR for whoever reads it. */
 	if (!k)
-		r = asprintf(ret, "0x%" PRIx64, addr);
+		r = (*ret = strdup("?")) ? 0 : -1;
 	else {
 		module = s->names + k->module;
 		if (size > 0)
@@ -303,7 +305,40 @@ static int user_symbol(const char *path, uint64_t ino, uint64_t off,
 	       -ENOMEM : 0;
 }
 
+/*
+ * @ret made fit for D-Bus and a terminal: the path (from the maps) and the
+ * symbol (from the ELF file) are anybody's bytes.
+ */
+static int sanitized(int r, char **ret)
+{
+	char *clean;
+	size_t n;
+
+	if (r < 0 || !*ret)
+		return r;
+	n = strlen(*ret);
+	clean = malloc(n + 1);
+	if (!clean) {
+		*ret = mfree(*ret);
+		return -ENOMEM;
+	}
+	tlob_utf8_sanitize(clean, n + 1, *ret, n);
+	free(*ret);
+	*ret = clean;
+	return r;
+}
+
+static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
+			       char **ret);
+
 int symbolizer_user(Symbolizer *s, pid_t tgid, uint64_t ip, char **ret)
+{
+	*ret = NULL;
+	return sanitized(symbolizer_user_raw(s, tgid, ip, ret), ret);
+}
+
+static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
+			       char **ret)
 {
 	_cleanup_free_ char *maps = NULL, *line = NULL;
 	_cleanup_fclose_ FILE *f = NULL;

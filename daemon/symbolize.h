@@ -37,7 +37,8 @@ static inline void symbolizer_freep(Symbolizer **s)
 
 /*
  * Kernel address @addr as "func+0xoff/0xsize" (" [module]" added for a
- * module's), or "0x..." when no symbol is known for it; -ENOMEM.
+ * module's), or "?" when no symbol is known for it (never the address,
+ * which would undo KASLR for whoever reads it); -ENOMEM.
  */
 int symbolizer_kernel(Symbolizer *s, uint64_t addr, char **ret);
 /*
@@ -51,7 +52,8 @@ int symbolizer_wchan(Symbolizer *s, const uint64_t *stack, size_t n,
  * User address @ip of process @tgid as "func+0xoff (/path/of/elf)",
  * "/path/of/elf+0xoff" without a symbol, "[vdso]+0xoff" and the like
  * for a mapping without a file, "0x..." when it is in no mapping (or the
- * process is gone); -ENOMEM.
+ * process is gone); control characters and invalid UTF-8 of the path or
+ * the symbol replaced by '?'; -ENOMEM.
  */
 int symbolizer_user(Symbolizer *s, pid_t tgid, uint64_t ip, char **ret);
 

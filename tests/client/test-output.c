@@ -410,7 +410,6 @@ static void test_prop_names(void **state)
 	check_snake("Sha256Sum", "sha256_sum");
 	/* The cause's keys: an abbreviation before a word, or at the end. */
 	check_snake("UserIPExact", "user_ip_exact");
-	check_snake("UserIP", "user_ip");
 	check_snake("CPU", "cpu");
 	check_snake("CurrentPID", "current_pid");
 	check_snake("WakerFromIRQ", "waker_from_irq");

@@ -372,7 +372,7 @@ test_watch_cause() {
 		(.[1] | .id == $id and .tid == 4244 and
 		 .cause.kernel_stack == ["schedule+0x10/0x100", "pipe_read+0x20/0x100",
 					 "foo_read+0x10/0x80 [foo]"] and
-		 .cause.wait_channel == "pipe_read" and .cause.user_ip == 4096 and
+		 .cause.wait_channel == "pipe_read" and .cause.user_location == "0x1000" and
 		 .cause.user_ip_exact == false and .cause.cpu == 1 and
 		 .cause.preemptor_comm == "hog" and .cause.waker_from_irq == true and
 		 .cause.voluntary_switches == 3 and .cause.migrations == 2 and

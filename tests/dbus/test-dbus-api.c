@@ -1505,7 +1505,8 @@ static void check_cause(const CauseSignal *c, uint32_t tid)
 	snprintf(loc, sizeof(loc), "tlob_test_user_marker+0x0 (");
 	assert_true(startswith(c->location, loc));
 	assert_true(endswith(c->location, "/test-dbus-api)"));
-	assert_int_equal(c->user_ip, (uint64_t)(uintptr_t)tlob_test_user_marker);
+	/* never the address on the bus (a service's ASLR) */
+	assert_int_equal(c->user_ip, 0);
 	assert_false(c->exact);
 	assert_int_equal(c->cpu, 1);
 	assert_string_equal(c->curr_comm, "hog");

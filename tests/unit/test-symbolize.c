@@ -104,8 +104,8 @@ static void test_kernel(void **state)
 	/* A module's last function: its size is not known. */
 	expect_kernel(s, 0xffffffffc0001090, "foo_write+0x10 [foo]");
 	/* Below every symbol, or too far past a module's last one. */
-	expect_kernel(s, 0xffffffff80000000, "0xffffffff80000000");
-	expect_kernel(s, 0xffffffffc0201000, "0xffffffffc0201000");
+	expect_kernel(s, 0xffffffff80000000, "?");
+	expect_kernel(s, 0xffffffffc0201000, "?");
 
 	assert_int_equal(symbolizer_wchan(s, stack, ELEMENTSOF(stack), &wchan), 0);
 	assert_string_equal(wchan, "pipe_read");
@@ -121,14 +121,14 @@ static void test_kernel_reload(void **state)
 	write_file("kallsyms", "ffffffff81000000 T schedule\n"
 			       "ffffffff81000100 T pipe_read\n");
 	s = new_symbolizer();
-	expect_kernel(s, 0xffffffffc0003010, "0xffffffffc0003010");
+	expect_kernel(s, 0xffffffffc0003010, "?");
 	/* A module loaded since: found once kallsyms is read again. */
 	write_file("kallsyms", "ffffffff81000000 T schedule\n"
 			       "ffffffff81000100 T pipe_read\n"
 			       "ffffffffc0003000 t new_fn\t[new]\n"
 			       "ffffffffc0003100 t new_fn2\t[new]\n");
 	/* Not more often than once a second. */
-	expect_kernel(s, 0xffffffffc0003010, "0xffffffffc0003010");
+	expect_kernel(s, 0xffffffffc0003010, "?");
 	usleep(1100000);
 	expect_kernel(s, 0xffffffffc0003010, "new_fn+0x10/0x100 [new]");
 }
@@ -145,7 +145,7 @@ static void test_kernel_restricted(void **state)
 			       "0000000000000000 t foo_read\t[foo]\n");
 	s = new_symbolizer();
 	assert_true(symbolizer_kernel_restricted(s));
-	expect_kernel(s, 0xffffffff81000010, "0xffffffff81000010");
+	expect_kernel(s, 0xffffffff81000010, "?");
 	assert_int_equal(symbolizer_wchan(s, stack, 1, &wchan), 0);
 	assert_null(wchan);
 }
@@ -174,7 +174,8 @@ static void test_user(void **state)
 	assert_true(asprintf(&maps,
 		"%llx-%llx r-xp 00000000 fe:01 %llu %s\n"
 		"555600000000-555600021000 rw-p 00000000 00:00 0 [heap]\n"
-		"7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0 [vdso]\n",
+		"7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0 [vdso]\n"
+		"7ffe00000000-7ffe00001000 r-xp 00000000 00:00 0 [x\033]\377\n",
 		(unsigned long long)base,
 		(unsigned long long)(base + (uint64_t)st.st_size + 4096),
 		(unsigned long long)st.st_ino, elf) > 0);
@@ -190,6 +191,10 @@ static void test_user(void **state)
 	got = mfree(got);
 	assert_int_equal(symbolizer_user(s, 4242, 0x555600000100, &got), 0);
 	assert_string_equal(got, "[heap]+0x100");
+	got = mfree(got);
+	/* Anybody's bytes: no escape, valid UTF-8. */
+	assert_int_equal(symbolizer_user(s, 4242, 0x7ffe00000010, &got), 0);
+	assert_string_equal(got, "[x?]?+0x10");
 	got = mfree(got);
 	/* In no mapping; a process that is gone. */
 	assert_int_equal(symbolizer_user(s, 4242, 0x1000, &got), 0);
