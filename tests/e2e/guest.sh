@@ -972,6 +972,7 @@ test_fd_store() {
 		fail "no binding taken over: $(journalctl -q -u tlob-manager.service -n 5 -o cat)"
 	echo "# systemctl restart tlob-manager: binding $b1 kept, ViolationCount $v -> $(manager_prop ViolationCount)"
 	# systemctl stop empties the store: every binding goes with /dev/rv
+	v=$(manager_prop ViolationCount)
 	systemctl stop tlob-manager.service
 	[ "$(awk '$1 == "bindings" { print $2 }' /sys/kernel/tlob/stats)" = 0 ] ||
 		fail "bindings left after stop: $(cat /sys/kernel/tlob/stats)"
@@ -981,7 +982,9 @@ test_fd_store() {
 	b2=$(budget_get "$demo_id" BindingId)
 	echo "# systemctl stop, start: the store is emptied; binding $b1 -> $b2, ViolationCount $(manager_prop ViolationCount)"
 	[ "$b2" != "$b1" ] || fail "the same binding after stop and start"
-	[ "$(manager_prop ViolationCount)" -lt 50 ] || fail "ViolationCount kept over a stop: $(manager_prop ViolationCount)"
+	# counted anew: below what the stopped one had (the demo goes on
+	# violating while the new one starts and binds)
+	[ "$(manager_prop ViolationCount)" -lt "$v" ] || fail "ViolationCount kept over a stop: $v -> $(manager_prop ViolationCount)"
 }
 t_kmod "systemctl restart keeps bindings and counters (fd store); stop empties the store" test_fd_store \
 	"its bindings end with tlob-manager, nothing of them is in the fd store (test_bpf_restart)"
@@ -1183,11 +1186,19 @@ test_too_many() {
 	systemctl start tlob-manager.service
 	wait_until 30 field_is "$(budget_id tlob-demo.service demo_request)" active true ||
 		fail "not active: $(budgets)"
-	# every budget is bound (units running or not): room for two more
-	n=$(awk '$1 == "bindings" { print $2 }' /sys/kernel/tlob/stats)
+	# every budget is bound (units running or not; wait until their
+	# number holds still): room for two more
+	n=-1
+	while [ "$n" != "$(awk '$1 == "bindings" { print $2 }' /sys/kernel/tlob/stats)" ]; do
+		n=$(awk '$1 == "bindings" { print $2 }' /sys/kernel/tlob/stats)
+		sleep 3
+	done
 	echo $((n + 2)) >"$p" || fail "cannot set max_bindings"
 	for sym in demo_handle main; do
-		id=$(tlobctl add tlob-demo.service "$sym" 1s) || fail "add $sym failed"
+		if ! id=$(tlobctl add tlob-demo.service "$sym" 1s); then
+			echo 1024 >"$p"	# for the tests after
+			fail "add $sym failed ($n bindings before: $(tr '\n' ' ' </sys/kernel/tlob/stats))"
+		fi
 		ids+=("$id")
 	done
 	out=$(SYSTEMD_LOG_LEVEL=debug tlobctl add tlob-demo.service sleep_us 1s 2>&1) &&
