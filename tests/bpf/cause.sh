@@ -119,21 +119,27 @@ t_bt_cause_off() {
 # is lost takes its CAUSE with it, uncounted, as in the module).  Every
 # CAUSE follows its VIOLATION.
 t_bt_cause_lost() {
-	local o=$WORK/o v c e lost
-	drv "$o" open:ring=8 bind:$TGT,tgt_start,tgt_stop,10ms,cause \
-		run:$TGT,pair,40,sleep,12 drain:timeout=500ms stats
-	v=$(ev_count "$o" violation)
-	c=$(ev_count "$o" cause)
-	e=$(ev_count "$o" window_end)
-	lost=$(awk '$2 == "type=lost" { for (f = 2; f <= NF; f++) if ($f ~ /^lost=/) s += substr($f, 6) } END { print s + 0 }' "$o")
-	echo "# violations $v, causes $c, window ends $e, lost $lost"
-	expect_eq "$(bstat "$o" violations)" 12 "violations"
-	expect_eq "$((c + e + lost))" 24 "causes + window ends + lost"
-	[ "$c" -lt "$v" ] || fail "no CAUSE lost behind a VIOLATION that fit"
-	[ "$c" -ge 1 ] || fail "no CAUSE at all"
-	expect_eq "$(bstat "$o" events_dropped)" "$lost" "events_dropped"
-	awk '$1 == "event" && $2 == "type=cause" && prev != "type=violation" { exit 1 }
-	     $1 == "event" { prev = $2 }' "$o" || fail "a CAUSE not right after a VIOLATION"
+	local o=$WORK/o v c e lost try
+	# Where the page fills depends on the timing of the windows: the case
+	# of a CAUSE lost behind a VIOLATION that fit is looked for in up to
+	# three runs, every run's counts checked.
+	for try in 1 2 3; do
+		drv "$o" open:ring=8 bind:$TGT,tgt_start,tgt_stop,10ms,cause \
+			run:$TGT,pair,40,sleep,12 drain:timeout=500ms stats
+		v=$(ev_count "$o" violation)
+		c=$(ev_count "$o" cause)
+		e=$(ev_count "$o" window_end)
+		lost=$(awk '$2 == "type=lost" { for (f = 2; f <= NF; f++) if ($f ~ /^lost=/) s += substr($f, 6) } END { print s + 0 }' "$o")
+		echo "# run $try: violations $v, causes $c, window ends $e, lost $lost"
+		expect_eq "$(bstat "$o" violations)" 12 "violations"
+		expect_eq "$((c + e + lost))" 24 "causes + window ends + lost"
+		[ "$c" -ge 1 ] || fail "no CAUSE at all"
+		expect_eq "$(bstat "$o" events_dropped)" "$lost" "events_dropped"
+		awk '$1 == "event" && $2 == "type=cause" && prev != "type=violation" { exit 1 }
+		     $1 == "event" { prev = $2 }' "$o" || fail "a CAUSE not right after a VIOLATION"
+		[ "$c" -lt "$v" ] && return 0
+	done
+	fail "no CAUSE lost behind a VIOLATION that fit, in three runs"
 }
 
 # The cost: the object times what it does at expiry, and the stacks it
