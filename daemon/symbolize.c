@@ -19,9 +19,32 @@ typedef struct KSym {
 	uint32_t name, module;
 } KSym;
 
+/*
+ * A user address already looked up in an ELF file: which file (device,
+ * inode, size, modification and change times), where in it, and what it
+ * is. A burst of violations in one loop asks for the same few.
+ */
+typedef struct USym {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	uint64_t off;
+	char *name;			/* NULL: slot unused */
+	uint64_t sym_off;
+} USym;
+
+#define USYM_CACHE 32
+/* A longer symbol name (anybody's file) is cut: the cache keeps them. */
+#define USYM_NAME_MAX 512
+
 struct Symbolizer {
 	char *kallsyms_path;
 	char *proc;
+
+	USym usyms[USYM_CACHE];
+	unsigned int usym_next;		/* the slot replaced next */
+	uint64_t elf_reads;		/* lookups the cache did not answer */
 
 	KSym *syms;
 	size_t n_syms;
@@ -64,6 +87,8 @@ Symbolizer *symbolizer_free(Symbolizer *s)
 	if (!s)
 		return NULL;
 	ksyms_clear(s);
+	for (size_t i = 0; i < USYM_CACHE; i++)
+		free(s->usyms[i].name);
 	free(s->kallsyms_path);
 	free(s->proc);
 	return mfree(s);
@@ -283,12 +308,68 @@ bool symbolizer_kernel_restricted(Symbolizer *s)
 
 /* --- user space ---------------------------------------------------------- */
 
-/* The ELF symbol of @off in @path, if the file is still that inode. */
-static int user_symbol(const char *path, uint64_t ino, uint64_t off,
-		       char **ret)
+static bool timespec_eq(const struct timespec *a, const struct timespec *b)
 {
-	_cleanup_free_ char *name = NULL;
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static bool usym_matches(const USym *u, const struct stat *st, uint64_t off)
+{
+	return u->name && u->dev == st->st_dev && u->ino == st->st_ino &&
+	       u->size == st->st_size && timespec_eq(&u->mtime, &st->st_mtim) &&
+	       timespec_eq(&u->ctime, &st->st_ctim) && u->off == off;
+}
+
+/*
+ * The ELF symbol of @off in the file open at @fd (@st), from the cache or
+ * the file, in *@ret_name (the cache's) and *@ret_off.
+ */
+static int usym_lookup(Symbolizer *s, int fd, const struct stat *st,
+		       uint64_t off, const char **ret_name, uint64_t *ret_off)
+{
+	_cleanup_free_ char *found = NULL;
+	char *name;
+	uint64_t sym_off;
+	USym *u;
+	int r;
+
+	for (size_t i = 0; i < USYM_CACHE; i++)
+		if (usym_matches(&s->usyms[i], st, off)) {
+			*ret_name = s->usyms[i].name;
+			*ret_off = s->usyms[i].sym_off;
+			return 0;
+		}
+	s->elf_reads++;
+	r = tlob_elf_symbolize(fd, off, &found, &sym_off);
+	if (r < 0)
+		return r;
+	name = strndup(found, USYM_NAME_MAX);
+	if (!name)
+		return -ENOMEM;
+	u = &s->usyms[s->usym_next];
+	s->usym_next = (s->usym_next + 1) % USYM_CACHE;
+	free(u->name);
+	*u = (USym) {
+		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+		.mtime = st->st_mtim, .ctime = st->st_ctim,
+		.off = off, .name = name, .sym_off = sym_off,
+	};
+	*ret_name = u->name;
+	*ret_off = sym_off;
+	return 0;
+}
+
+uint64_t symbolizer_elf_reads(const Symbolizer *s)
+{
+	return s->elf_reads;
+}
+
+/* The ELF symbol of @off in @path, if the file is still the inode @ino. */
+static int user_symbol(Symbolizer *s, const char *path, uint64_t ino,
+		       uint64_t off, char **ret)
+{
 	_cleanup_close_ int fd = -EBADF;
+	const char *name;
 	uint64_t sym_off;
 	struct stat st;
 	int r;
@@ -298,7 +379,7 @@ static int user_symbol(const char *path, uint64_t ino, uint64_t off,
 		return fd;
 	if ((uint64_t)st.st_ino != ino)
 		return -ESTALE;
-	r = tlob_elf_symbolize(fd, off, &name, &sym_off);
+	r = usym_lookup(s, fd, &st, off, &name, &sym_off);
 	if (r < 0)
 		return r;
 	return asprintf(ret, "%s+0x%" PRIx64 " (%s)", name, sym_off, path) < 0 ?
@@ -363,7 +444,7 @@ static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
 		if (nl)
 			*nl = 0;
 		off = ip - start + pgoff;
-		if (path[0] == '/' && user_symbol(path, ino, off, ret) == 0)
+		if (path[0] == '/' && user_symbol(s, path, ino, off, ret) == 0)
 			return 0;
 		if (!*path)
 			break;

@@ -11,7 +11,9 @@
  *   [__sched_text_start, __sched_text_end), as /proc/PID/wchan says it.
  * - user instruction pointers through /proc/TGID/maps to the ELF file
  *   mapped there and the offset in it, then that file's symbols
- *   (tlob_elf_symbolize()); hexadecimal once the process is gone.
+ *   (tlob_elf_symbolize()); hexadecimal once the process is gone. The
+ *   last lookups are cached by file (device, inode, size, modification
+ *   and change times) and offset.
  *
  * Files only: nothing is logged.
  */
@@ -56,6 +58,9 @@ int symbolizer_wchan(Symbolizer *s, const uint64_t *stack, size_t n,
  * the symbol replaced by '?'; -ENOMEM.
  */
 int symbolizer_user(Symbolizer *s, pid_t tgid, uint64_t ip, char **ret);
+
+/* How many user lookups read an ELF file (the cache had no answer). */
+uint64_t symbolizer_elf_reads(const Symbolizer *s);
 
 /* Whether kallsyms was read and gave addresses (for a one-time notice). */
 bool symbolizer_kernel_restricted(Symbolizer *s);

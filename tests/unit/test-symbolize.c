@@ -150,11 +150,21 @@ static void test_kernel_restricted(void **state)
 	assert_null(wchan);
 }
 
+/* Copy the file @from to @to. */
+static void copy_file(const char *from, const char *to)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_user(void **state)
 {
 	_cleanup_(symbolizer_freep) Symbolizer *s = NULL;
 	_cleanup_free_ char *elf = NULL, *maps = NULL, *got = NULL, *want = NULL;
 	_cleanup_free_ char *procdir = path_of("proc/4242");
+	_cleanup_free_ char *app = path_of("app");
 	TlobProbePoint pt = { .symbol = (char *)"tlob_fixture_stop" };
 	const char *fixtures = getenv("TLOB_FIXTURE_DIR");
 	uint64_t base = 0x555500000000ULL, off;
@@ -162,7 +172,6 @@ static void test_user(void **state)
 
 	assert_non_null(fixtures);
 	assert_true(asprintf(&elf, "%s/elf-fixture-pie", fixtures) > 0);
-	assert_int_equal(stat(elf, &st), 0);
 	assert_int_equal(tlob_elf_resolve_path(elf, &pt, &off), 0);
 	{
 		_cleanup_free_ char *proc = path_of("proc");
@@ -170,6 +179,8 @@ static void test_user(void **state)
 		assert_int_equal(mkdir(proc, 0755), 0);
 		assert_int_equal(mkdir(procdir, 0755), 0);
 	}
+	copy_file(elf, app);
+	assert_int_equal(stat(app, &st), 0);
 	/* The file mapped from offset 0, a heap, the vdso. */
 	assert_true(asprintf(&maps,
 		"%llx-%llx r-xp 00000000 fe:01 %llu %s\n"
@@ -178,14 +189,18 @@ static void test_user(void **state)
 		"7ffe00000000-7ffe00001000 r-xp 00000000 00:00 0 [x\033]\377\n",
 		(unsigned long long)base,
 		(unsigned long long)(base + (uint64_t)st.st_size + 4096),
-		(unsigned long long)st.st_ino, elf) > 0);
+		(unsigned long long)st.st_ino, app) > 0);
 	write_file("proc/4242/maps", maps);
 	s = new_symbolizer();
 
-	assert_int_equal(symbolizer_user(s, 4242, base + off + 3, &got), 0);
-	assert_true(asprintf(&want, "tlob_fixture_stop+0x3 (%s)", elf) > 0);
-	assert_string_equal(got, want);
-	got = mfree(got);
+	/* Twice: the file read once, the second answer from the cache. */
+	assert_true(asprintf(&want, "tlob_fixture_stop+0x3 (%s)", app) > 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(symbolizer_user(s, 4242, base + off + 3, &got), 0);
+		assert_string_equal(got, want);
+		got = mfree(got);
+		assert_int_equal(symbolizer_elf_reads(s), 1);
+	}
 	assert_int_equal(symbolizer_user(s, 4242, 0x7ffd00000010, &got), 0);
 	assert_string_equal(got, "[vdso]+0x10");
 	got = mfree(got);
@@ -204,6 +219,17 @@ static void test_user(void **state)
 	want = mfree(want);
 	assert_true(asprintf(&want, "0x%llx", (unsigned long long)(base + off)) > 0);
 	assert_string_equal(got, want);
+	got = mfree(got);
+	/*
+	 * The same inode rewritten (size and times change): not the cached
+	 * symbol, the file as it is now (no ELF: file and offset).
+	 */
+	assert_int_equal(truncate(app, 0), 0);
+	assert_int_equal(symbolizer_user(s, 4242, base + off + 3, &got), 0);
+	want = mfree(want);
+	assert_true(asprintf(&want, "%s+0x%llx", app, (unsigned long long)(off + 3)) > 0);
+	assert_string_equal(got, want);
+	assert_int_equal(symbolizer_elf_reads(s), 2);
 }
 
 int main(void)
