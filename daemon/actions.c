@@ -223,8 +223,9 @@ static void do_snapshot(Manager *m, Budget *b, const char *unit,
 	if (r < 0)
 		snprintf(result, sizeof(result), "failed: %s", strerror(-r));
 	else
-		snprintf(result, sizeof(result), "saved as %s/%s/%llu.trace",
-			 m->snapshot_dir, b->id, (unsigned long long)index);
+		snprintf(result, sizeof(result), "saved as %s/%s/%llu.trace%s",
+			 m->snapshot_dir, b->id, (unsigned long long)index,
+			 r > 0 ? " (cut at its size limit)" : "");
 	actions_log(b, unit, pid, "snapshot", r >= 0, result);
 }
 

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
@@ -35,6 +36,14 @@ static int instance_write(Manager *m, const char *rel, const char *value)
 	return 0;
 }
 
+unsigned int snapshot_buffer_kb(unsigned int ncpus)
+{
+	unsigned int kb = SNAPSHOT_SIZE_MAX / 1024 / SNAPSHOT_TEXT_RATIO /
+			  MAX(ncpus, 1U);
+
+	return MIN(MAX(kb, SNAPSHOT_BUFFER_KB_MIN), SNAPSHOT_BUFFER_KB_MAX);
+}
+
 static bool snapshot_wanted(Manager *m)
 {
 	for (size_t i = 0; i < m->n_budgets; i++)
@@ -55,7 +64,12 @@ static int events_set(Manager *m, bool on)
 			return -ENOMEM;
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return -errno;
-		snprintf(buf, sizeof(buf), "%d", SNAPSHOT_BUFFER_KB);
+		/*
+		 * The CPUs present; the size is per CPU, so one that comes
+		 * online later adds its share beyond the cap's arithmetic.
+		 */
+		snprintf(buf, sizeof(buf), "%u",
+			 snapshot_buffer_kb((unsigned int)MAX(sysconf(_SC_NPROCESSORS_CONF), 1L)));
 		r = instance_write(m, "buffer_size_kb", buf);
 		if (r < 0)
 			return r;
@@ -181,7 +195,10 @@ int snapshot_open(Manager *m, const char *id, uint64_t index)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Copy at most SNAPSHOT_SIZE_MAX bytes of @from to @to. */
+/*
+ * Copy at most SNAPSHOT_SIZE_MAX bytes of @from to @to; 1 when that cut
+ * it short.
+ */
 static int copy_capped(int from, int to)
 {
 	char buf[65536];
@@ -201,7 +218,16 @@ static int copy_capped(int from, int to)
 			return negative_errno();
 		total += (size_t)n;
 	}
-	return 0;
+	if (total < SNAPSHOT_SIZE_MAX)
+		return 0;
+	/* One more byte? An error here: the copy may lack some, cut. */
+	for (;;) {
+		ssize_t n = read(from, buf, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n != 0;
+	}
 }
 
 /* Keep the newest SNAPSHOT_KEEP of @id. */
@@ -247,6 +273,9 @@ static int save_trace(Manager *m, const char *path)
 	if (k < 0)
 		log_warning_errno(k, "Failed to turn tracing on again in %s/instances/tlob, ignoring: %m",
 				  m->tracefs);
+	if (r > 0)
+		log_warning("Snapshot %s cut at %u MiB: the newest events, the ones around the violation, are missing.",
+			    path, SNAPSHOT_SIZE_MAX >> 20);
 	if (r >= 0 && rename(tmp, path) < 0)
 		r = -errno;
 	if (r < 0)
@@ -281,5 +310,5 @@ int snapshot_take(Manager *m, const char *id, uint64_t *ret_index)
 		return r;
 	prune(m, id, dir);
 	*ret_index = index;
-	return 0;
+	return r;
 }
