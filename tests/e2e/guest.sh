@@ -1389,8 +1389,12 @@ t_kmod "TlobAction=signal=SIGUSR1 in a drop-in reaches the thread; a new signal 
 	test_action_signal_dropin "the BPF backend cannot signal at expiry"
 
 test_action_abort() {
-	local u=tlob-e2e-act-abrt.service id st
+	local u=tlob-e2e-act-abrt.service id st info
 	act_unit $u 30000 400000
+	# The dump itself, not only its journal entry (Debian's services
+	# have a soft core limit of 0).
+	echo 'LimitCORE=infinity' >>"/run/systemd/system/$u"
+	systemctl daemon-reload
 	id=$(tlobctl add --action=signal=SIGABRT $u demo_request 10ms) || fail "add failed"
 	systemctl start $u
 	wait_until 120 sh -c "[ \"\$(systemctl show -p ExecMainStatus --value $u)\" = 6 ]" ||
@@ -1398,10 +1402,18 @@ test_action_abort() {
 	st=$(systemctl show -p Result --value $u)
 	journalctl -u $u -n 8 --no-pager | sample sigabrt-journal.txt
 	if command -v coredumpctl >/dev/null; then
-		wait_until 60 sh -c "coredumpctl --no-pager list $DEMO" ||
+		# This unit's dump, of its last process.
+		wait_until 60 sh -c "coredumpctl --no-pager list COREDUMP_UNIT=$u" ||
 			fail "no core dump: $(coredumpctl --no-pager list 2>&1 | tail -n 3)"
-		coredumpctl --no-pager info "$DEMO" 2>&1 | head -n 30 | sample sigabrt-coredump.txt
-		echo "# Result=$st; core dump in systemd-coredump"
+		info=$(coredumpctl --no-pager -1 info "COREDUMP_UNIT=$u" 2>&1) || true
+		printf '%s\n' "$info" | head -n 30 | sample sigabrt-coredump.txt
+		grep -q '^ *Signal: 6 (ABRT)' <<<"$info" ||
+			fail "the core dump is not of a SIGABRT: $(head -n 12 <<<"$info")"
+		grep -q "^ *Unit: $u\$" <<<"$info" ||
+			fail "the core dump is not the unit's: $(grep 'Unit:' <<<"$info")"
+		grep -q '^ *Storage: /.*(present)' <<<"$info" ||
+			fail "no core file stored: $(grep -E 'Storage|Size' <<<"$info")"
+		echo "# Result=$st; core dump in systemd-coredump ($(grep -o 'Size on Disk: .*' <<<"$info" || echo 'size unknown'))"
 	else
 		echo "# Result=$st; no coredumpctl in this image: the core dump itself not checked"
 	fi
