@@ -17,33 +17,16 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture-dir.h"
 #include "macro.h"
 #include "manager.h"
 #include "snapshot.h"
 
 static char dir[] = "/tmp/tlob-test-snapshot.XXXXXX";
 
-static char *path_of(const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
-
-static void write_file(const char *name, const char *text)
-{
-	_cleanup_free_ char *p = path_of(name);
-	FILE *f = fopen(p, "we");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static char *read_file(const char *name)
 {
-	_cleanup_free_ char *p = path_of(name);
+	_cleanup_free_ char *p = fixture_path(dir, name);
 	char *text = NULL;
 	size_t n = 0;
 	FILE *f = fopen(p, "re");
@@ -64,24 +47,21 @@ static void mkdirs(const char *rel)
 
 static int setup(void **state)
 {
-	assert_non_null(mkdtemp(dir));
+	fixture_dir_make(dir);
 	mkdirs("tracing/instances/tlob/events/sched/sched_switch");
 	mkdirs("tracing/instances/tlob/events/sched/sched_wakeup");
 	mkdirs("tracing/instances/tlob/events/sched/sched_migrate_task");
-	write_file("tracing/instances/tlob/buffer_size_kb", "7\n");
-	write_file("tracing/instances/tlob/tracing_on", "0\n");
-	write_file("tracing/instances/tlob/events/sched/sched_switch/enable", "0\n");
-	write_file("tracing/instances/tlob/events/sched/sched_wakeup/enable", "0\n");
-	write_file("tracing/instances/tlob/events/sched/sched_migrate_task/enable", "0\n");
+	fixture_write(dir, "tracing/instances/tlob/buffer_size_kb", "7\n");
+	fixture_write(dir, "tracing/instances/tlob/tracing_on", "0\n");
+	fixture_write(dir, "tracing/instances/tlob/events/sched/sched_switch/enable", "0\n");
+	fixture_write(dir, "tracing/instances/tlob/events/sched/sched_wakeup/enable", "0\n");
+	fixture_write(dir, "tracing/instances/tlob/events/sched/sched_migrate_task/enable", "0\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_dir_remove(dir);
 }
 
 static void test_buffer_kb(void **state)
@@ -101,7 +81,7 @@ static void test_buffer_kb(void **state)
 
 static void test_sync(void **state)
 {
-	_cleanup_free_ char *tracefs = path_of("tracing");
+	_cleanup_free_ char *tracefs = fixture_path(dir, "tracing");
 	_cleanup_free_ char *kb = NULL, *on = NULL, *ev = NULL, *want = NULL;
 	Budget b = { .actions.mask = TLOB_ACTION_SNAPSHOT };
 	Budget *budgets[] = { &b };
@@ -130,7 +110,7 @@ static void test_sync(void **state)
 /* A trace of @size bytes, its last line "last\n". */
 static void make_trace(size_t size)
 {
-	_cleanup_free_ char *p = path_of("tracing/instances/tlob/trace");
+	_cleanup_free_ char *p = fixture_path(dir, "tracing/instances/tlob/trace");
 	_cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	char line[64];
 
@@ -148,8 +128,8 @@ static void make_trace(size_t size)
 
 static void test_take(void **state)
 {
-	_cleanup_free_ char *tracefs = path_of("tracing");
-	_cleanup_free_ char *snapdir = path_of("snapshots");
+	_cleanup_free_ char *tracefs = fixture_path(dir, "tracing");
+	_cleanup_free_ char *snapdir = fixture_path(dir, "snapshots");
 	_cleanup_free_ SnapshotInfo *l = NULL;
 	_cleanup_free_ char *on = NULL;
 	Manager m = { .tracefs = tracefs, .snapshot_dir = snapdir };
@@ -159,7 +139,7 @@ static void test_take(void **state)
 	assert_int_equal(snapshot_list(&m, "b1", &l, &n), -ENOENT);
 	/* Whole, and tracing on again. */
 	make_trace(100000);
-	write_file("tracing/instances/tlob/tracing_on", "1");
+	fixture_write(dir, "tracing/instances/tlob/tracing_on", "1");
 	assert_int_equal(snapshot_take(&m, "b1", &index), 0);
 	assert_int_equal(index, 1);
 	on = read_file("tracing/instances/tlob/tracing_on");

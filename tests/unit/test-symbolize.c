@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "elf-resolve.h"
+#include "fixture-dir.h"
 #include "macro.h"
 #include "symbolize.h"
 
@@ -34,41 +35,21 @@ static const char kallsyms[] =
 	"ffffffffc0001000 t foo_read\t[foo]\n"
 	"ffffffffc0002000 t bar_poll\t[bar]\n";
 
-static char *path_of(const char *name)
-{
-	char *p;
-
-	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
-
-static void write_file(const char *name, const char *text)
-{
-	_cleanup_free_ char *p = path_of(name);
-	FILE *f = fopen(p, "we");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int setup(void **state)
 {
-	assert_non_null(mkdtemp(dir));
+	fixture_dir_make(dir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_dir_remove(dir);
 }
 
 static Symbolizer *new_symbolizer(void)
 {
-	_cleanup_free_ char *k = path_of("kallsyms"), *proc = path_of("proc");
+	_cleanup_free_ char *k = fixture_path(dir, "kallsyms");
+	_cleanup_free_ char *proc = fixture_path(dir, "proc");
 	Symbolizer *s = symbolizer_new(k, proc);
 
 	assert_non_null(s);
@@ -93,7 +74,7 @@ static void test_kernel(void **state)
 	};
 	_cleanup_free_ char *wchan = NULL;
 
-	write_file("kallsyms", kallsyms);
+	fixture_write(dir, "kallsyms", kallsyms);
 	s = new_symbolizer();
 	assert_false(symbolizer_kernel_restricted(s));
 	expect_kernel(s, 0xffffffff81000010, "schedule+0x10/0x80");
@@ -118,12 +99,12 @@ static void test_kernel_reload(void **state)
 {
 	_cleanup_(symbolizer_freep) Symbolizer *s = NULL;
 
-	write_file("kallsyms", "ffffffff81000000 T schedule\n"
+	fixture_write(dir, "kallsyms", "ffffffff81000000 T schedule\n"
 			       "ffffffff81000100 T pipe_read\n");
 	s = new_symbolizer();
 	expect_kernel(s, 0xffffffffc0003010, "?");
 	/* A module loaded since: found once kallsyms is read again. */
-	write_file("kallsyms", "ffffffff81000000 T schedule\n"
+	fixture_write(dir, "kallsyms", "ffffffff81000000 T schedule\n"
 			       "ffffffff81000100 T pipe_read\n"
 			       "ffffffffc0003000 t new_fn\t[new]\n"
 			       "ffffffffc0003100 t new_fn2\t[new]\n");
@@ -140,7 +121,7 @@ static void test_kernel_restricted(void **state)
 	_cleanup_free_ char *wchan = NULL;
 
 	/* What a reader without CAP_SYSLOG sees. */
-	write_file("kallsyms", "0000000000000000 T _stext\n"
+	fixture_write(dir, "kallsyms", "0000000000000000 T _stext\n"
 			       "0000000000000000 T schedule\n"
 			       "0000000000000000 t foo_read\t[foo]\n");
 	s = new_symbolizer();
@@ -163,8 +144,8 @@ static void test_user(void **state)
 {
 	_cleanup_(symbolizer_freep) Symbolizer *s = NULL;
 	_cleanup_free_ char *elf = NULL, *maps = NULL, *got = NULL, *want = NULL;
-	_cleanup_free_ char *procdir = path_of("proc/4242");
-	_cleanup_free_ char *app = path_of("app");
+	_cleanup_free_ char *procdir = fixture_path(dir, "proc/4242");
+	_cleanup_free_ char *app = fixture_path(dir, "app");
 	TlobProbePoint pt = { .symbol = (char *)"tlob_fixture_stop" };
 	const char *fixtures = getenv("TLOB_FIXTURE_DIR");
 	uint64_t base = 0x555500000000ULL, off;
@@ -174,7 +155,7 @@ static void test_user(void **state)
 	assert_true(asprintf(&elf, "%s/elf-fixture-pie", fixtures) > 0);
 	assert_int_equal(tlob_elf_resolve_path(elf, &pt, &off), 0);
 	{
-		_cleanup_free_ char *proc = path_of("proc");
+		_cleanup_free_ char *proc = fixture_path(dir, "proc");
 
 		assert_int_equal(mkdir(proc, 0755), 0);
 		assert_int_equal(mkdir(procdir, 0755), 0);
@@ -190,7 +171,7 @@ static void test_user(void **state)
 		(unsigned long long)base,
 		(unsigned long long)(base + (uint64_t)st.st_size + 4096),
 		(unsigned long long)st.st_ino, app) > 0);
-	write_file("proc/4242/maps", maps);
+	fixture_write(dir, "proc/4242/maps", maps);
 	s = new_symbolizer();
 
 	/* Twice: the file read once, the second answer from the cache. */
