@@ -410,15 +410,6 @@ static int sanitized(int r, char **ret)
 }
 
 static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
-			       char **ret);
-
-int symbolizer_user(Symbolizer *s, pid_t tgid, uint64_t ip, char **ret)
-{
-	*ret = NULL;
-	return sanitized(symbolizer_user_raw(s, tgid, ip, ret), ret);
-}
-
-static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
 			       char **ret)
 {
 	_cleanup_free_ char *maps = NULL, *line = NULL;
@@ -454,4 +445,10 @@ static int symbolizer_user_raw(Symbolizer *s, pid_t tgid, uint64_t ip,
 		       -ENOMEM : 0;
 	}
 	return asprintf(ret, "0x%" PRIx64, ip) < 0 ? -ENOMEM : 0;
+}
+
+int symbolizer_user(Symbolizer *s, pid_t tgid, uint64_t ip, char **ret)
+{
+	*ret = NULL;
+	return sanitized(symbolizer_user_raw(s, tgid, ip, ret), ret);
 }
